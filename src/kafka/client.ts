@@ -1,0 +1,51 @@
+// Owns the Kafka client instance: the only module that constructs kafkajs, with its logs routed to pino.
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import type { Logger } from '../log.js';
+
+export type KafkaClient = Kafka;
+
+const toPino = (logger: Logger): logCreator => () => ({ level, log }) => {
+  const { message, ...extra } = log;
+  const fields = { ...extra, ns: log.namespace };
+  if (level === KafkaLogLevel.ERROR) logger.error(fields, message);
+  else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
+  else if (level === KafkaLogLevel.INFO) logger.debug(fields, message);
+  else logger.trace(fields, message);
+};
+
+export interface CreateKafkaOptions {
+  readonly brokers: string[];
+  readonly clientId?: string;
+  readonly logger?: Logger;
+  readonly connectionTimeout?: number; // ms
+  readonly retries?: number;
+  readonly ssl?: KafkaConfig['ssl'];
+  readonly sasl?: KafkaConfig['sasl'];
+}
+
+export const createKafka = ({ brokers, clientId = 'gexstream', logger, connectionTimeout = 3_000, retries = 5, ssl, sasl }: CreateKafkaOptions): KafkaClient =>
+  new Kafka({
+    brokers,
+    clientId,
+    connectionTimeout,
+    requestTimeout: 30_000,
+    retry: { retries, initialRetryTime: 100, maxRetryTime: 5_000 },
+    logLevel: logger ? KafkaLogLevel.INFO : KafkaLogLevel.NOTHING,
+    ...(logger ? { logCreator: toPino(logger) } : {}),
+    ...(ssl !== undefined ? { ssl } : {}),
+    ...(sasl !== undefined ? { sasl } : {}),
+  });
+
+/** True when a broker answers a metadata request (not merely an open port). */
+export const probeBrokers = async (brokers: string[]): Promise<{ ok: true; brokers: number; controller: number | null } | { ok: false; error: string }> => {
+  const admin = createKafka({ brokers, retries: 0, connectionTimeout: 1_000 }).admin();
+  try {
+    await admin.connect();
+    const c = await admin.describeCluster();
+    return { ok: true, brokers: c.brokers.length, controller: c.controller };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+};

@@ -1,0 +1,37 @@
+// The composition root: decodes the configuration and wires the CLI commands to their edges.
+import { ConfigError, loadConfig } from './config.js';
+import { runCommand, runGroup, UsageError, type Command } from './cli/command.js';
+import { stackCommand } from './cli/stack.js';
+
+const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
+
+usage: gexstream <command> [options]     (gexstream <command> --help for details)
+
+commands:
+`;
+
+export const main = async (argv: string[]): Promise<void> => {
+  let code = 0;
+  try {
+    const cfg = loadConfig();
+    const groups: Command[] = [stackCommand(cfg)];
+    const commands: Command[] = [];
+    const all = [...groups, ...commands];
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(`${USAGE}${all.map((c) => `  ${c.name.padEnd(10)} ${c.summary.split('\n')[0]}`).join('\n')}\n`);
+      code = name === undefined ? 2 : 0;
+    } else {
+      const g = groups.find((c) => c.name === name);
+      const c = commands.find((c) => c.name === name);
+      if (g) code = await runGroup(g, rest);
+      else if (c) code = await runCommand(c, rest);
+      else throw new UsageError(`unknown command ${JSON.stringify(name)}; run \`gexstream --help\``);
+    }
+  } catch (err) {
+    const e = err as Error;
+    process.stderr.write(`gexstream: ${e instanceof UsageError || e instanceof ConfigError || e.name.endsWith('Error') && e.name !== 'Error' ? e.message : e.stack ?? e.message}\n`);
+    code = e instanceof UsageError ? 2 : 1;
+  }
+  process.exitCode = code;
+};
