@@ -1,0 +1,85 @@
+// Owns topic administration against the cluster: reading actual topics and applying a topic plan.
+import kafkajs, { type Admin } from 'kafkajs';
+import type { ActualTopic, TopicAction } from '../domain/topicSpec.js';
+import type { KafkaClient } from './client.js';
+
+const { ConfigResourceTypes } = kafkajs; // a CommonJS module: its enums are not named ESM exports
+const TOPIC_CONFIG_SOURCE = 1; // ConfigSource.TOPIC_CONFIG: an override set on the topic itself
+
+export interface TopicAdmin {
+  readonly brokerCount: () => Promise<number>;
+  readonly readTopics: (names: readonly string[]) => Promise<Map<string, ActualTopic>>;
+  readonly apply: (action: TopicAction) => Promise<void>;
+  readonly deleteTopics: (names: string[]) => Promise<void>;
+  readonly close: () => Promise<void>;
+}
+
+export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promise<TopicAdmin> => {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  const readTopics = async (names: readonly string[]): Promise<Map<string, ActualTopic>> => {
+    const existing = new Set(await admin.listTopics());
+    const present = names.filter((n) => existing.has(n));
+    const out = new Map<string, ActualTopic>();
+    if (present.length === 0) return out;
+    const meta = await admin.fetchTopicMetadata({ topics: present });
+    const cfg = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    });
+    const overrides = new Map<string, Record<string, string>>();
+    for (const r of cfg.resources) {
+      const o: Record<string, string> = {};
+      for (const e of r.configEntries) if (e.configSource === TOPIC_CONFIG_SOURCE && e.configValue !== null) o[e.configName] = e.configValue;
+      overrides.set(r.resourceName, o);
+    }
+    for (const t of meta.topics) {
+      out.set(t.name, {
+        name: t.name,
+        partitions: t.partitions.length,
+        replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+        configs: overrides.get(t.name) ?? {},
+      });
+    }
+    return out;
+  };
+  const apply = async (a: TopicAction): Promise<void> => {
+    switch (a.type) {
+      case 'create': {
+        const ok = await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic: a.spec.name,
+              numPartitions: a.spec.partitions,
+              replicationFactor: a.spec.replicationFactor,
+              configEntries: Object.entries(a.spec.configs).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        });
+        if (!ok) throw new Error(`topic ${a.spec.name} already exists`);
+        return;
+      }
+      case 'addPartitions':
+        await admin.createPartitions({ topicPartitions: [{ topic: a.topic, count: a.to }] });
+        return;
+      case 'alterConfigs':
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: a.topic, configEntries: Object.entries(a.full).map(([name, value]) => ({ name, value })) }],
+        });
+        return;
+      default: {
+        const never: never = a;
+        throw new Error(`unknown action ${JSON.stringify(never)}`);
+      }
+    }
+  };
+  return {
+    brokerCount: async () => (await admin.describeCluster()).brokers.length,
+    readTopics,
+    apply,
+    deleteTopics: (topics) => admin.deleteTopics({ topics, timeout: 30_000 }),
+    close: () => admin.disconnect(),
+  };
+};

@@ -1,0 +1,28 @@
+// Owns loading the data files shipped with the package (topics/*.json) and decoding them at start-up.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { TopicSpec } from './domain/topicSpec.js';
+import { formatErrors } from './domain/errors.js';
+import { packageRoot } from './stack/paths.js';
+
+export const topicsDir = join(packageRoot, 'topics');
+export const schemasDir = join(packageRoot, 'schemas');
+
+export const loadTopicSpecs = (dir: string = topicsDir): TopicSpec[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const path = join(dir, f);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(path, 'utf8'));
+      } catch (err) {
+        throw new Error(`${path}: ${(err as Error).message}`);
+      }
+      const d = TopicSpec.decode(raw);
+      if (isLeft(d)) throw new Error(`${path}: ${formatErrors(d.left).join('; ')}`);
+      if (`${d.right.name}.json` !== f) throw new Error(`${path}: file name must be the topic name (${d.right.name}.json)`);
+      return d.right;
+    });
