@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { runCommand, runGroup, UsageError, type Command } from './cli/command.js';
 import { stackCommand } from './cli/stack.js';
 import { topicsCommand } from './cli/topics.js';
+import { schemasCommand } from './cli/schemas.js';
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
 
@@ -15,7 +16,7 @@ export const main = async (argv: string[]): Promise<void> => {
   let code = 0;
   try {
     const cfg = loadConfig();
-    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg)];
+    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg)];
     const commands: Command[] = [];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;

@@ -1,0 +1,132 @@
+// Owns the Confluent-compatible schema registry edge: registering subjects with BACKWARD compatibility, Avro encode/decode.
+import confluent from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry as SchemaRegistryT } from '@kafkajs/confluent-schema-registry';
+import { avroType, backwardIncompatibility, type AvroJson, type AvroType } from './schemas.js';
+import { frame, unframe } from './wire.js';
+
+const { SchemaRegistry, SchemaType, COMPATIBILITY } = confluent;
+
+export class SchemaIncompatibleError extends Error {
+  override readonly name = 'SchemaIncompatibleError';
+  constructor(readonly subject: string, readonly reason: string) {
+    super(`schema for subject ${subject} is not BACKWARD compatible with the registered version: ${reason}`);
+  }
+}
+
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  readonly retriable: boolean;
+  constructor(message: string, opts: { retriable: boolean; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.retriable = opts.retriable;
+  }
+}
+
+export interface Registered {
+  readonly subject: string;
+  readonly id: number;
+  readonly version: number;
+  readonly created: boolean;
+}
+
+/** Encodes values of one subject's latest schema in the Confluent wire format. */
+export interface AvroEncoder<T> {
+  readonly schemaId: number;
+  readonly type: AvroType;
+  readonly encode: (value: T) => Buffer;
+}
+
+export interface Registry {
+  readonly url: string;
+  readonly register: (subject: string, schema: AvroJson) => Promise<Registered>;
+  readonly latest: (subject: string) => Promise<{ id: number; version: number; schema: AvroJson } | undefined>;
+  readonly encoder: <T>(subject: string) => Promise<AvroEncoder<T>>;
+  /** Decodes any Confluent-framed Avro message, resolving the writer schema by its id (cached). */
+  readonly decode: <T>(buf: Buffer) => Promise<T>;
+  readonly typeById: (id: number) => Promise<AvroType>;
+}
+
+const canonical = (s: AvroJson): string => JSON.stringify(s);
+
+export const createRegistry = ({ url }: { url: string }): Registry => {
+  const lib: SchemaRegistryT = new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } } as never);
+  const types = new Map<number, Promise<AvroType>>();
+
+  const http = async (path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> => {
+    let res: Response;
+    try {
+      res = await fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...(init?.headers ?? {}) }, signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      throw new RegistryError(`schema registry ${url} unreachable: ${(err as Error).message}`, { retriable: true, cause: err });
+    }
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      /* keep text */
+    }
+    return { status: res.status, body };
+  };
+
+  const latest: Registry['latest'] = async (subject) => {
+    const r = await http(`/subjects/${encodeURIComponent(subject)}/versions/latest`);
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) throw new RegistryError(`GET latest of ${subject}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: r.status >= 500 });
+    const b = r.body as { id: number; version: number; schema: string };
+    return { id: b.id, version: b.version, schema: JSON.parse(b.schema) as AvroJson };
+  };
+
+  const register: Registry['register'] = async (subject, schema) => {
+    const prev = await latest(subject);
+    if (prev && canonical(prev.schema) === canonical(schema)) return { subject, id: prev.id, version: prev.version, created: false };
+    if (prev) {
+      // Explain locally (naming the field), and let the registry have the last word.
+      const local = backwardIncompatibility(prev.schema, schema);
+      if (local !== undefined) throw new SchemaIncompatibleError(subject, local);
+      const r = await http(`/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`, { method: 'POST', body: JSON.stringify({ schema: JSON.stringify(schema) }) });
+      const b = r.body as { is_compatible?: boolean; messages?: string[] };
+      if (r.status === 200 && b.is_compatible === false) throw new SchemaIncompatibleError(subject, (b.messages ?? ['refused by the registry']).join('; '));
+    }
+    try {
+      const res = await lib.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+      const now = await latest(subject);
+      return { subject, id: res.id, version: now?.version ?? 1, created: true };
+    } catch (err) {
+      const e = err as { status?: number; message: string };
+      if (e.status === 409) throw new SchemaIncompatibleError(subject, e.message);
+      throw new RegistryError(`registering ${subject}: ${e.message}`, { retriable: (e.status ?? 500) >= 500, cause: err });
+    }
+  };
+
+  const typeById = (id: number): Promise<AvroType> => {
+    let t = types.get(id);
+    if (!t) {
+      t = (async () => {
+        const r = await http(`/schemas/ids/${id}`);
+        if (r.status !== 200) throw new RegistryError(`schema id ${id}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: r.status >= 500 });
+        return avroType(JSON.parse((r.body as { schema: string }).schema) as AvroJson);
+      })();
+      t.catch(() => types.delete(id));
+      types.set(id, t);
+    }
+    return t;
+  };
+
+  return {
+    url,
+    register,
+    latest,
+    typeById,
+    encoder: async <T>(subject: string): Promise<AvroEncoder<T>> => {
+      const l = await latest(subject);
+      if (!l) throw new RegistryError(`no schema registered for subject ${subject}; run \`gexstream schemas register\``, { retriable: false });
+      const type = await typeById(l.id);
+      return { schemaId: l.id, type, encode: (value: T) => frame(l.id, type.toBuffer(value)) };
+    },
+    decode: async <T>(buf: Buffer): Promise<T> => {
+      const { schemaId, body } = unframe(buf);
+      return (await typeById(schemaId)).fromBuffer(body) as T;
+    },
+  };
+};
