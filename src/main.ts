@@ -4,6 +4,7 @@ import { runCommand, runGroup, UsageError, type Command } from './cli/command.js
 import { stackCommand } from './cli/stack.js';
 import { topicsCommand } from './cli/topics.js';
 import { schemasCommand } from './cli/schemas.js';
+import { publishCommand } from './cli/publish.js';
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
 
@@ -17,7 +18,7 @@ export const main = async (argv: string[]): Promise<void> => {
   try {
     const cfg = loadConfig();
     const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg)];
-    const commands: Command[] = [];
+    const commands: Command[] = [publishCommand(cfg)];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

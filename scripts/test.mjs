@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// The test command: starts the local stack when none is running (and stops what it started), prepares topics and
+// schemas, runs the unit and integration suites with uvu, and ends with the line `N passed, N failed`.
+//   node scripts/test.mjs [--unit] [--keep-stack]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const args = new Set(process.argv.slice(2));
+const unitOnly = args.has('--unit');
+const cli = (...a) => spawnSync(process.execPath, [join(root, 'bin', 'gexstream.js'), ...a], { cwd: root, stdio: 'inherit' }).status;
+const log = (s) => process.stderr.write(`[test] ${s}\n`);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+/** Runs uvu on one folder, streaming its output, and adds its totals. A crash without totals counts as one failure. */
+const runSuite = (dir, timeoutMs) =>
+  new Promise((resolve) => {
+    if (!existsSync(join(root, dir)) || readdirSync(join(root, dir), { recursive: true }).every((f) => !String(f).endsWith('.test.js'))) return resolve();
+    log(`running ${dir}`);
+    const child = spawn(process.execPath, [join(root, 'node_modules', 'uvu', 'bin.js'), dir, '.test.js$'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    const timer = setTimeout(() => {
+      log(`${dir}: no result after ${timeoutMs / 1000} s, killing it`);
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const text = strip(out);
+      const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? NaN);
+      const ok = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN);
+      const sk = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
+      if (Number.isNaN(total) || Number.isNaN(ok)) {
+        failed += 1;
+        log(`${dir}: exited ${code} without a result`);
+      } else {
+        passed += ok;
+        failed += total - ok;
+        skipped += sk;
+        if (code !== 0 && total === ok) failed += 1;
+      }
+      resolve();
+    });
+  });
+
+const external = Boolean(process.env.KAFKA_BROKERS || process.env.SCHEMA_REGISTRY_URL);
+let startedStack = false;
+let exitCode = 1;
+try {
+  await runSuite('dist/tests/unit', 10 * 60_000);
+  if (!unitOnly) {
+    if (!external && cli('stack', 'status') !== 0) {
+      log('no local stack running: starting one (stopped again at the end)');
+      if (cli('stack', 'up') !== 0) throw new Error('could not start the local stack');
+      startedStack = true;
+    }
+    if (spawnSync('python3', ['-c', 'import confluent_kafka.schema_registry.avro, fastavro'], { stdio: 'ignore' }).status !== 0) {
+      log('installing the independent interop client (tests/interop/requirements.txt)');
+      const pip = spawnSync('python3', ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(root, 'tests', 'interop', 'requirements.txt')], { stdio: 'inherit' });
+      if (pip.status !== 0) throw new Error('pip install of tests/interop/requirements.txt failed');
+    }
+    if (cli('topics', 'apply') !== 0) throw new Error('topics apply failed');
+    if (cli('schemas', 'register') !== 0) throw new Error('schemas register failed');
+    await runSuite('dist/tests/integration', 40 * 60_000);
+  }
+  exitCode = failed === 0 ? 0 : 1;
+} catch (err) {
+  log(err.message);
+  failed += 1;
+} finally {
+  if (startedStack && !args.has('--keep-stack')) {
+    log('stopping the stack this run started');
+    cli('stack', 'down');
+  }
+}
+process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed === 0 ? exitCode : 1);

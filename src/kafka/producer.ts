@@ -1,0 +1,47 @@
+// Owns producing: an idempotent, batching, compressing producer behind a small interface.
+import kafkajs, { type Producer } from 'kafkajs';
+import type { KafkaClient } from './client.js';
+
+const { CompressionTypes } = kafkajs;
+
+export interface OutMessage {
+  readonly key: string | Buffer | null;
+  readonly value: Buffer;
+  readonly headers?: Record<string, string>;
+  readonly partition?: number;
+}
+
+export type Compression = 'none' | 'gzip';
+
+export interface GexProducer {
+  /** Sends one batch (possibly to several topics) and resolves when every message is acknowledged by all in-sync replicas. */
+  readonly send: (batch: ReadonlyArray<{ topic: string; messages: readonly OutMessage[] }>) => Promise<void>;
+  readonly close: () => Promise<void>;
+}
+
+export const createProducer = async ({
+  kafka,
+  compression = 'gzip',
+  idempotent = true,
+}: {
+  kafka: KafkaClient;
+  compression?: Compression;
+  idempotent?: boolean;
+}): Promise<GexProducer> => {
+  const producer: Producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+  await producer.connect();
+  const codec = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  return {
+    send: async (batch) => {
+      await producer.sendBatch({
+        acks: -1,
+        compression: codec,
+        topicMessages: batch.map(({ topic, messages }) => ({
+          topic,
+          messages: messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}), ...(m.partition !== undefined ? { partition: m.partition } : {}) })),
+        })),
+      });
+    },
+    close: () => producer.disconnect(),
+  };
+};
