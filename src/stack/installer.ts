@@ -36,6 +36,9 @@ const mvn = (cacheDir: string, args: string[]): void => {
   }
 };
 
+export const kafkaCached = (cacheDir: string, v: KafkaVersion): boolean => existsSync(join(cacheDir, `kafka-${KAFKA_RELEASES[v].version}`, 'libs', '.complete'));
+export const registryCached = (cacheDir: string): boolean => existsSync(join(cacheDir, `apicurio-${APICURIO_VERSION}`, '.complete'));
+
 /** Returns the directory of Kafka's runtime jars, resolving them with Maven the first time. */
 export const ensureKafka = (cacheDir: string, v: KafkaVersion): string => {
   const rel = KAFKA_RELEASES[v];

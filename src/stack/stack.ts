@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { probeBrokers } from '../kafka/client.js';
-import { APICURIO_VERSION, KAFKA_RELEASES, ensureKafka, ensureRegistry } from './installer.js';
+import { APICURIO_VERSION, KAFKA_RELEASES, ensureKafka, ensureRegistry, kafkaCached, registryCached } from './installer.js';
 import { ownedPid, startDetached, stopOwned, tail, waitUntil } from './processes.js';
 
 export type Component = 'kafka' | 'registry';
@@ -111,7 +111,7 @@ const startKafka = async (cfg: Config, say: (s: string) => void): Promise<void> 
   if (prior !== undefined && prior !== rel.version) {
     throw new Error(`state dir ${cfg.stateDir} holds Kafka ${prior} data; start with GEXSTREAM_KAFKA_VERSION=${prior.startsWith('4') ? '4.1' : '3.9'} or wipe it with \`gexstream stack reset\``);
   }
-  say(`kafka: resolving Apache Kafka ${rel.version} from Maven Central (cached in ${cfg.cacheDir})`);
+  if (!kafkaCached(cfg.cacheDir, cfg.kafkaVersion)) say(`kafka: downloading Apache Kafka ${rel.version} from Maven Central into ${cfg.cacheDir} (once)`);
   const libs = ensureKafka(cfg.cacheDir, cfg.kafkaVersion);
   for (const dir of [d.kafkaData, d.logs, d.run]) mkdirSync(dir, { recursive: true });
   const props = join(d.kafkaConf, 'server.properties');
@@ -143,7 +143,7 @@ const startKafka = async (cfg: Config, say: (s: string) => void): Promise<void> 
 
 const startRegistry = async (cfg: Config, say: (s: string) => void): Promise<void> => {
   const d = dirs(cfg);
-  say(`registry: resolving Apicurio Registry ${APICURIO_VERSION} from Maven Central (cached in ${cfg.cacheDir})`);
+  if (!registryCached(cfg.cacheDir)) say(`registry: downloading Apicurio Registry ${APICURIO_VERSION} from Maven Central into ${cfg.cacheDir} (once)`);
   const jar = ensureRegistry(cfg.cacheDir);
   mkdirSync(d.registry, { recursive: true });
   const heap = process.env['GEXSTREAM_REGISTRY_HEAP'] ?? '-Xms128m -Xmx512m';

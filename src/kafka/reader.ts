@@ -1,0 +1,86 @@
+// Owns reading a topic from the beginning up to its end offsets at start (bounded reads for CLIs, replay checks, tests).
+import { randomUUID } from 'node:crypto';
+import type { KafkaClient } from './client.js';
+
+export interface ReadMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+  readonly timestamp: number;
+}
+
+const headerStrings = (h: Record<string, unknown> | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined && first !== null) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+};
+
+/**
+ * Reads every message of `topic` up to the end offsets taken when the call starts (read_committed), in partition order.
+ * Transaction markers occupy offsets without being delivered, so a partition also counts as done after `idleMs`
+ * without a message.
+ */
+export const readToEnd = async (
+  kafka: KafkaClient,
+  topic: string,
+  onMessage: (m: ReadMessage) => void | Promise<void>,
+  { idleMs = 1500, timeoutMs = 120_000 }: { idleMs?: number; timeoutMs?: number } = {},
+): Promise<{ messages: number; endOffsets: Map<number, number> }> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const end = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  const low = new Map(offsets.map((o) => [o.partition, Number(o.low)]));
+  const pending = new Set([...end].filter(([p, h]) => h > (low.get(p) ?? 0)).map(([p]) => p));
+  let messages = 0;
+  if (pending.size === 0) return { messages, endOffsets: end };
+  const consumer = kafka.consumer({ groupId: `gexstream-reader-${randomUUID()}`, readUncommitted: false, maxBytes: 50 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let lastActivity = Date.now();
+  let first = true; // joining the group takes a while: wait longer for the first batch
+  const started = Date.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (pending.size === 0 || Date.now() - lastActivity > (first ? Math.max(idleMs, 15_000) : idleMs)) {
+          clearInterval(timer);
+          resolve();
+        } else if (Date.now() - started > timeoutMs) {
+          clearInterval(timer);
+          reject(new Error(`reading ${topic}: not at the end offsets after ${timeoutMs} ms`));
+        }
+      }, 50);
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            lastActivity = Date.now();
+            first = false;
+            const stop = end.get(batch.partition) ?? 0;
+            for (const m of batch.messages) {
+              const offset = Number(m.offset);
+              if (offset >= stop) {
+                pending.delete(batch.partition);
+                break;
+              }
+              messages++;
+              await onMessage({ topic, partition: batch.partition, offset, key: m.key, value: m.value, headers: headerStrings(m.headers), timestamp: Number(m.timestamp) });
+              if (offset >= stop - 1) pending.delete(batch.partition);
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return { messages, endOffsets: end };
+};
