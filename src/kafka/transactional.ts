@@ -1,0 +1,119 @@
+// Owns exactly-once consume-transform-produce: outputs and input offsets commit in one Kafka transaction per batch.
+import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import type { KafkaClient } from './client.js';
+import type { OutMessage } from './producer.js';
+
+export interface InMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+  readonly timestamp: number;
+}
+
+export type Outputs = ReadonlyArray<{ topic: string; messages: readonly OutMessage[] }>;
+
+export interface TransactionalOptions {
+  readonly kafka: KafkaClient;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Stable per instance: a restarted instance with the same id fences its predecessor's open transaction. */
+  readonly transactionalId: string;
+  /** Turns a batch of one partition into outputs; throwing aborts the transaction and the batch is retried. */
+  readonly transform: (batch: readonly InMessage[]) => Promise<Outputs>;
+  readonly fromBeginning?: boolean;
+  readonly maxBytesPerPartition?: number; // bytes
+  readonly maxMessagesPerTransaction?: number;
+  readonly onCommitted?: (info: { topic: string; partition: number; messages: number; lastOffset: number }) => void;
+  readonly sessionTimeout?: number; // ms
+}
+
+export interface TransactionalProcessor {
+  readonly start: () => Promise<void>;
+  readonly stop: () => Promise<void>;
+  readonly consumer: Consumer;
+}
+
+const toStrings = (h: Record<string, unknown> | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined && first !== null) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+};
+
+export const createTransactionalProcessor = async ({
+  kafka,
+  groupId,
+  topics,
+  transactionalId,
+  transform,
+  fromBeginning = true,
+  maxBytesPerPartition = 8 * 1024 * 1024, // 8 MiB
+  maxMessagesPerTransaction = 2000,
+  onCommitted,
+  sessionTimeout = 30_000,
+}: TransactionalOptions): Promise<TransactionalProcessor> => {
+  const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60_000 });
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 3_000 });
+
+  const commitChunk = async (payload: EachBatchPayload, chunk: InMessage[]): Promise<void> => {
+    const { batch } = payload;
+    const outputs = await transform(chunk);
+    const last = chunk[chunk.length - 1];
+    if (!last) return;
+    const tx = await producer.transaction();
+    try {
+      const nonEmpty = outputs.filter((o) => o.messages.length > 0);
+      if (nonEmpty.length > 0)
+        await tx.sendBatch({
+          acks: -1,
+          topicMessages: nonEmpty.map((o) => ({
+            topic: o.topic,
+            messages: o.messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}), ...(m.partition !== undefined ? { partition: m.partition } : {}) })),
+          })),
+        });
+      await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(last.offset + 1) }] }] });
+      await tx.commit();
+    } catch (err) {
+      await tx.abort().catch(() => undefined);
+      throw err;
+    }
+    payload.resolveOffset(String(last.offset));
+    onCommitted?.({ topic: batch.topic, partition: batch.partition, messages: chunk.length, lastOffset: last.offset });
+    await payload.heartbeat();
+  };
+
+  return {
+    consumer,
+    start: async () => {
+      await producer.connect();
+      await consumer.connect();
+      for (const topic of topics) await consumer.subscribe({ topic, fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          let chunk: InMessage[] = [];
+          for (const m of batch.messages) {
+            if (!payload.isRunning() || payload.isStale()) return;
+            chunk.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: toStrings(m.headers), timestamp: Number(m.timestamp) });
+            if (chunk.length >= maxMessagesPerTransaction) {
+              await commitChunk(payload, chunk);
+              chunk = [];
+            }
+          }
+          if (chunk.length > 0 && payload.isRunning() && !payload.isStale()) await commitChunk(payload, chunk);
+        },
+      });
+    },
+    stop: async () => {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+};
