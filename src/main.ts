@@ -5,6 +5,8 @@ import { stackCommand } from './cli/stack.js';
 import { topicsCommand } from './cli/topics.js';
 import { schemasCommand } from './cli/schemas.js';
 import { publishCommand } from './cli/publish.js';
+import { validateCommand } from './cli/validate.js';
+import { generateCommand } from './cli/generate.js';
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
 
@@ -18,7 +20,7 @@ export const main = async (argv: string[]): Promise<void> => {
   try {
     const cfg = loadConfig();
     const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg)];
-    const commands: Command[] = [publishCommand(cfg)];
+    const commands: Command[] = [generateCommand(), validateCommand(), publishCommand(cfg)];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

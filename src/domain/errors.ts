@@ -29,7 +29,12 @@ export const pathErrors = (errors: t.Errors): PathError[] => {
   const seen = new Map<string, PathError>();
   for (const e of errors) {
     const keys: Array<string | number> = [];
-    for (const c of e.context.slice(1)) if (c.key !== '') keys.push(c.key);
+    for (let i = 1; i < e.context.length; i++) {
+      const c = e.context[i];
+      // A union's branch index is not part of the input's path.
+      if (c === undefined || c.key === '' || isUnionType(e.context[i - 1]?.type)) continue;
+      keys.push(c.key);
+    }
     const last = e.context[e.context.length - 1];
     const expected = e.message ?? `expected ${last?.type.name ?? 'a value'}, got ${describeValue(e.value)}`;
     const path = renderPath(keys);
@@ -38,5 +43,15 @@ export const pathErrors = (errors: t.Errors): PathError[] => {
   return [...seen.values()];
 };
 
+const isUnionType = (d: unknown): boolean =>
+  typeof d === 'object' && d !== null && (d as { _tag?: unknown })._tag === 'UnionType';
+
 export const formatPathError = (e: PathError): string => `${e.path}: ${e.message}`;
+
+/** Locates errors found inside one element of a larger document, e.g. `[17]` of a history file. */
+export const prefixPath = (prefix: string, errors: ReadonlyArray<PathError>): PathError[] =>
+  errors.map((e) => ({
+    path: e.path === '$' ? prefix : e.path.startsWith('[') ? `${prefix}${e.path}` : `${prefix}.${e.path}`,
+    message: e.message,
+  }));
 export const formatErrors = (errors: t.Errors): string[] => pathErrors(errors).map(formatPathError);

@@ -1,0 +1,142 @@
+// Owns the io-ts codecs and checks of single input fields: finite numbers, ranges, integers, tickers, timestamps.
+import * as t from 'io-ts';
+import { describeValue } from './errors.js';
+
+/** Tickers as the vendors and the topics spell them: SPX, NQ_NDX, BRK.B. */
+export const TICKER_PATTERN = /^[A-Z0-9_.]{1,16}$/;
+
+/** Timestamps at or above this are epoch milliseconds, below it epoch seconds (1e11 s is the year 5138, 1e11 ms is 1973). */
+export const EPOCH_MS_THRESHOLD = 1e11;
+/** 9999-12-31T23:59:59.999Z: the last instant an ISO-8601 date with four year digits can name. */
+const MAX_TIMESTAMP_MS = 253402300799999;
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+// Checks return null when the value is fine, else the message (without the path).
+
+export const numberIssue = (u: unknown): string | null =>
+  typeof u !== 'number'
+    ? `expected number, got ${describeValue(u)}`
+    : Number.isFinite(u)
+      ? null
+      : `expected a finite number, got ${describeValue(u)}`;
+
+export const nullableNumberIssue = (u: unknown): string | null =>
+  u === null || u === undefined || (typeof u === 'number' && Number.isFinite(u))
+    ? null
+    : typeof u === 'number'
+      ? `expected a finite number, got ${describeValue(u)}`
+      : `expected number or null, got ${describeValue(u)}`;
+
+/** A number that must be > 0, e.g. a strike or the spot price. */
+export const positiveIssue = (u: unknown, what: string): string | null => {
+  const issue = numberIssue(u);
+  if (issue !== null) return issue;
+  return (u as number) > 0 ? null : `expected ${what} > 0, got ${describeValue(u)}`;
+};
+
+/** A number that must be >= 0 (or absent / null when `nullable`), e.g. open interest, volume, a bid. */
+export const nonNegativeIssue = (u: unknown, what: string, nullable: boolean): string | null => {
+  if (nullable && (u === null || u === undefined)) return null;
+  const issue = numberIssue(u);
+  if (issue !== null) return nullable && typeof u !== 'number' ? `expected ${what} >= 0 or null, got ${describeValue(u)}` : issue;
+  return (u as number) >= 0 ? null : `expected ${what} >= 0, got ${describeValue(u)}`;
+};
+
+const simple = <A>(name: string, is: (u: unknown) => u is A, issue: (u: unknown) => string | null, convert: (u: A) => A = (u) => u) =>
+  new t.Type<A, A, unknown>(
+    name,
+    is,
+    (u, c) => {
+      const message = issue(u);
+      return message === null ? t.success(convert(u as A)) : t.failure(u, c, message);
+    },
+    t.identity,
+  );
+
+const isFiniteNumber = (u: unknown): u is number => typeof u === 'number' && Number.isFinite(u);
+
+export const FiniteNumber = simple('number', isFiniteNumber, numberIssue);
+
+export const PositivePrice = simple('price > 0', (u): u is number => isFiniteNumber(u) && u > 0, (u) => positiveIssue(u, 'a price'));
+
+/** Absent, null or a finite number; absent becomes null (the canonical form has every field). */
+export const NullableNumber = new t.Type<number | null, number | null, unknown>(
+  'number or null',
+  (u): u is number | null => u === null || isFiniteNumber(u),
+  (u, c) => {
+    const message = nullableNumberIssue(u);
+    return message === null ? t.success(u === undefined ? null : (u as number | null)) : t.failure(u, c, message);
+  },
+  t.identity,
+);
+
+/** Absent, null or a positive price; absent becomes null. */
+export const NullablePositivePrice = new t.Type<number | null, number | null, unknown>(
+  'price > 0 or null',
+  (u): u is number | null => u === null || (isFiniteNumber(u) && u > 0),
+  (u, c) => {
+    if (u === null || u === undefined) return t.success(null);
+    const message = positiveIssue(u, 'a price');
+    return message === null ? t.success(u as number) : t.failure(u, c, message);
+  },
+  t.identity,
+);
+
+const INT32_MAX = 2147483647;
+
+/** Absent, null or an integer that fits an Avro int (DTE counts); absent becomes null. */
+export const NullableInteger = new t.Type<number | null, number | null, unknown>(
+  'integer or null',
+  (u): u is number | null => u === null || (Number.isInteger(u) && Math.abs(u as number) <= INT32_MAX),
+  (u, c) => {
+    if (u === null || u === undefined) return t.success(null);
+    if (typeof u !== 'number') return t.failure(u, c, `expected integer or null, got ${describeValue(u)}`);
+    if (!Number.isInteger(u) || Math.abs(u) > INT32_MAX) return t.failure(u, c, `expected an integer, got ${describeValue(u)}`);
+    return t.success(u);
+  },
+  t.identity,
+);
+
+export const tickerIssue = (u: unknown): string | null =>
+  typeof u !== 'string'
+    ? `expected string, got ${describeValue(u)}`
+    : TICKER_PATTERN.test(u)
+      ? null
+      : `expected a ticker of 1-16 characters A-Z, 0-9, "_" or ".", got ${describeValue(u)}`;
+
+export const Ticker = simple('ticker', (u): u is string => typeof u === 'string' && TICKER_PATTERN.test(u), tickerIssue);
+
+export type TimestampResult = { readonly ms: number } | { readonly issue: string };
+
+/** Epoch seconds, epoch milliseconds (told apart by magnitude) or an ISO-8601 time with an explicit zone, as UTC epoch ms. */
+export const readTimestamp = (u: unknown): TimestampResult => {
+  const expected = 'expected epoch seconds, epoch milliseconds or an ISO-8601 time with a zone';
+  let ms: number;
+  if (typeof u === 'number') {
+    if (!Number.isFinite(u)) return { issue: `expected a finite number, got ${describeValue(u)}` };
+    if (u <= 0) return { issue: `expected a time after 1970-01-01T00:00:00Z, got ${describeValue(u)}` };
+    ms = Math.round(u >= EPOCH_MS_THRESHOLD ? u : u * 1000);
+  } else if (typeof u === 'string') {
+    // A time without a zone would be read in the machine's zone: rejected rather than guessed.
+    if (!ISO_8601.test(u)) return { issue: `${expected}, got ${describeValue(u)}` };
+    ms = Date.parse(u.replace(' ', 'T'));
+    if (Number.isNaN(ms)) return { issue: `expected a valid calendar date and time, got ${describeValue(u)}` };
+    if (ms <= 0) return { issue: `expected a time after 1970-01-01T00:00:00Z, got ${describeValue(u)}` };
+  } else {
+    return { issue: `${expected}, got ${describeValue(u)}` };
+  }
+  if (ms > MAX_TIMESTAMP_MS) return { issue: `expected a time before the year 10000, got ${describeValue(u)}` };
+  return { ms };
+};
+
+/** A snapshot time, decoded to UTC epoch milliseconds. */
+export const EpochTime = new t.Type<number, number, unknown>(
+  'timestamp',
+  (u): u is number => Number.isSafeInteger(u) && (u as number) > 0,
+  (u, c) => {
+    const r = readTimestamp(u);
+    return 'ms' in r ? t.success(r.ms) : t.failure(u, c, r.issue);
+  },
+  t.identity,
+);
