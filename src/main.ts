@@ -7,6 +7,8 @@ import { schemasCommand } from './cli/schemas.js';
 import { publishCommand } from './cli/publish.js';
 import { validateCommand } from './cli/validate.js';
 import { generateCommand } from './cli/generate.js';
+import { dlqCommand } from './cli/dlq.js';
+import { demoCommand } from './cli/demo.js';
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
 
@@ -19,8 +21,8 @@ export const main = async (argv: string[]): Promise<void> => {
   let code = 0;
   try {
     const cfg = loadConfig();
-    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg)];
-    const commands: Command[] = [generateCommand(), validateCommand(), publishCommand(cfg)];
+    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg)];
+    const commands: Command[] = [demoCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg)];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

@@ -26,18 +26,29 @@ const headerStrings = (h: Record<string, unknown> | undefined): Record<string, s
  * Transaction markers occupy offsets without being delivered, so a partition also counts as done after `idleMs`
  * without a message.
  */
+/** The end offset of each partition now: pass it as `from` later to read only what was written since. */
+export const endOffsets = async (kafka: KafkaClient, topic: string): Promise<Map<number, number>> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 export const readToEnd = async (
   kafka: KafkaClient,
   topic: string,
   onMessage: (m: ReadMessage) => void | Promise<void>,
-  { idleMs = 1500, timeoutMs = 120_000 }: { idleMs?: number; timeoutMs?: number } = {},
+  { idleMs = 1500, timeoutMs = 120_000, from }: { idleMs?: number; timeoutMs?: number; from?: ReadonlyMap<number, number> } = {},
 ): Promise<{ messages: number; endOffsets: Map<number, number> }> => {
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const end = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
-  const low = new Map(offsets.map((o) => [o.partition, Number(o.low)]));
+  const low = new Map(offsets.map((o) => [o.partition, Math.max(Number(o.low), from?.get(o.partition) ?? 0)]));
   const pending = new Set([...end].filter(([p, h]) => h > (low.get(p) ?? 0)).map(([p]) => p));
   let messages = 0;
   if (pending.size === 0) return { messages, endOffsets: end };
@@ -67,6 +78,7 @@ export const readToEnd = async (
             const stop = end.get(batch.partition) ?? 0;
             for (const m of batch.messages) {
               const offset = Number(m.offset);
+              if (offset < (low.get(batch.partition) ?? 0)) continue;
               if (offset >= stop) {
                 pending.delete(batch.partition);
                 break;
@@ -78,6 +90,7 @@ export const readToEnd = async (
           },
         })
         .catch(reject);
+      if (from) for (const [partition, offset] of low) consumer.seek({ topic, partition, offset: String(offset) });
     });
   } finally {
     await consumer.disconnect();
