@@ -163,9 +163,18 @@ const decodeShape = (kind: SnapshotKind, o: Record<string, unknown>, codecs: Cod
 const capped = (errors: PathError[], max: number): PathError[] =>
   errors.length <= max ? errors : [...errors.slice(0, max), { path: '$', message: `more errors not shown (only the first ${max} are reported)` }];
 
-/** Decodes one already-parsed snapshot (e.g. an element of a vendor history file). */
+const resolveLimits = (overrides: Partial<DecodeLimits> | undefined): DecodeLimits => {
+  if (overrides === undefined) return DEFAULT_LIMITS;
+  const set = Object.entries(overrides).filter(([, v]) => typeof v === 'number');
+  return { ...DEFAULT_LIMITS, ...(Object.fromEntries(set) as Partial<DecodeLimits>) };
+};
+
+/**
+ * Decodes one already-parsed snapshot (e.g. an element of a vendor history file).
+ * The result may share leaf arrays (priors) with `json`: treat both as immutable.
+ */
 export const decodeValue = (json: unknown, meta: DecodeMeta, opts: DecodeOptions): DecodeResult => {
-  const limits: DecodeLimits = opts.limits === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, ...opts.limits };
+  const limits = resolveLimits(opts.limits);
   if (!DataType.is(meta.dataType)) {
     return left([{ path: 'meta.data_type', message: `expected real_time, historical or snapshot, got ${describeValue(meta.dataType)}` }]);
   }

@@ -35,19 +35,23 @@ export const fillChainGex = (rows: Strike[], spot: number): void => {
  * around the change; the crossing nearest to spot when there are several; null when there is none.
  * `strikes` must be ascending and as long as `net`.
  */
-export const zeroGammaLevel = (strikes: ArrayLike<number>, net: ArrayLike<number>, spot: number | null): number | null => {
+export const zeroGammaLevel = (strikes: ArrayLike<number>, net: ArrayLike<number>, spot: number | null): number | null =>
+  zeroCrossing(strikes.length, (i) => strikes[i] as number, (i) => net[i] as number, spot);
+
+/** The scan behind zeroGammaLevel, over accessors so rows can be read in place (no copies on the hot path). */
+const zeroCrossing = (n: number, strikeAt: (i: number) => number, netAt: (i: number) => number, spot: number | null): number | null => {
   let best: number | null = null;
   let cum = 0;
-  let lastIndex = -1; // index of the last strike where the cumulative sum was not zero
+  let lastIndex = -1; // the last position where the cumulative sum was not zero
   let lastCum = 0;
-  for (let i = 0; i < strikes.length; i++) {
-    cum += net[i] as number;
+  for (let i = 0; i < n; i++) {
+    cum += netAt(i);
     if (cum === 0) continue;
-    if (lastIndex >= 0 && (cum > 0) !== (lastCum > 0)) {
-      const s0 = strikes[lastIndex] as number;
-      const s1 = strikes[i] as number;
+    if (lastIndex >= 0 && cum > 0 !== lastCum > 0) {
+      const s0 = strikeAt(lastIndex);
+      const s1 = strikeAt(i);
       // Adjacent strikes: interpolate. A run of exact zeros between them: the sign changed at the first zero.
-      const crossing = lastIndex === i - 1 ? s0 + ((s1 - s0) * lastCum) / (lastCum - cum) : (strikes[lastIndex + 1] as number);
+      const crossing = lastIndex === i - 1 ? s0 + ((s1 - s0) * lastCum) / (lastCum - cum) : strikeAt(lastIndex + 1);
       if (best === null || (spot !== null && Math.abs(crossing - spot) < Math.abs(best - spot))) best = crossing;
     }
     lastIndex = i;
@@ -75,28 +79,25 @@ const track = (e: Extremes, strike: number, v: number): void => {
   }
 };
 
-/** Indices of `rows` by ascending strike; the identity (no sort) when they already are, as vendors send them. */
-const ascendingOrder = (rows: readonly Strike[]): number[] => {
-  const order = rows.map((_, i) => i);
-  for (let i = 1; i < rows.length; i++) {
-    if ((rows[i] as Strike).strike < (rows[i - 1] as Strike).strike) {
-      return order.sort((a, b) => (rows[a] as Strike).strike - (rows[b] as Strike).strike || a - b);
-    }
+const isAscendingWithNet = (rows: readonly Strike[]): boolean => {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as Strike;
+    if (r.net_gex === null || (i > 0 && r.strike < (rows[i - 1] as Strike).strike)) return false;
   }
-  return order;
+  return true;
 };
 
 const zeroGammaOf = (rows: readonly Strike[], spot: number | null): number | null => {
-  const order = ascendingOrder(rows);
-  const strikes: number[] = [];
-  const net: number[] = [];
-  for (const i of order) {
-    const r = rows[i] as Strike;
-    if (r.net_gex === null) continue;
-    strikes.push(r.strike);
-    net.push(r.net_gex);
+  // Vendors send strikes ascending and complete: read them in place.
+  if (isAscendingWithNet(rows)) {
+    return zeroCrossing(rows.length, (i) => (rows[i] as Strike).strike, (i) => (rows[i] as Strike).net_gex as number, spot);
   }
-  return zeroGammaLevel(strikes, net, spot);
+  const sorted = rows.filter((r) => r.net_gex !== null).sort((a, b) => a.strike - b.strike);
+  return zeroGammaLevel(
+    sorted.map((r) => r.strike),
+    sorted.map((r) => r.net_gex as number),
+    spot,
+  );
 };
 
 type Metrics = Omit<Derived, 'quality_score' | 'quality_notes'>;

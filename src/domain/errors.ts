@@ -24,6 +24,9 @@ export const describeValue = (v: unknown): string => {
   return 'an object';
 };
 
+const isUnionType = (d: unknown): boolean =>
+  typeof d === 'object' && d !== null && (d as { _tag?: unknown })._tag === 'UnionType';
+
 /** Keeps the deepest, most specific error per path; unions report their first branch's expectation. */
 export const pathErrors = (errors: t.Errors): PathError[] => {
   const seen = new Map<string, PathError>();
@@ -42,9 +45,6 @@ export const pathErrors = (errors: t.Errors): PathError[] => {
   }
   return [...seen.values()];
 };
-
-const isUnionType = (d: unknown): boolean =>
-  typeof d === 'object' && d !== null && (d as { _tag?: unknown })._tag === 'UnionType';
 
 export const formatPathError = (e: PathError): string => `${e.path}: ${e.message}`;
 

@@ -12,6 +12,14 @@ const MAX_TIMESTAMP_MS = 253402300799999;
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
+/** Date.parse rolls 2026-02-31 over to March; the fields must name a real day and time. */
+const isCalendarTime = (iso: string): boolean => {
+  const [y, mo, d, h, mi, se] = [0, 5, 8, 11, 14, 17].map((at) => Number(iso.slice(at, at + (at === 0 ? 4 : 2))));
+  const daysInMonth = new Date(Date.UTC(y as number, mo as number, 0)).getUTCDate();
+  const seconds = iso.charAt(16) === ':' ? (se as number) : 0;
+  return (mo as number) >= 1 && (mo as number) <= 12 && (d as number) >= 1 && (d as number) <= daysInMonth && (h as number) <= 23 && (mi as number) <= 59 && seconds <= 59;
+};
+
 // Checks return null when the value is fine, else the message (without the path).
 
 export const numberIssue = (u: unknown): string | null =>
@@ -121,7 +129,7 @@ export const readTimestamp = (u: unknown): TimestampResult => {
     // A time without a zone would be read in the machine's zone: rejected rather than guessed.
     if (!ISO_8601.test(u)) return { issue: `${expected}, got ${describeValue(u)}` };
     ms = Date.parse(u.replace(' ', 'T'));
-    if (Number.isNaN(ms)) return { issue: `expected a valid calendar date and time, got ${describeValue(u)}` };
+    if (Number.isNaN(ms) || !isCalendarTime(u)) return { issue: `expected a valid calendar date and time, got ${describeValue(u)}` };
     if (ms <= 0) return { issue: `expected a time after 1970-01-01T00:00:00Z, got ${describeValue(u)}` };
   } else {
     return { issue: `${expected}, got ${describeValue(u)}` };

@@ -116,8 +116,8 @@ const blackScholes = (spot: number, strike: number, years: number): Greeks => {
 
 /** Open interest at a strike: peaked at the money and at round strikes, calls above and puts below; fixed for the day. */
 const openInterest = (seed: number, ticker: string, p: TickerProfile, open: number, strike: number): { call: number; put: number } => {
-  const distance = (strike - open) / (open * 0.03);
-  const atm = Math.exp(-0.5 * distance * distance) + 0.15;
+  const distance = (strike - open) / (open * 0.012);
+  const atm = Math.exp(-0.5 * distance * distance) + 0.1;
   const units = Math.round(strike / p.step);
   const round = units % 20 === 0 ? 3 : units % 10 === 0 ? 2.2 : units % 5 === 0 ? 1.5 : 1;
   const noise = (side: string): number => 0.5 + hashUnit(seed, ticker, strike, side);

@@ -28,7 +28,7 @@ export const gexbotStrikeRows = (limits: DecodeLimits, oiNotApplicable: boolean)
       const issue = rowArrayIssue(u, CLASSIC_ROW, limits);
       if (issue !== null) return t.failure(u, c, issue);
       const rows = u as unknown[];
-      const problems = new RowProblems(c, limits.maxErrors);
+      const problems = new RowProblems(c, limits.maxErrors + 1);
       const out: Strike[] = [];
       for (let i = 0; i < rows.length && !problems.full; i++) {
         const row = rows[i];
@@ -76,7 +76,7 @@ export const greekContractRows = (limits: DecodeLimits) =>
       const issue = rowArrayIssue(u, GREEK_ROW, limits);
       if (issue !== null) return t.failure(u, c, issue);
       const rows = u as unknown[];
-      const problems = new RowProblems(c, limits.maxErrors);
+      const problems = new RowProblems(c, limits.maxErrors + 1);
       const out: Strike[] = [];
       for (let i = 0; i < rows.length && !problems.full; i++) {
         const row = rows[i];

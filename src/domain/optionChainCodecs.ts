@@ -68,7 +68,7 @@ export const optionChainRows = (limits: DecodeLimits) =>
       if (!Array.isArray(u)) return t.failure(u, c, `expected an array of strike objects, got ${describeValue(u)}`);
       if (u.length === 0) return t.failure(u, c, 'expected at least one strike, got an empty array');
       if (u.length > limits.maxStrikes) return t.failure(u, c, `expected at most ${limits.maxStrikes} strikes, got ${u.length}`);
-      const problems = new RowProblems(c, limits.maxErrors);
+      const problems = new RowProblems(c, limits.maxErrors + 1);
       const out: Strike[] = [];
       for (let i = 0; i < u.length && !problems.full; i++) {
         const row: unknown = u[i];

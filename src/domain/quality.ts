@@ -76,15 +76,22 @@ const consistency = (s: CanonicalSnapshot, d: Omit<Derived, 'quality_score' | 'q
   const checks: Check[] = [];
   const rows = s.strikes;
   if (rows.length > 0) {
-    const strikes = new Set<number>();
     let lo = Infinity;
     let hi = -Infinity;
-    for (const r of rows) {
-      strikes.add(r.strike);
-      if (r.strike < lo) lo = r.strike;
-      if (r.strike > hi) hi = r.strike;
+    let ascending = true;
+    let adjacentDuplicates = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const k = (rows[i] as Strike).strike;
+      if (k < lo) lo = k;
+      if (k > hi) hi = k;
+      if (i > 0) {
+        const prev = (rows[i - 1] as Strike).strike;
+        if (k < prev) ascending = false;
+        else if (k === prev) adjacentDuplicates++;
+      }
     }
-    const duplicates = rows.length - strikes.size;
+    // Sorted rows (the usual case) show duplicates as neighbours; otherwise count distinct strikes.
+    const duplicates = ascending ? adjacentDuplicates : rows.length - new Set(rows.map((r) => r.strike)).size;
     checks.push(duplicates === 0 ? { score: 1, note: null } : { score: 0, note: `${duplicates} duplicate strike row(s)` });
     if (s.spot !== null) {
       checks.push(
@@ -95,7 +102,10 @@ const consistency = (s: CanonicalSnapshot, d: Omit<Derived, 'quality_score' | 'q
     }
     const majors = MAJOR_FIELDS.filter((f) => s[f] !== null);
     if (majors.length > 0) {
-      const absent = majors.filter((f) => !strikes.has(s[f] as number));
+      const absent = majors.filter((f) => {
+        const k = s[f];
+        return !rows.some((r) => r.strike === k);
+      });
       checks.push({
         score: 1 - absent.length / majors.length,
         note: absent.length === 0 ? null : `vendor majors not among the strikes: ${absent.map((f) => `${f} ${fmt(s[f] as number)}`).join(', ')}`,

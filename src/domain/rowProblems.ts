@@ -5,6 +5,7 @@ import { describeValue } from './errors.js';
 /**
  * Row arrays are decoded by loops rather than combinators (several times faster on 100+ rows);
  * this keeps their errors in io-ts form so they render like every other path (`strikes[3][1]`).
+ * Decoders collect one more than they may report, so the caller can tell the list was cut and say so.
  */
 export class RowProblems {
   readonly errors: t.ValidationError[] = [];

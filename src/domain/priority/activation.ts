@@ -1,0 +1,122 @@
+// Owns the variables a rule condition sees: their CEL types and documentation, the one CEL environment, and the activation of one message.
+import { Environment } from '@marcbachmann/cel-js';
+import type { SnapshotFacts } from './facts.js';
+
+/** Longest accepted condition, in characters. */
+export const MAX_CONDITION_LENGTH = 1000;
+/** Largest accepted condition AST, in nodes (the default guidelines use under 40). */
+export const MAX_CONDITION_NODES = 200;
+/** Deepest accepted nesting of calls, selections and aggregates. */
+export const MAX_CONDITION_DEPTH = 32;
+
+/**
+ * The flat activation of one message. Integers are CEL `int` (compare with `0`, not `0.0`), the rest `double`,
+ * `string`, `bool`, or `map<string, string>`. Absent values read as the documented default, never as null,
+ * so a condition never has to test for null.
+ */
+export const ACTIVATION_VARIABLES = [
+  { name: 'ticker', type: 'string', doc: 'underlying, upper-case as published (SPX, NQ_NDX)' },
+  { name: 'kind', type: 'string', doc: 'snapshot kind (gexbot_classic, option_chain, ...)' },
+  { name: 'category', type: 'string', doc: 'vendor category (zero, one, full); "" if none' },
+  { name: 'data_type', type: 'string', doc: 'real_time, snapshot (on demand) or historical' },
+  { name: 'source', type: 'string', doc: 'source name; "" if unknown' },
+  { name: 'spot', type: 'double', doc: 'underlying price; 0.0 if unknown' },
+  { name: 'min_dte', type: 'int', doc: 'days to the nearest expiry; -1 if unknown' },
+  { name: 'is_0dte', type: 'bool', doc: 'min_dte == 0' },
+  { name: 'timestamp_ms', type: 'int', doc: 'snapshot time, UTC epoch ms' },
+  { name: 'age_ms', type: 'int', doc: 'now - timestamp_ms, at least 0' },
+  { name: 'et_minutes', type: 'int', doc: 'minutes since midnight America/New_York at the snapshot time' },
+  { name: 'et_weekday', type: 'int', doc: 'day of week in New York at the snapshot time, 0 = Sunday ... 6 = Saturday' },
+  { name: 'minutes_to_close', type: 'int', doc: 'whole minutes (rounded up) from the snapshot time to 16:00 ET that day; <= 0 after the close' },
+  { name: 'is_regular_hours', type: 'bool', doc: 'snapshot time in 09:30 <= t < 16:00 ET, Monday to Friday (holidays not known)' },
+  { name: 'total_oi', type: 'double', doc: 'total call + put open interest; 0.0 if unknown' },
+  { name: 'total_volume', type: 'double', doc: 'total call + put volume; 0.0 if unknown' },
+  { name: 'net_gex_abs', type: 'double', doc: '|net GEX| in the snapshot unit; 0.0 if unknown' },
+  { name: 'strike_count', type: 'int', doc: 'number of strike rows' },
+  { name: 'reliability', type: 'double', doc: 'success ratio of the source; the configured default (0.9) if the source is unknown' },
+  { name: 'market_event', type: 'string', doc: 'market-event flag (gex-market-event); "" if none' },
+  { name: 'requested_level', type: 'string', doc: 'manually requested level (gex-requested-level); "" if none' },
+  { name: 'headers', type: 'map<string, string>', doc: 'all message headers; test presence first: `"k" in headers && headers["k"] == "v"`' },
+] as const;
+
+export type ActivationVariable = (typeof ACTIVATION_VARIABLES)[number]['name'];
+
+/** The values of one activation, as cel-js takes them (CEL ints as bigint). */
+export interface Activation {
+  readonly ticker: string;
+  readonly kind: string;
+  readonly category: string;
+  readonly data_type: string;
+  readonly source: string;
+  readonly spot: number;
+  readonly min_dte: bigint;
+  readonly is_0dte: boolean;
+  readonly timestamp_ms: bigint;
+  readonly age_ms: bigint;
+  readonly et_minutes: bigint;
+  readonly et_weekday: bigint;
+  readonly minutes_to_close: bigint;
+  readonly is_regular_hours: boolean;
+  readonly total_oi: number;
+  readonly total_volume: number;
+  readonly net_gex_abs: number;
+  readonly strike_count: bigint;
+  readonly reliability: number;
+  readonly market_event: string;
+  readonly requested_level: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+let environment: Environment | null = null;
+
+/**
+ * The CEL environment of rule conditions: only the declared variables (an unknown name is a type error),
+ * the standard CEL functions and macros, and no custom function. Built once; building is the costly part.
+ */
+export const ruleEnvironment = (): Environment => {
+  if (environment === null) {
+    const env = new Environment({
+      unlistedVariablesAreDyn: false,
+      enableOptionalTypes: false,
+      limits: { maxAstNodes: MAX_CONDITION_NODES, maxDepth: MAX_CONDITION_DEPTH, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 },
+    });
+    for (const v of ACTIVATION_VARIABLES) env.registerVariable(v.name, v.type, { description: v.doc });
+    environment = env;
+  }
+  return environment;
+};
+
+/** CEL int of a number; BigInt() throws on NaN and Infinity, which the facts never hold but the activation does not assume. */
+const int = (x: number): bigint => (Number.isFinite(x) ? BigInt(Math.trunc(x)) : 0n);
+
+/** Headers as CEL sees them: own string entries only. */
+const stringHeaders = (h: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+  for (const k in h) if (typeof h[k] !== 'string') return Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === 'string'));
+  return h;
+};
+
+/** Built once per decision and shared by every rule. */
+export const buildActivation = (f: SnapshotFacts): Activation => ({
+  ticker: f.ticker,
+  kind: f.kind,
+  category: f.category,
+  data_type: f.data_type,
+  source: f.source,
+  spot: f.spot ?? 0,
+  min_dte: f.min_dte === null ? -1n : int(f.min_dte),
+  is_0dte: f.min_dte === 0,
+  timestamp_ms: int(f.timestamp_ms),
+  age_ms: int(f.age_ms),
+  et_minutes: int(f.et.minutes),
+  et_weekday: int(f.et.weekday),
+  minutes_to_close: int(f.minutes_to_close),
+  is_regular_hours: f.is_regular_hours,
+  total_oi: f.total_oi ?? 0,
+  total_volume: f.total_volume ?? 0,
+  net_gex_abs: f.net_gex === null ? 0 : Math.abs(f.net_gex),
+  strike_count: int(f.strike_count),
+  reliability: f.reliability,
+  market_event: f.market_event,
+  requested_level: f.requested_level ?? '',
+  headers: stringHeaders(f.headers),
+});
