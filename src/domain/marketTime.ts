@@ -1,4 +1,5 @@
-// Owns US equity market time: Eastern Time offsets (with daylight saving) and session times as UTC epoch ms. No clock is read.
+// Owns US equity market time in both directions: Eastern wall clock -> UTC epoch ms, and a UTC instant read as Eastern
+// time (daylight saving by the post-2007 US rules, without Intl). No clock is read.
 
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_PATTERN = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -39,3 +40,73 @@ export const easternToUtcMs = (day: string, time: string): number => {
   if (hh > 23 || mm > 59 || ss > 59) throw new RangeError(`expected a time of day, got ${JSON.stringify(time)}`);
   return Date.UTC(y, m - 1, d, hh, mm, ss) + easternOffsetMinutes(day) * 60_000;
 };
+
+// --- A UTC instant read as Eastern market time ---
+/** Minutes since midnight ET of the regular session's open (09:30) and close (16:00). */
+export const OPEN_MINUTES = 9 * 60 + 30;
+export const CLOSE_MINUTES = 16 * 60;
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export interface EasternTime {
+  /** Whole minutes since midnight ET (0..1439). */
+  readonly minutes: number;
+  /** Milliseconds since midnight ET. */
+  readonly msOfDay: number;
+  /** 0 = Sunday ... 6 = Saturday, ET. */
+  readonly weekday: number;
+  /** The ET calendar day as days since 1970-01-01. */
+  readonly epochDay: number;
+  /** Offset from UTC in minutes: -240 (EDT) or -300 (EST). */
+  readonly offsetMinutes: number;
+}
+
+
+interface DstWindow {
+  readonly start: number;
+  readonly end: number;
+}
+// One entry per UTC year seen; a process sees few years, so the cache stays tiny.
+const dstCache = new Map<number, DstWindow>();
+
+/**
+ * Daylight saving in UTC ms for a year: from 02:00 EST on the second Sunday of March (07:00 UTC)
+ * to 02:00 EDT on the first Sunday of November (06:00 UTC).
+ */
+const dstWindow = (year: number): DstWindow => {
+  let w = dstCache.get(year);
+  if (w === undefined) {
+    w = { start: Date.UTC(year, 2, nthSunday(year, 3, 2)) + 7 * HOUR_MS, end: Date.UTC(year, 10, nthSunday(year, 11, 1)) + 6 * HOUR_MS };
+    if (dstCache.size > 64) dstCache.clear();
+    dstCache.set(year, w);
+  }
+  return w;
+};
+
+/** Eastern offset from UTC, in minutes, at a UTC instant. */
+export const easternOffsetAt = (utcMs: number): number => {
+  const w = dstWindow(new Date(utcMs).getUTCFullYear());
+  return utcMs >= w.start && utcMs < w.end ? -240 : -300;
+};
+
+/** The Eastern wall clock at a UTC instant (finite epoch ms). */
+export const easternTime = (utcMs: number): EasternTime => {
+  const offsetMinutes = easternOffsetAt(utcMs);
+  const local = utcMs + offsetMinutes * MINUTE_MS;
+  const epochDay = Math.floor(local / DAY_MS);
+  const msOfDay = local - epochDay * DAY_MS;
+  // 1970-01-01 was a Thursday (4).
+  const weekday = (((epochDay + 4) % 7) + 7) % 7;
+  return { minutes: Math.floor(msOfDay / MINUTE_MS), msOfDay, weekday, epochDay, offsetMinutes };
+};
+
+export const isWeekday = (et: EasternTime): boolean => et.weekday >= 1 && et.weekday <= 5;
+
+/** 09:30 <= t < 16:00 ET on Monday to Friday. Exchange holidays are not known here. */
+export const isRegularHours = (et: EasternTime): boolean =>
+  isWeekday(et) && et.msOfDay >= OPEN_MINUTES * MINUTE_MS && et.msOfDay < CLOSE_MINUTES * MINUTE_MS;
+
+/** Whole minutes left until 16:00 ET the same day (rounded up; negative after the close). */
+export const minutesToClose = (et: EasternTime): number => Math.ceil((CLOSE_MINUTES * MINUTE_MS - et.msOfDay) / MINUTE_MS);

@@ -1,5 +1,6 @@
 // Owns reading a topic from the beginning up to its end offsets at start (bounded reads for CLIs, replay checks, tests).
 import { randomUUID } from 'node:crypto';
+import { headersToStrings } from '../domain/headers.js';
 import type { KafkaClient } from './client.js';
 
 export interface ReadMessage {
@@ -12,14 +13,6 @@ export interface ReadMessage {
   readonly timestamp: number;
 }
 
-const headerStrings = (h: Record<string, unknown> | undefined): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined && first !== null) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-  }
-  return out;
-};
 
 /**
  * Reads every message of `topic` up to the end offsets taken when the call starts (read_committed), in partition order.
@@ -84,7 +77,7 @@ export const readToEnd = async (
                 break;
               }
               messages++;
-              await onMessage({ topic, partition: batch.partition, offset, key: m.key, value: m.value, headers: headerStrings(m.headers), timestamp: Number(m.timestamp) });
+              await onMessage({ topic, partition: batch.partition, offset, key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
               if (offset >= stop - 1) pending.delete(batch.partition);
             }
           },

@@ -1,5 +1,6 @@
 // Owns exactly-once consume-transform-produce: outputs and input offsets commit in one Kafka transaction per batch.
 import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import { headersToStrings } from '../domain/headers.js';
 import type { KafkaClient } from './client.js';
 import type { OutMessage } from './producer.js';
 
@@ -36,14 +37,6 @@ export interface TransactionalProcessor {
   readonly consumer: Consumer;
 }
 
-const toStrings = (h: Record<string, unknown> | undefined): Record<string, string> => {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined && first !== null) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-  }
-  return out;
-};
 
 export const createTransactionalProcessor = async ({
   kafka,
@@ -101,7 +94,7 @@ export const createTransactionalProcessor = async ({
           let chunk: InMessage[] = [];
           for (const m of batch.messages) {
             if (!payload.isRunning() || payload.isStale()) return;
-            chunk.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: toStrings(m.headers), timestamp: Number(m.timestamp) });
+            chunk.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
             if (chunk.length >= maxMessagesPerTransaction) {
               await commitChunk(payload, chunk);
               chunk = [];

@@ -1,7 +1,7 @@
 // Owns what a decision reads from one message: the snapshot's totals, its market-time position and its metadata, computed once.
 import { H } from '../headers.js';
 import type { CanonicalSnapshot } from '../snapshot.js';
-import { easternTime, isRegularHours, minutesToClose, type EasternTime } from './easternClock.js';
+import { easternTime, isRegularHours, minutesToClose, type EasternTime } from '../marketTime.js';
 import { isLevel, type Level } from './level.js';
 import { clamp01 } from './score.js';
 

@@ -1,7 +1,7 @@
 // Owns the public surface of the priority domain: scoring, firm-guideline rules, their fold and commands, and the decision.
 export * from './level.js';
 export * from './config.js';
-export * from './easternClock.js';
+export * from '../marketTime.js';
 export * from './facts.js';
 export * from './score.js';
 export * from './activation.js';

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { easternTime, isRegularHours, minutesToClose } from '../../../src/domain/priority/easternClock.js';
+import { easternTime, isRegularHours, minutesToClose } from '../../../src/domain/marketTime.js';
 
 const test = suite('eastern clock');
 
