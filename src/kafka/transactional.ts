@@ -50,7 +50,9 @@ export const createTransactionalProcessor = async ({
   onCommitted,
   sessionTimeout = 30_000,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
-  const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60_000 });
+  // A service keeps retrying retriable errors (a broker restart, a coordinator move): a failed send aborts the
+  // transaction, so retrying never duplicates.
+  const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 3_000 });
 
   const commitChunk = async (payload: EachBatchPayload, chunk: InMessage[]): Promise<void> => {

@@ -34,7 +34,6 @@ const marker = (cfg: Config, c: Component): string => `-Dgexstream.stack=${c}@${
 const pidFile = (cfg: Config, c: Component): string => join(dirs(cfg).run, `${c}.pid`);
 export const logFile = (cfg: Config, c: Component): string => join(dirs(cfg).logs, `${c}.log`);
 
-const registryBase = (cfg: Config): string => `http://127.0.0.1:${cfg.registryPort}`;
 
 export const registryReady = async (url: string): Promise<boolean> => {
   const res = await fetch(`${url.replace(/\/+$/, '')}/subjects`, { signal: AbortSignal.timeout(2_000) });

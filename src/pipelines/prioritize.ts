@@ -1,0 +1,207 @@
+// Owns the prioritizer service: gex.raw.v1 -> decode -> rules + score -> gex.priority.<level>.v1 + JobQueued, exactly once.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
+import { decodeRaw } from '../domain/decode.js';
+import { H } from '../domain/headers.js';
+import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, publishedAtOf, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import { decide, evolveRuleSet, initialRuleSet, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
+import { LEVELS, type Level } from '../domain/priority/level.js';
+import { evolveTally, initialTally, type DecisionTally } from '../domain/priority/tally.js';
+import { DataType } from '../domain/snapshot.js';
+import { peekTicker } from '../domain/records.js';
+import type { KafkaClient } from '../kafka/client.js';
+import { createProducer, type OutMessage } from '../kafka/producer.js';
+import { followTable, type TableReader } from '../kafka/tableReader.js';
+import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
+import type { Logger } from '../log.js';
+import type { AvroEncoder, Registry } from '../registry/registry.js';
+import { packageRoot } from '../stack/paths.js';
+import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
+import { valueSubject } from './schemas.js';
+
+export const RULES_TOPIC = 'gex.rules.v1';
+export const SOURCES_TOPIC = 'gex.sources.v1';
+export const JOBS_TOPIC = 'gex.jobs.v1';
+export const PRIORITIZER_GROUP = 'gexstream-prioritizer';
+
+export interface PrioritizerOptions {
+  readonly kafka: KafkaClient;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly priority: PriorityConfig;
+  /** Data type of raw messages that carry no gex-data-type header. */
+  readonly defaultDataType?: DataType;
+  readonly maxSkewMs?: number; // ms a snapshot may be ahead of the clock
+  readonly maxBytes?: number; // bytes per raw message
+  /** Stable per instance, so a restart fences the crashed predecessor's open transaction. */
+  readonly instanceId?: string;
+  readonly clock?: () => number;
+  /** Seed the default guidelines when gex.rules.v1 is empty (default true). */
+  readonly seedGuidelines?: boolean;
+  readonly rawTopic?: string;
+  readonly rulesTopic?: string;
+  readonly groupId?: string;
+}
+
+export interface PrioritizerStats {
+  readonly tally: DecisionTally;
+  readonly deadLetters: number;
+  readonly ruleSetVersion: number;
+  readonly sources: number;
+}
+
+export interface Prioritizer {
+  readonly start: () => Promise<void>;
+  readonly stop: () => Promise<void>;
+  readonly ruleSet: () => RuleSet;
+  readonly stats: () => PrioritizerStats;
+}
+
+export const loadDefaultGuidelines = (atMs: number): RuleEvent[] => {
+  const json: unknown = JSON.parse(readFileSync(join(packageRoot, 'rules', 'default-guidelines.json'), 'utf8'));
+  const ev = seedRuleEvents(json, atMs);
+  if (isLeft(ev)) throw new Error(`rules/default-guidelines.json: ${ev.left.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  return ev.right;
+};
+
+export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioritizer> => {
+  const clock = o.clock ?? Date.now;
+  const maxSkewMs = o.maxSkewMs ?? 5_000;
+  const maxBytes = o.maxBytes ?? 8 * 1024 * 1024;
+  const defaultDataType = o.defaultDataType ?? 'real_time';
+  const rawTopic = o.rawTopic ?? RAW_TOPIC;
+  const rulesTopic = o.rulesTopic ?? RULES_TOPIC;
+  const log = o.logger.child({ role: 'prioritizer' });
+
+  const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshot>>();
+  for (const l of LEVELS) levelEnc.set(l, await o.registry.encoder<PrioritizedSnapshot>(valueSubject(levelTopic(l))));
+  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(JOBS_TOPIC));
+  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(DLQ_TOPIC));
+
+  let rules: RuleSet = initialRuleSet();
+  const sources = new Map<string, SourceStatsView>();
+  let tally = initialTally();
+  let deadLetters = 0;
+  const tables: TableReader[] = [];
+  let processor: TransactionalProcessor | undefined;
+
+  const transform = async (batch: readonly InMessage[]) => {
+    const receivedAtMs = clock();
+    const byLevel = new Map<Level, OutMessage[]>();
+    const jobs: OutMessage[] = [];
+    const dlq: OutMessage[] = [];
+    for (const m of batch) {
+      const origin = { topic: m.topic, partition: m.partition, offset: m.offset };
+      const requestId = requestIdOf(m.headers, origin);
+      const source = m.headers[H.source] ?? 'unknown';
+      const dataTypeHeader = m.headers[H.dataType];
+      const toDlq = (stage: 'decode' | 'prioritize', errors: { path: string; message: string }[]): void => {
+        const value = m.value ?? Buffer.alloc(0);
+        const d = deadLetter(
+          { stage, errors, value, key: m.key, headers: m.headers, origin, source, ticker: peekTicker(value) ?? null, requestId, lineage: lineageOf(m.headers) },
+          clock(),
+        );
+        dlq.push({ key: d.dead_letter_id, value: dlqEnc.encode(d) });
+        deadLetters++;
+      };
+      if (m.value === null || m.value.length === 0) {
+        toDlq('decode', [{ path: '$', message: 'empty message (no value)' }]);
+        continue;
+      }
+      if (dataTypeHeader !== undefined && !DataType.is(dataTypeHeader)) {
+        toDlq('decode', [{ path: `headers.${H.dataType}`, message: `expected real_time, historical or snapshot, got ${JSON.stringify(dataTypeHeader)}` }]);
+        continue;
+      }
+      const decoded = decodeRaw(m.value, { kind: m.headers[H.kind], category: m.headers[H.category], dataType: dataTypeHeader ?? defaultDataType }, { nowMs: receivedAtMs, maxSkewMs, maxBytes });
+      if (isLeft(decoded)) {
+        toDlq('decode', decoded.left);
+        continue;
+      }
+      const snapshot = decoded.right;
+      let out: PrioritizedSnapshot;
+      try {
+        const now = clock();
+        const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, rules, o.priority, now);
+        out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, origin, publishedAtMs: publishedAtOf(m.headers, m.timestamp), receivedAtMs, prioritizedAtMs: now });
+        tally = evolveTally(tally, decision);
+      } catch (err) {
+        toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${(err as Error).message}` }]);
+        continue;
+      }
+      const list = byLevel.get(out.level) ?? [];
+      list.push({ key: snapshot.ticker, value: (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out) });
+      byLevel.set(out.level, list);
+      jobs.push({ key: requestId, value: jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms })) });
+    }
+    return [...[...byLevel].map(([level, messages]) => ({ topic: levelTopic(level), messages })), { topic: JOBS_TOPIC, messages: jobs }, { topic: DLQ_TOPIC, messages: dlq }];
+  };
+
+  return {
+    ruleSet: () => rules,
+    stats: () => ({ tally, deadLetters, ruleSetVersion: rules.version, sources: sources.size }),
+    start: async () => {
+      let ruleRecords = 0;
+      const rulesTable = await followTable({
+        kafka: o.kafka,
+        topic: rulesTopic,
+        onRecord: async ({ value }) => {
+          if (!value) return;
+          ruleRecords++;
+          try {
+            const ev = await o.registry.decode<RuleEvent>(value);
+            rules = evolveRuleSet(rules, ev);
+            log.info({ ruleSetVersion: rules.version, rule: ev.rule_id, type: ev.type }, 'rule set changed');
+          } catch (err) {
+            log.error({ err }, 'unreadable rule event skipped');
+          }
+        },
+      });
+      tables.push(rulesTable);
+      const sourcesTable = await followTable({
+        kafka: o.kafka,
+        topic: SOURCES_TOPIC,
+        onRecord: async ({ key, value }) => {
+          if (key === null) return;
+          if (!value) {
+            sources.delete(key);
+            return;
+          }
+          try {
+            const s = await o.registry.decode<SourceStatsView>(value);
+            sources.set(key, { reliability: s.reliability, ema_latency_ms: s.ema_latency_ms });
+          } catch (err) {
+            log.error({ err }, 'unreadable source stats skipped');
+          }
+        },
+      });
+      tables.push(sourcesTable);
+      await Promise.all([rulesTable.ready, sourcesTable.ready]);
+      if (ruleRecords === 0 && o.seedGuidelines !== false) {
+        const events = loadDefaultGuidelines(clock());
+        const enc = await o.registry.encoder<RuleEvent>(valueSubject(RULES_TOPIC));
+        const producer = await createProducer({ kafka: o.kafka });
+        await producer.send([{ topic: rulesTopic, messages: events.map((e) => ({ key: e.rule_id, value: enc.encode(e) })) }]);
+        await producer.close();
+        // Decide nothing before the seeded rules are folded in.
+        const deadline = clock() + 30_000;
+        while (rules.version < events.length && clock() < deadline) await new Promise((r) => setTimeout(r, 20));
+        log.info({ rules: events.length, topic: rulesTopic }, 'seeded the default guidelines');
+      }
+      processor = await createTransactionalProcessor({
+        kafka: o.kafka,
+        groupId: o.groupId ?? PRIORITIZER_GROUP,
+        topics: [rawTopic],
+        transactionalId: `gexstream-prioritizer-${o.instanceId ?? '0'}`,
+        transform,
+      });
+      await processor.start();
+      log.info({ ruleSetVersion: rules.version, sources: sources.size }, 'prioritizer started');
+    },
+    stop: async () => {
+      await processor?.stop();
+      for (const t of tables) await t.stop();
+    },
+  };
+};
