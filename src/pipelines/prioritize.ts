@@ -106,8 +106,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         dlq.push({ key: d.dead_letter_id, value: dlqEnc.encode(d) });
         deadLetters++;
       };
-      if (m.value === null || m.value.length === 0) {
-        toDlq('decode', [{ path: '$', message: 'empty message (no value)' }]);
+      if (m.value === null) {
+        toDlq('decode', [{ path: '$', message: 'a tombstone (null value) is not a snapshot' }]);
         continue;
       }
       if (dataTypeHeader !== undefined && !DataType.is(dataTypeHeader)) {
@@ -180,7 +180,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       await Promise.all([rulesTable.ready, sourcesTable.ready]);
       if (ruleRecords === 0 && o.seedGuidelines !== false) {
         const events = loadDefaultGuidelines(clock());
-        const enc = await o.registry.encoder<RuleEvent>(valueSubject(RULES_TOPIC));
+        const enc = await o.registry.encoder<RuleEvent>(valueSubject(rulesTopic));
         const producer = await createProducer({ kafka: o.kafka });
         await producer.send([{ topic: rulesTopic, messages: events.map((e) => ({ key: e.rule_id, value: enc.encode(e) })) }]);
         await producer.close();
