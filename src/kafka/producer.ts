@@ -2,7 +2,7 @@
 import kafkajs, { type Producer } from 'kafkajs';
 import type { KafkaClient } from './client.js';
 
-const { CompressionTypes } = kafkajs;
+const { CompressionTypes, Partitioners } = kafkajs;
 
 export interface OutMessage {
   readonly key: string | Buffer | null;
@@ -28,7 +28,15 @@ export const createProducer = async ({
   compression?: Compression;
   idempotent?: boolean;
 }): Promise<GexProducer> => {
-  const producer: Producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+  // murmur2 partitioning like the Java client, so keys land where any other client would put them; retriable errors
+  // (a broker restart, a leader move) are retried as the Java producer does, which idempotence makes safe.
+  const producer: Producer = kafka.producer({
+    idempotent,
+    maxInFlightRequests: idempotent ? 1 : 5,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    ...(idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } } : {}),
+  });
   await producer.connect();
   const codec = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   return {

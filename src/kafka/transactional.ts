@@ -1,5 +1,5 @@
 // Owns exactly-once consume-transform-produce: outputs and input offsets commit in one Kafka transaction per batch.
-import type { Consumer, EachBatchPayload, Producer } from 'kafkajs';
+import kafkajs, { type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
 import type { KafkaClient } from './client.js';
 import type { OutMessage } from './producer.js';
@@ -52,7 +52,7 @@ export const createTransactionalProcessor = async ({
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
   // A service keeps retrying retriable errors (a broker restart, a coordinator move): a failed send aborts the
   // transaction, so retrying never duplicates.
-  const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, transactionTimeout: 60_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
+  const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner, transactionTimeout: 60_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
   const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 3_000 });
 
   const commitChunk = async (payload: EachBatchPayload, chunk: InMessage[]): Promise<void> => {
