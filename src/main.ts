@@ -9,6 +9,7 @@ import { validateCommand } from './cli/validate.js';
 import { generateCommand } from './cli/generate.js';
 import { dlqCommand } from './cli/dlq.js';
 import { demoCommand } from './cli/demo.js';
+import { rulesCommand } from './cli/rules.js';
 import { runCommand as runRolesCommand } from './cli/run.js';
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
@@ -22,7 +23,7 @@ export const main = async (argv: string[]): Promise<void> => {
   let code = 0;
   try {
     const cfg = loadConfig();
-    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg)];
+    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg), rulesCommand(cfg)];
     const commands: Command[] = [demoCommand(cfg), runRolesCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg)];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;
