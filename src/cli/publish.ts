@@ -37,7 +37,7 @@ export const publishCommand = (cfg: Config): Command => ({
     if (!(DATA_TYPES as readonly string[]).includes(dataType)) throw new UsageError(`--data-type: expected one of ${DATA_TYPES.join(', ')}, got ${JSON.stringify(dataType)}`);
     const registry = createRegistry({ url: cfg.registryUrl });
     const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
-    const producer = await createProducer({ kafka: createKafka({ brokers: cfg.brokers }) });
+    const producer = await createProducer({ kafka: createKafka({ brokers: cfg.brokers }), compression: cfg.compression });
     const bar = progressLine('publish');
     let base = 0;
     let lastFile = '';

@@ -21,7 +21,7 @@ export interface GexProducer {
 
 export const createProducer = async ({
   kafka,
-  compression = 'gzip',
+  compression = 'none',
   idempotent = true,
 }: {
   kafka: KafkaClient;

@@ -75,17 +75,22 @@ export const publishFiles = async (
     let pending: OutMessage[] = [];
     let pendingDlq: OutMessage[] = [];
     let pendingBytes = 0;
+    // One batch in flight while the next is built: record splitting and headers overlap the broker round trip.
+    let inFlight: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
       if (pending.length === 0 && pendingDlq.length === 0) return;
       const b = [...(pending.length ? [{ topic, messages: pending }] : []), ...(pendingDlq.length ? [{ topic: DLQ_TOPIC, messages: pendingDlq }] : [])];
-      await producer.send(b);
-      published += pending.length;
-      deadLettered += pendingDlq.length;
-      sentBytes += pendingBytes;
+      const counts = { records: pending.length, dlq: pendingDlq.length, bytes: pendingBytes };
       pending = [];
       pendingDlq = [];
       pendingBytes = 0;
-      onProgress?.({ file: name, published, deadLettered, bytes: sentBytes });
+      await inFlight;
+      inFlight = producer.send(b).then(() => {
+        published += counts.records;
+        deadLettered += counts.dlq;
+        sentBytes += counts.bytes;
+        onProgress?.({ file: name, published, deadLettered, bytes: sentBytes });
+      });
     };
     const headersFor = (index: number): Record<string, string> => ({
       [H.source]: opts.source,
@@ -118,6 +123,7 @@ export const publishFiles = async (
       if (p.bytes.length > 0) toDlq(p.index, p.bytes, `line ${p.line}: ${p.message}`);
     }
     await flush();
+    await inFlight;
     out.push({ file, sha256, format, published, deadLettered, bytes: sentBytes, problems: problems.map((p) => `line ${p.line}: ${p.message}`) });
   }
   return out;
