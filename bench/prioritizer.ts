@@ -49,8 +49,13 @@ const service = async (): Promise<number> => {
   const finished = new Promise<void>((r) => (done = r));
   const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: raw, rulesTopic: rules, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID() });
   const t0 = process.hrtime.bigint();
+  let lastLog = Date.now();
   const timer = setInterval(() => {
     const st = p.stats();
+    if (Date.now() - lastLog > 2000) {
+      lastLog = Date.now();
+      console.error(`  prioritizer: ${st.tally.total} decided, ${st.deadLetters} dead letters`);
+    }
     if (st.tally.total + st.deadLetters >= N) done();
   }, 5);
   await p.start();
@@ -68,8 +73,11 @@ let rss = 0;
 try {
   for (let r = 0; r < RUNS; r++) {
     consume.push(await bare(false));
+    console.error(`run ${r + 1}: consume ${fmt(consume.at(-1) ?? 0, 2)} s`);
     relay.push(await bare(true));
+    console.error(`run ${r + 1}: consume+produce ${fmt(relay.at(-1) ?? 0, 2)} s`);
     prio.push(await service());
+    console.error(`run ${r + 1}: prioritizer ${fmt(prio.at(-1) ?? 0, 2)} s`);
     rss = Math.max(rss, rssMb());
   }
 } finally {

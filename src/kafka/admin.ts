@@ -1,4 +1,5 @@
 // Owns topic administration against the cluster: reading actual topics and applying a topic plan.
+import './fastCrc.js'; // before kafkajs loads
 import kafkajs, { type Admin } from 'kafkajs';
 import type { ActualTopic, TopicAction } from '../domain/topicSpec.js';
 import type { KafkaClient } from './client.js';

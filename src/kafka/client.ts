@@ -1,4 +1,5 @@
 // Owns the Kafka client instance: the only module that constructs kafkajs, with its logs routed to pino.
+import './fastCrc.js'; // must run before kafkajs loads
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type logCreator } from 'kafkajs';
 import type { Logger } from '../log.js';
 

@@ -1,4 +1,5 @@
 // Owns producing: an idempotent, batching, compressing producer behind a small interface.
+import './fastCrc.js'; // before kafkajs loads
 import kafkajs, { type Producer } from 'kafkajs';
 import type { KafkaClient } from './client.js';
 

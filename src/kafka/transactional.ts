@@ -1,4 +1,5 @@
 // Owns exactly-once consume-transform-produce: outputs and input offsets commit in one Kafka transaction per batch.
+import './fastCrc.js'; // before kafkajs loads
 import kafkajs, { type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
 import type { KafkaClient } from './client.js';
@@ -27,6 +28,11 @@ export interface TransactionalOptions {
   readonly fromBeginning?: boolean;
   readonly maxBytesPerPartition?: number; // bytes
   readonly maxMessagesPerTransaction?: number;
+  /**
+   * Input bytes per transaction. kafkajs writes one record batch per partition, which must stay under the topic's
+   * max.message.bytes, so a transaction's outputs are bounded through its inputs.
+   */
+  readonly maxInputBytesPerTransaction?: number; // bytes
   readonly onCommitted?: (info: { topic: string; partition: number; messages: number; lastOffset: number }) => void;
   readonly sessionTimeout?: number; // ms
 }
@@ -47,9 +53,11 @@ export const createTransactionalProcessor = async ({
   fromBeginning = true,
   maxBytesPerPartition = 8 * 1024 * 1024, // 8 MiB
   maxMessagesPerTransaction = 2000,
+  maxInputBytesPerTransaction = 4 * 1024 * 1024, // 4 MiB
   onCommitted,
   sessionTimeout = 30_000,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
+  const maxSendBytes = 3 * 1024 * 1024; // 3 MiB per send, under every topic's max.message.bytes
   // A service keeps retrying retriable errors (a broker restart, a coordinator move): a failed send aborts the
   // transaction, so retrying never duplicates.
   const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner, transactionTimeout: 60_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
@@ -62,15 +70,37 @@ export const createTransactionalProcessor = async ({
     if (!last) return;
     const tx = await producer.transaction();
     try {
-      const nonEmpty = outputs.filter((o) => o.messages.length > 0);
-      if (nonEmpty.length > 0)
+      // Several sends of at most ~3 MB each: kafkajs writes one record batch per partition and request, which must
+      // stay under max.message.bytes, while one transaction may carry much more.
+      let part: Array<{ topic: string; messages: OutMessage[] }> = [];
+      let partBytes = 0;
+      const sendPart = async (): Promise<void> => {
+        if (part.length === 0) return;
         await tx.sendBatch({
           acks: -1,
-          topicMessages: nonEmpty.map((o) => ({
+          topicMessages: part.map((o) => ({
             topic: o.topic,
             messages: o.messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}), ...(m.partition !== undefined ? { partition: m.partition } : {}) })),
           })),
         });
+        part = [];
+        partBytes = 0;
+      };
+      for (const o of outputs) {
+        let current: OutMessage[] = [];
+        part.push({ topic: o.topic, messages: current });
+        for (const m of o.messages) {
+          if (partBytes + m.value.length > maxSendBytes && partBytes > 0) {
+            await sendPart();
+            current = [];
+            part.push({ topic: o.topic, messages: current });
+          }
+          current.push(m);
+          partBytes += m.value.length;
+        }
+      }
+      part = part.filter((p) => p.messages.length > 0);
+      await sendPart();
       await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(last.offset + 1) }] }] });
       await tx.commit();
     } catch (err) {
@@ -94,12 +124,15 @@ export const createTransactionalProcessor = async ({
         eachBatch: async (payload) => {
           const { batch } = payload;
           let chunk: InMessage[] = [];
+          let chunkBytes = 0;
           for (const m of batch.messages) {
             if (!payload.isRunning() || payload.isStale()) return;
             chunk.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
-            if (chunk.length >= maxMessagesPerTransaction) {
+            chunkBytes += m.value?.length ?? 0;
+            if (chunk.length >= maxMessagesPerTransaction || chunkBytes >= maxInputBytesPerTransaction) {
               await commitChunk(payload, chunk);
               chunk = [];
+              chunkBytes = 0;
             }
           }
           if (chunk.length > 0 && payload.isRunning() && !payload.isStale()) await commitChunk(payload, chunk);

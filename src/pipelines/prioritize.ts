@@ -70,6 +70,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const clock = o.clock ?? Date.now;
   const maxSkewMs = o.maxSkewMs ?? 5_000;
   const maxBytes = o.maxBytes ?? 8 * 1024 * 1024;
+  const maxOutputBytes = 7 * 1024 * 1024; // under the level topics' max.message.bytes (8 MiB) with room for the batch
   const defaultDataType = o.defaultDataType ?? 'real_time';
   const rawTopic = o.rawTopic ?? RAW_TOPIC;
   const rulesTopic = o.rulesTopic ?? RULES_TOPIC;
@@ -130,8 +131,14 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${(err as Error).message}` }]);
         continue;
       }
+      const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out);
+      if (encoded.length > maxOutputBytes) {
+        // would be refused by the level topic and block the partition: a dead letter instead
+        toDlq('prioritize', [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${levelTopic(out.level)}` }]);
+        continue;
+      }
       const list = byLevel.get(out.level) ?? [];
-      list.push({ key: snapshot.ticker, value: (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out) });
+      list.push({ key: snapshot.ticker, value: encoded });
       byLevel.set(out.level, list);
       jobs.push({ key: requestId, value: jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms })) });
     }
