@@ -5,6 +5,10 @@ import { createKafka } from '../kafka/client.js';
 import { createLogger } from '../log.js';
 import { createPrioritizer } from '../pipelines/prioritize.js';
 import { createRegistry } from '../registry/registry.js';
+import { createMetrics } from '../metrics.js';
+import { startOpsServer } from '../http/opsServer.js';
+import { probeBrokers } from '../kafka/client.js';
+import { registryReady } from '../stack/stack.js';
 import { str, UsageError, type Command } from './command.js';
 
 export const ROLES = ['prioritizer'] as const;
@@ -19,9 +23,10 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--instance ID]',
-  options: { role: { type: 'string' }, instance: { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  options: { role: { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
+    'ops-port': '/healthz, /readyz and /metrics on 127.0.0.1:PORT (default 9464; 0 = none)',
     instance: 'stable instance id: its transactional ids fence a crashed predecessor with the same id (default 0)',
     'raw-topic': 'read raw snapshots from this topic (default gex.raw.v1)',
     'rules-topic': 'follow rules on this topic (default gex.rules.v1)',
@@ -35,13 +40,29 @@ export const runCommand = (cfg: Config): Command => ({
     const registry = createRegistry({ url: cfg.registryUrl });
     const instanceId = str(values['instance']) ?? '0';
     const services: Service[] = [];
+    const metrics = createMetrics();
     if (roles.includes('prioritizer')) {
       const rawTopic = str(values['raw-topic']);
       const rulesTopic = str(values['rules-topic']);
       const groupId = str(values['group']);
-      const p = await createPrioritizer({ kafka, registry, logger, priority: defaultPriorityConfig, instanceId, ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}) });
+      const p = await createPrioritizer({ kafka, registry, logger, metrics, priority: defaultPriorityConfig, instanceId, ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}) });
       await p.start();
       services.push({ name: 'prioritizer', stop: p.stop });
+    }
+    const opsPort = Number(str(values['ops-port']) ?? '9464');
+    if (!Number.isInteger(opsPort) || opsPort < 0 || opsPort > 65535) throw new UsageError(`--ops-port: expected a TCP port, got ${JSON.stringify(values['ops-port'])}`);
+    if (opsPort > 0) {
+      const ops = await startOpsServer({
+        metrics,
+        port: opsPort,
+        ready: async () => {
+          const broker = await probeBrokers(cfg.brokers);
+          const reg = await registryReady(cfg.registryUrl).catch(() => false);
+          return { ok: broker.ok && reg, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', roles } };
+        },
+      });
+      services.unshift({ name: 'ops', stop: ops.close });
+      logger.info({ address: ops.address }, 'ops endpoints: /healthz /readyz /metrics');
     }
     logger.info({ roles, instanceId }, 'running');
     await new Promise<void>((resolve) => {

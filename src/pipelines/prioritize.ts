@@ -8,7 +8,7 @@ import { H } from '../domain/headers.js';
 import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, publishedAtOf, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
 import { decide, evolveRuleSet, initialRuleSet, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
-import { evolveTally, initialTally, type DecisionTally } from '../domain/priority/tally.js';
+import { automaticShare, evolveTally, initialTally, type DecisionTally } from '../domain/priority/tally.js';
 import { DataType } from '../domain/snapshot.js';
 import { peekTicker } from '../domain/records.js';
 import type { KafkaClient } from '../kafka/client.js';
@@ -16,6 +16,7 @@ import { createProducer, type OutMessage } from '../kafka/producer.js';
 import { followTable, type TableReader } from '../kafka/tableReader.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { AvroEncoder, Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
 import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
@@ -43,6 +44,7 @@ export interface PrioritizerOptions {
   readonly rawTopic?: string;
   readonly rulesTopic?: string;
   readonly groupId?: string;
+  readonly metrics?: Metrics;
 }
 
 export interface PrioritizerStats {
@@ -106,6 +108,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         );
         dlq.push({ key: d.dead_letter_id, value: dlqEnc.encode(d) });
         deadLetters++;
+        o.metrics?.deadLetters.inc({ stage });
       };
       if (m.value === null) {
         toDlq('decode', [{ path: '$', message: 'a tombstone (null value) is not a snapshot' }]);
@@ -127,6 +130,11 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, rules, o.priority, now);
         out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, origin, publishedAtMs: publishedAtOf(m.headers, m.timestamp), receivedAtMs, prioritizedAtMs: now });
         tally = evolveTally(tally, decision);
+        if (o.metrics) {
+          o.metrics.decisions.inc({ level: decision.level, overridden: String(decision.overridden) });
+          o.metrics.automaticShare.set(automaticShare(tally));
+          o.metrics.prioritizeLatency.observe({ level: decision.level }, Math.max(0, now - out.published_at_ms) / 1000);
+        }
       } catch (err) {
         toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${(err as Error).message}` }]);
         continue;
@@ -159,6 +167,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
           try {
             const ev = await o.registry.decode<RuleEvent>(value);
             rules = evolveRuleSet(rules, ev);
+            o.metrics?.ruleSetVersion.set(rules.version);
             log.info({ ruleSetVersion: rules.version, rule: ev.rule_id, type: ev.type }, 'rule set changed');
           } catch (err) {
             log.error({ err }, 'unreadable rule event skipped');
