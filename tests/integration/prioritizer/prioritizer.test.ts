@@ -25,8 +25,11 @@ const start = async (iso: Isolated, clock: () => number, maxBytes?: number): Pro
 const produce = async (topic: string, messages: Array<{ key?: string; value: Buffer | Uint8Array; headers?: Record<string, string> }>) => {
   // gzip, as a client may: the table's 20 MB payload only fits the raw topic compressed
   const producer = await createProducer({ kafka: kafka(), compression: 'gzip' });
-  await producer.send([{ topic, messages: messages.map((m) => ({ key: m.key ?? null, value: Buffer.from(m.value), ...(m.headers ? { headers: m.headers } : {}) })) }]);
-  await producer.close();
+  try {
+    await producer.send([{ topic, messages: messages.map((m) => ({ key: m.key ?? null, value: Buffer.from(m.value), ...(m.headers ? { headers: m.headers } : {}) })) }]);
+  } finally {
+    await producer.close();
+  }
 };
 
 const dlq = suite('prioritizer: bad input to the DLQ (real broker)');
