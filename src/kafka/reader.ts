@@ -3,15 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { headersToStrings } from '../domain/headers.js';
 import type { KafkaClient } from './client.js';
 
-export interface ReadMessage {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: Record<string, string>;
-  readonly timestamp: number;
-}
+/** A consumed message, as every reader of this module hands it over. */
+export type { InMessage as ReadMessage } from './transactional.js';
+import type { InMessage as ReadMessage } from './transactional.js';
 
 
 /**

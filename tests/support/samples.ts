@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const fixture = JSON.parse(readFileSync(join(process.cwd(), '..', 'shared', 'fixtures', 'gexbot-classic-spx.json'), 'utf8')) as {
+const fixture = JSON.parse(readFileSync(join(process.cwd(), 'fixtures', 'gexbot-classic-spx.json'), 'utf8')) as {
   ticker: string; timestamp: number; spot: number; zero_gamma: number; strikes: [number, number, number, number[]][];
 };
 

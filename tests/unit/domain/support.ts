@@ -14,7 +14,7 @@ const repo = new URL('../../../../', import.meta.url);
 export const NOW_MS = Date.UTC(2026, 3, 30);
 export const OPTS: DecodeOptions = { nowMs: NOW_MS, maxSkewMs: 5_000, maxBytes: 1024 * 1024 };
 
-export const fixtureText = (): string => readFileSync(new URL('../shared/fixtures/gexbot-classic-spx.json', repo), 'utf8');
+export const fixtureText = (): string => readFileSync(new URL('fixtures/gexbot-classic-spx.json', repo), 'utf8') // the repo's copy of ../shared/fixtures;
 export const fixture = (): Record<string, unknown> => JSON.parse(fixtureText()) as Record<string, unknown>;
 
 export const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
