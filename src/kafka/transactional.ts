@@ -55,13 +55,14 @@ export const createTransactionalProcessor = async ({
   maxMessagesPerTransaction = 2000,
   maxInputBytesPerTransaction = 4 * 1024 * 1024, // 4 MiB
   onCommitted,
-  sessionTimeout = 30_000,
+  // A crashed member holds its partitions until its session expires (kafkajs has no static membership): keep it short.
+  sessionTimeout = 10_000,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
   const maxSendBytes = 3 * 1024 * 1024; // 3 MiB per send, under every topic's max.message.bytes
   // A service keeps retrying retriable errors (a broker restart, a coordinator move): a failed send aborts the
   // transaction, so retrying never duplicates.
   const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner, transactionTimeout: 60_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } });
-  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 3_000 });
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 1_000 });
 
   const commitChunk = async (payload: EachBatchPayload, chunk: InMessage[]): Promise<void> => {
     const { batch } = payload;
