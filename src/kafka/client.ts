@@ -5,10 +5,15 @@ import type { Logger } from '../log.js';
 
 export type KafkaClient = Kafka;
 
+/** Conditions kafkajs logs as errors but retries by itself (coordinator moves, concurrent transaction steps, elections). */
+const RETRIED = /coordinator is not available|not the correct coordinator|coordinator is loading|another concurrent operation on the same transaction|no leader for this topic-partition|leadership election/i;
+
 const toPino = (logger: Logger): logCreator => () => ({ level, log }) => {
   const { message, ...extra } = log;
   const fields = { ...extra, ns: log.namespace };
-  if (level === KafkaLogLevel.ERROR) logger.error(fields, message);
+  const retried = typeof log['retryCount'] === 'number' || RETRIED.test(`${String(log['error'] ?? '')} ${message}`);
+  if (level === KafkaLogLevel.ERROR && retried) logger.warn(fields, message);
+  else if (level === KafkaLogLevel.ERROR) logger.error(fields, message);
   else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
   else if (level === KafkaLogLevel.INFO) logger.debug(fields, message);
   else logger.trace(fields, message);
