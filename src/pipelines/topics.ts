@@ -1,5 +1,6 @@
 // Owns `topics apply` and `topics list`: fit the declared specs to the cluster, plan, apply, report.
 import { createTopicAdmin } from '../kafka/admin.js';
+import { createRetry } from '../kafka/retry.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { fitToCluster, planTopics, type ActualTopic, type TopicPlan, type TopicSpec } from '../domain/topicSpec.js';
 
@@ -7,7 +8,14 @@ export interface ApplyResult extends TopicPlan {
   readonly brokers: number;
 }
 
-export const applyTopics = async ({ kafka, specs, dryRun = false }: { kafka: KafkaClient; specs: readonly TopicSpec[]; dryRun?: boolean }): Promise<ApplyResult> => {
+/**
+ * Plans and applies; on a retriable error (a fresh broker still propagating metadata, a controller move) it plans again
+ * from what now exists, which is safe because the plan is declarative.
+ */
+export const applyTopics = ({ kafka, specs, dryRun = false }: { kafka: KafkaClient; specs: readonly TopicSpec[]; dryRun?: boolean }): Promise<ApplyResult> =>
+  createRetry()(() => applyOnce({ kafka, specs, dryRun }));
+
+const applyOnce = async ({ kafka, specs, dryRun }: { kafka: KafkaClient; specs: readonly TopicSpec[]; dryRun: boolean }): Promise<ApplyResult> => {
   const admin = await createTopicAdmin({ kafka });
   try {
     const brokers = await admin.brokerCount();

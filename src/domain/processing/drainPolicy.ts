@@ -90,7 +90,13 @@ export const planLevel = (level: Level, loads: LevelLoads, processed: ProcessedC
   const window = Number.isFinite(config.windowMs) && config.windowMs > 0 ? config.windowMs : Infinity;
   const expectedOthers = (others * interval) / window;
   // own + inFlight + b >= s * (own + others + expectedOthers + inFlight + b)  <=>  b >= s * (others + expectedOthers) / (1 - s) - (own + inFlight)
-  const need = Math.max(ceil((s * (others + expectedOthers)) / (1 - s) - (own + inFlight)), own + inFlight === 0 ? 1 : 0);
+  // Negative when the level is ahead of its share.
+  const catchUp = ceil((s * (others + expectedOthers)) / (1 - s) - (own + inFlight));
+  // Its share of what the others complete until the next plan. A level less than that far ahead keeps getting it:
+  // without it the level would get its share in bursts whenever old counts leave the window, and what it fetches
+  // now completes after the others' next interval.
+  const steady = Math.round((s * expectedOthers) / (1 - s));
+  const need = Math.max(catchUp + steady > 0 ? Math.max(catchUp, steady) : 0, own + inFlight === 0 ? 1 : 0);
   if (need <= 0) return { action: 'pause', reason: `${held}; has its share (${shareText(own, own + others)} of the window)` };
   const budget = Math.min(need, lag);
   return { action: 'throttle', budget, reason: `${held}; below its share of ${s} (${shareText(own, own + others)} of the window), budget ${budget}` };
