@@ -19,51 +19,78 @@ import { loadTopicSpecs, schemasDir } from '../resources.js';
 import { packageRoot } from '../stack/paths.js';
 import { stackUp } from '../stack/stack.js';
 import type { Command } from './command.js';
+import { LEVELS } from '../domain/priority/level.js';
+import { defaultPriorityConfig } from '../domain/priority/config.js';
+import { levelTopic, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import { createPrioritizer, PRIORITIZER_GROUP } from '../pipelines/prioritize.js';
+import { createLogger } from '../log.js';
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const fmt = (n: number | null | undefined, d = 2): string => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d }));
 
 export const demoCommand = (cfg: Config): Command => ({
   name: 'demo',
-  summary: 'Run the demo on the embedded defaults: start the local stack if none runs, apply topics, register schemas,\npublish the bundled sample and a generated session to gex.raw.v1, and read it back decoded.',
+  summary: 'Run the demo on the embedded defaults: start the local stack if none runs, apply topics, register schemas,\npublish the bundled sample, a live real-time session and a historical back-fill to gex.raw.v1, read it back decoded,\nand prioritize it onto the level topics with the firm guidelines, explaining a decision.',
   usage: '[--snapshots N]',
   options: { snapshots: { type: 'string' } },
-  optionHelp: { snapshots: 'generated snapshots per ticker (default 30)' },
+  optionHelp: { snapshots: 'generated real-time snapshots per ticker (default 30)' },
   run: async ({ values }) => {
     const perTicker = Number(values['snapshots'] ?? 30);
-    say('1/5 stack');
+    say('1/6 stack');
     if (cfg.external) say(`    using the existing cluster ${cfg.brokers.join(',')} and registry ${cfg.registryUrl}`);
     else {
       const r = await stackUp(cfg, (s) => say(`    ${s}`));
       say(`    kafka ${cfg.brokers.join(',')} and registry ${cfg.registryUrl}: ${r.started.length ? `started ${r.started.join(', ')}` : 'already running'}`);
     }
     const kafka = createKafka({ brokers: cfg.brokers });
-    say('2/5 topics');
+    say('2/6 topics');
     const t = await applyTopics({ kafka, specs: loadTopicSpecs() });
     say(`    ${t.actions.length === 0 ? 'all 10 topics in sync' : `${t.actions.length} change(s) applied`}`);
-    say('3/5 schemas');
+    say('3/6 schemas');
     const registry = createRegistry({ url: cfg.registryUrl });
     const reg = await registerSchemas({ registry, specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
     say(`    ${reg.length} subjects (BACKWARD), ${reg.filter((r) => r.created).length} newly registered, ${[...new Set(reg.map((r) => r.id))].length} distinct schema ids`);
 
-    say('4/5 publish');
+    say('4/6 prioritizer (firm guidelines + score, exactly once, one topic per level)');
+    const prioritizer = await createPrioritizer({ kafka, registry, logger: createLogger('warn'), priority: defaultPriorityConfig });
+    await prioritizer.start();
+    say(`    running: rule set v${prioritizer.ruleSet().version}, consumer group ${PRIORITIZER_GROUP}`);
+
+    say('5/6 publish');
     const dir = join(cfg.stateDir, 'demo');
     mkdirSync(dir, { recursive: true });
-    const session = join(dir, 'session.jsonl');
-    const payloads = [...generatePayloads({ seed: 7, tickers: ['SPX', 'NDX'], startTime: '15:29:00', count: perTicker * 2 })];
-    writeFileSync(session, payloads.map((p) => JSON.stringify(p)).join('\n'));
+    const nowSec = Math.floor(Date.now() / 1000);
+    // a live real-time session (timestamps up to now), an on-demand snapshot and a historical back-fill
+    const live = [...generatePayloads({ seed: 7, tickers: ['SPX', 'NDX', 'QQQ'], count: perTicker * 3 })].map((p, i, all) => ({ ...p, timestamp: nowSec - Math.floor((all.length - i) / 3) }));
+    const onDemand = [...generatePayloads({ seed: 8, tickers: ['SPY'], count: 5 })].map((p) => ({ ...p, timestamp: nowSec - 2 }));
+    const history = [...generatePayloads({ seed: 9, tickers: ['NQ_NDX'], day: '2025-11-07', count: perTicker * 4 })];
+    const files = { live: join(dir, 'live.jsonl'), onDemand: join(dir, 'on-demand.jsonl'), history: join(dir, '2025-11-07_NQ_NDX_classic_gex_zero.json') };
+    writeFileSync(files.live, live.map((p) => JSON.stringify(p)).join('\n'));
+    writeFileSync(files.onDemand, onDemand.map((p) => JSON.stringify(p)).join('\n'));
+    writeFileSync(files.history, JSON.stringify(history));
+    const marks = new Map<string, Map<number, number>>();
+    for (const l of LEVELS) marks.set(levelTopic(l), await endOffsets(kafka, levelTopic(l)));
     const from = await endOffsets(kafka, RAW_TOPIC);
-    const producer = await createProducer({ kafka });
+    const producer = await createProducer({ kafka, compression: cfg.compression });
     const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
     const batch = `demo-${Date.now()}`;
+    let published = 0;
     try {
-      const res = await publishFiles([join(packageRoot, 'fixtures', 'gexbot-classic-spx.json'), session], { producer, encodeDeadLetter: dlq.encode }, { source: 'demo', dataType: 'real_time', batch });
-      for (const r of res) say(`    ${r.file}: ${r.published} snapshots -> ${RAW_TOPIC}`);
+      for (const [file, dataType] of [
+        [join(packageRoot, 'fixtures', 'gexbot-classic-spx.json'), 'snapshot'],
+        [files.live, 'real_time'],
+        [files.onDemand, 'snapshot'],
+        [files.history, 'historical'],
+      ] as const) {
+        const [r] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { source: 'demo', dataType, batch });
+        if (r) say(`    ${r.file.replace(`${cfg.stateDir}/`, '')}: ${r.published} snapshot(s), data type ${dataType} -> ${RAW_TOPIC}`);
+        published += r?.published ?? 0;
+      }
     } finally {
       await producer.close();
     }
 
-    say('5/5 read back and decode');
+    say('6/6 read back: raw decoded, decisions per level');
     const rows: string[] = [];
     let ok = 0;
     let bad = 0;
@@ -79,17 +106,47 @@ export const demoCommand = (cfg: Config): Command => ({
         }
         ok++;
         const s = d.right;
-        if (rows.length < 6 || m.headers[H.lineageFile] === 'gexbot-classic-spx.json')
+        if (rows.length < 3)
           rows.push(
-            `    ${s.ticker.padEnd(6)} ${new Date(s.timestamp_ms).toISOString()}  spot ${fmt(s.spot).padStart(9)}  strikes ${String(s.strikes.length).padStart(3)}  zero gamma vendor ${fmt(s.zero_gamma).padStart(9)} computed ${fmt(s.derived?.zero_gamma).padStart(9)}  quality ${fmt(s.derived?.quality_score, 3)}  (p${m.partition}@${m.offset})`,
+            `    ${s.ticker.padEnd(6)} ${new Date(s.timestamp_ms).toISOString()}  spot ${fmt(s.spot).padStart(9)}  strikes ${String(s.strikes.length).padStart(3)}  zero gamma vendor ${fmt(s.zero_gamma).padStart(9)} computed ${fmt(s.derived?.zero_gamma).padStart(9)}  quality ${fmt(s.derived?.quality_score, 3)}`,
           );
       },
       { from },
     );
     for (const r of rows) say(r);
     say(`    ${ok} decoded into canonical snapshots, ${bad} invalid`);
+    // the prioritizer has decided everything once its committed offsets reach the raw topic's end
+    const end = await endOffsets(kafka, RAW_TOPIC);
+    const admin = kafka.admin();
+    await admin.connect();
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [t] = await admin.fetchOffsets({ groupId: PRIORITIZER_GROUP, topics: [RAW_TOPIC] });
+      const committed = new Map((t?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))])); // -1: nothing committed yet
+      if ([...end].every(([p, h]) => (committed.get(p) ?? 0) >= h) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await admin.disconnect();
+    await prioritizer.stop();
+    const decided: PrioritizedSnapshot[] = [];
+    for (const l of LEVELS)
+      await readToEnd(kafka, levelTopic(l), async (m) => {
+        if (!m.value) return;
+        const v = await registry.decode<PrioritizedSnapshot>(m.value);
+        if (v.headers[H.importBatch] === batch) decided.push(v);
+      }, { from: marks.get(levelTopic(l)) ?? new Map(), idleMs: 300 });
+    for (const l of LEVELS) {
+      const mine = decided.filter((d) => d.level === l);
+      const lat = mine.map((d) => d.prioritized_at_ms - d.published_at_ms).sort((a, b) => a - b);
+      say(`    ${l.padEnd(9)} ${String(mine.length).padStart(5)} snapshots  ${[...new Set(mine.map((d) => d.snapshot.ticker))].join(', ').padEnd(16)} publish->prioritized p50 ${lat.length ? `${lat[Math.floor(lat.length / 2)]} ms` : '-'}`);
+    }
+    const example = decided.find((d) => d.level === 'critical') ?? decided[0];
+    if (example) {
+      const c = example.components;
+      say(`    why ${example.snapshot.ticker} ${example.snapshot.data_type} is ${example.level}: rules [${example.matched_rules.join(', ')}] (rule set v${example.rule_set_version}), score ${example.score.toFixed(2)} = impact ${c.market_impact.toFixed(2)}, freshness ${c.freshness.toFixed(2)}, reliability ${c.source_reliability.toFixed(2)}, urgency ${c.urgency.toFixed(2)}`);
+    }
     say('');
     say('next: `npx gexstream stack status`, `npx gexstream topics list`, `npx gexstream validate FILE`, `npx gexstream dlq list`');
-    return bad === 0 && ok > 0 ? 0 : 1;
+    return bad === 0 && ok > 0 && decided.length === published ? 0 : 1;
   },
 });

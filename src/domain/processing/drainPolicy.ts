@@ -8,20 +8,25 @@
  * - `critical` is always `run`: never paused, never throttled.
  * - A lower level runs at full speed (`run`) when no higher level has work (lag = 0 and in-flight = 0 on every
  *   level above it).
- * - While any higher level has work the lower level is held (`pause`), except that it keeps at least `minShare`
- *   of recent processing: when the messages it completed in the window, plus those it has in flight, are less than
- *   `minShare` of the window's total (counting what the other levels are expected to complete before the next plan,
- *   `planIntervalMs`), it gets `throttle` with a `budget`: the number of messages that lifts it back to its share,
- *   never more than its lag. A waiting level that completed nothing in the window and has nothing in flight always
- *   gets at least one message, so a stuck higher level cannot starve it forever.
+ * - While any higher level has work the lower level is held, except that it keeps at least `minShare` (s) of
+ *   recent processing. Work counts once started (completed in the window plus in flight), for every level. With
+ *   `own` = this level's work, `others` = the other levels' work, and `next` = what the others are expected to start
+ *   before the next plan (their window rate x planIntervalMs / windowMs):
+ *     catchUp = ceil(s * (others + next) / (1 - s) - own)   the messages that bring it to s of the total by then
+ *     steady  = round(s * next / (1 - s))                   its share of the next interval alone
+ *   it gets `throttle` with `budget` = max(catchUp, steady), never more than its lag, unless it is a whole
+ *   interval's share or more ahead (catchUp + steady <= 0): then `pause`. The steady part serves the level evenly
+ *   instead of in bursts whenever old counts leave the window. A waiting level with no work in the window gets at
+ *   least one message, so even a stuck higher level cannot starve it forever.
  * - A held level with nothing waiting (lag = 0) is `pause`: there is nothing to give it.
  * - The guarantee holds for every lower level separately: with critical busy, high, medium and low each keep
  *   `minShare` when they have work.
  *
  * A budget is "messages the level may start from now until the next plan", and each plan replaces the previous one
  * (budgets do not add up): the edge resumes the consumer and pauses it again after `budget` messages or when the
- * next plan says `pause`. Because the next plan counts what was just completed, the policy corrects itself.
- * Negative or non-finite lags and counts are read as 0. Same input, same plan: no clock, no randomness.
+ * next plan says `pause`. Because the next plan counts what was just started, the policy corrects itself.
+ * Lags and counts are whole messages: fractions are floored, negative or non-finite values read as 0.
+ * Same input, same plan: no clock, no randomness.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
 import { LEVELS, levelRank, type Level } from '../priority/level.js';
@@ -68,7 +73,7 @@ export const validateDrainConfig = (c: DrainConfig): Either<string, DrainConfig>
   return right(c);
 };
 
-const count = (x: number): number => (Number.isFinite(x) && x > 0 ? x : 0);
+const count = (x: number): number => (Number.isFinite(x) && x > 0 ? Math.floor(x) : 0);
 const hasWork = (l: LevelLoad): boolean => count(l.lag) > 0 || count(l.inFlight) > 0;
 // Float noise (0.05 * 1900 / 0.95 = 100.00000000000001) must not cost a whole message.
 const ceil = (x: number): number => Math.ceil(x - 1e-9);
@@ -83,20 +88,20 @@ export const planLevel = (level: Level, loads: LevelLoads, processed: ProcessedC
   if (lag === 0) return { action: 'pause', reason: `${held}; nothing waiting` };
 
   const s = Math.min(Math.max(Number.isFinite(config.minShare) ? config.minShare : 0, 0), 0.999);
-  const own = count(processed[level]);
-  const inFlight = count(loads[level].inFlight);
-  const others = LEVELS.reduce((sum, l) => (l === level ? sum : sum + count(processed[l])), 0);
+  // Work counts once started: completed in the window plus in flight, for this level and for the others alike.
+  const own = count(processed[level]) + count(loads[level].inFlight);
+  const othersDone = LEVELS.reduce((sum, l) => (l === level ? sum : sum + count(processed[l])), 0);
+  const others = othersDone + LEVELS.reduce((sum, l) => (l === level ? sum : sum + count(loads[l].inFlight)), 0);
   const interval = Number.isFinite(config.planIntervalMs) && config.planIntervalMs > 0 ? config.planIntervalMs : 0;
   const window = Number.isFinite(config.windowMs) && config.windowMs > 0 ? config.windowMs : Infinity;
-  const expectedOthers = (others * interval) / window;
-  // own + inFlight + b >= s * (own + others + expectedOthers + inFlight + b)  <=>  b >= s * (others + expectedOthers) / (1 - s) - (own + inFlight)
-  // Negative when the level is ahead of its share.
-  const catchUp = ceil((s * (others + expectedOthers)) / (1 - s) - (own + inFlight));
-  // Its share of what the others complete until the next plan. A level less than that far ahead keeps getting it:
-  // without it the level would get its share in bursts whenever old counts leave the window, and what it fetches
-  // now completes after the others' next interval.
+  // What the others will start before the next plan, at the window's rate.
+  const expectedOthers = (othersDone * interval) / window;
+  // own + b >= s * (own + b + others + expectedOthers)  <=>  b >= s * (others + expectedOthers) / (1 - s) - own; negative when ahead.
+  const catchUp = ceil((s * (others + expectedOthers)) / (1 - s) - own);
+  // Its share of what the others start until the next plan. A level less than that far ahead keeps getting it:
+  // without it the level would get its share in bursts, whenever old counts leave the window.
   const steady = Math.round((s * expectedOthers) / (1 - s));
-  const need = Math.max(catchUp + steady > 0 ? Math.max(catchUp, steady) : 0, own + inFlight === 0 ? 1 : 0);
+  const need = Math.max(catchUp + steady > 0 ? Math.max(catchUp, steady) : 0, own === 0 ? 1 : 0);
   if (need <= 0) return { action: 'pause', reason: `${held}; has its share (${shareText(own, own + others)} of the window)` };
   const budget = Math.min(need, lag);
   return { action: 'throttle', budget, reason: `${held}; below its share of ${s} (${shareText(own, own + others)} of the window), budget ${budget}` };

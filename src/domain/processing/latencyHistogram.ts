@@ -48,18 +48,23 @@ export const mergeHistograms = (a: LatencyHistogram, b: LatencyHistogram): Laten
 });
 
 /**
- * The q-quantile (q in [0, 1]): the upper bound of the bucket holding the ceil(q * count)-th smallest latency,
- * kept within the exact min and max. Null while empty. At most 5 % above the true value.
+ * The q-quantile (q in [0, 1]): the ceil(q * count)-th smallest latency, read as the upper bound of its bucket and
+ * kept within the exact min and max (the first and the last are exact). Null while empty. At most 5 % above the
+ * true value, below the overflow bucket.
  */
 export const latencyQuantile = (h: LatencyHistogram, q: number): number | null => {
   if (h.count === 0 || h.minMs === null || h.maxMs === null) return null;
   const qq = Number.isFinite(q) ? Math.min(Math.max(q, 0), 1) : 1;
   const rank = Math.max(1, Math.ceil(qq * h.count - 1e-9));
+  // The smallest and the largest are known exactly.
+  if (rank === 1) return h.minMs;
+  if (rank >= h.count) return h.maxMs;
   let seen = 0;
-  for (let i = 0; i < h.buckets.length; i++) {
+  for (let i = 0; i < h.buckets.length - 1; i++) {
     seen += h.buckets[i] ?? 0;
     if (seen >= rank) return Math.min(Math.max(bucketUpperMs(i), h.minMs), h.maxMs);
   }
+  // The overflow bucket has no upper bound.
   return h.maxMs;
 };
 

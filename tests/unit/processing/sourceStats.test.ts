@@ -1,0 +1,69 @@
+// The per-source stats fold: reliability = successful / total, an EMA of latency with a configurable alpha, the breaker's status.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { applyBreakerChange, evolveSourceStats, foldSourceStats, initialSourceStats } from '../../../src/domain/processing/sourceStats.js';
+
+const T0 = 1_700_000_000_000;
+const test = suite('source stats');
+
+test('a new source: no requests, reliability 1, closed breaker', () => {
+  assert.equal(initialSourceStats('gexbot', T0), {
+    source: 'gexbot',
+    total_requests: 0,
+    successful_requests: 0,
+    reliability: 1,
+    ema_latency_ms: 0,
+    breaker: 'closed',
+    last_success_ms: null,
+    updated_at_ms: T0,
+  });
+});
+
+test('reliability is successful / total', () => {
+  const s = foldSourceStats('gexbot', [
+    { success: true, latencyMs: 100, atMs: T0 },
+    { success: false, latencyMs: 100, atMs: T0 + 1 },
+    { success: true, latencyMs: 100, atMs: T0 + 2 },
+    { success: true, latencyMs: 100, atMs: T0 + 3 },
+  ]);
+  assert.equal([s.total_requests, s.successful_requests, s.reliability], [4, 3, 0.75]);
+  assert.is(s.last_success_ms, T0 + 3);
+  assert.is(s.updated_at_ms, T0 + 3);
+});
+
+test('the first latency seeds the EMA, later ones blend in with alpha', () => {
+  let s = evolveSourceStats(initialSourceStats('gexbot'), { success: true, latencyMs: 200, atMs: T0 }, { alpha: 0.5 });
+  assert.is(s.ema_latency_ms, 200);
+  s = evolveSourceStats(s, { success: true, latencyMs: 100, atMs: T0 + 1 }, { alpha: 0.5 });
+  assert.is(s.ema_latency_ms, 150);
+  s = evolveSourceStats(s, { success: false, latencyMs: 1_150, atMs: T0 + 2 }, { alpha: 0.5 });
+  assert.is(s.ema_latency_ms, 650, 'a slow failure counts: a timeout is slow');
+  const d = evolveSourceStats(evolveSourceStats(initialSourceStats('x'), { success: true, latencyMs: 100, atMs: T0 }), { success: true, latencyMs: 200, atMs: T0 });
+  assert.ok(Math.abs(d.ema_latency_ms - 120) < 1e-9, `default alpha 0.2: ${d.ema_latency_ms}`);
+});
+
+test('an unknown latency leaves the EMA alone but still counts the request; a bad alpha falls back to the default', () => {
+  let s = evolveSourceStats(initialSourceStats('gexbot'), { success: true, latencyMs: 100, atMs: T0 });
+  s = evolveSourceStats(s, { success: false, latencyMs: Number.NaN, atMs: T0 + 1 });
+  s = evolveSourceStats(s, { success: false, latencyMs: -5, atMs: T0 + 2 });
+  assert.equal([s.total_requests, s.ema_latency_ms, s.reliability], [3, 100, 1 / 3]);
+  const b = evolveSourceStats(evolveSourceStats(initialSourceStats('x'), { success: true, latencyMs: 100, atMs: T0 }, { alpha: 7 }), { success: true, latencyMs: 200, atMs: T0 }, { alpha: 7 });
+  assert.ok(Math.abs(b.ema_latency_ms - 120) < 1e-9);
+});
+
+test('failures keep the last success; out-of-order observations never move the clocks back', () => {
+  let s = evolveSourceStats(initialSourceStats('gexbot'), { success: true, latencyMs: 10, atMs: T0 + 100 });
+  s = evolveSourceStats(s, { success: false, latencyMs: 10, atMs: T0 + 200 });
+  s = evolveSourceStats(s, { success: true, latencyMs: 10, atMs: T0 + 50 });
+  assert.is(s.last_success_ms, T0 + 100);
+  assert.is(s.updated_at_ms, T0 + 200);
+});
+
+test('breaker changes of this source are recorded, those of others ignored', () => {
+  const s = initialSourceStats('gexbot', T0);
+  const opened = applyBreakerChange(s, { type: 'BreakerChanged', source: 'gexbot', from: 'closed', to: 'open', at_ms: T0 + 5, reason: 'x' });
+  assert.equal([opened.breaker, opened.updated_at_ms], ['open', T0 + 5]);
+  assert.is(applyBreakerChange(s, { type: 'BreakerChanged', source: 'other', from: 'closed', to: 'open', at_ms: T0 + 5, reason: 'x' }), s);
+});
+
+test.run();
