@@ -8,6 +8,8 @@ export interface Metrics {
   readonly ruleSetVersion: Gauge;
   readonly deadLetters: Counter<'stage'>;
   readonly prioritizeLatency: Histogram<'level'>;
+  readonly processLatency: Histogram<'level'>;
+  readonly slaBreaches: Counter<'level'>;
 }
 
 export const createMetrics = (): Metrics => {
@@ -26,5 +28,13 @@ export const createMetrics = (): Metrics => {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    processLatency: new Histogram({
+      name: 'gexstream_publish_to_processed_seconds',
+      help: 'Time from publish to processed snapshot, by level (the SLA measure)',
+      labelNames: ['level'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+      registers: [registry],
+    }),
+    slaBreaches: new Counter({ name: 'gexstream_sla_breaches_total', help: 'Snapshots processed later than their level SLA (critical 30 s, high 5 min, medium 30 min)', labelNames: ['level'], registers: [registry] }),
   };
 };

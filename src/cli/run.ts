@@ -4,6 +4,8 @@ import { defaultPriorityConfig } from '../domain/priority/config.js';
 import { createKafka } from '../kafka/client.js';
 import { createLogger } from '../log.js';
 import { createPrioritizer } from '../pipelines/prioritize.js';
+import { createProcessor } from '../pipelines/process.js';
+import { LEVELS, type Level } from '../domain/priority/level.js';
 import { createRegistry } from '../registry/registry.js';
 import { createMetrics } from '../metrics.js';
 import { startOpsServer } from '../http/opsServer.js';
@@ -11,7 +13,7 @@ import { probeBrokers } from '../kafka/client.js';
 import { registryReady } from '../stack/stack.js';
 import { str, UsageError, type Command } from './command.js';
 
-export const ROLES = ['prioritizer'] as const;
+export const ROLES = ['prioritizer', 'processor'] as const;
 export type Role = (typeof ROLES)[number];
 
 interface Service {
@@ -22,10 +24,11 @@ interface Service {
 export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
-  usage: '[--role ROLE[,ROLE]] [--instance ID]',
-  options: { role: { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID]',
+  options: { role: { type: 'string' }, levels: { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
+    levels: `levels the processor drains (default all: ${LEVELS.join(',')})`,
     'ops-port': '/healthz, /readyz and /metrics on 127.0.0.1:PORT (default 9464; 0 = none)',
     instance: 'stable instance id: its transactional ids fence a crashed predecessor with the same id (default 0)',
     'raw-topic': 'read raw snapshots from this topic (default gex.raw.v1)',
@@ -63,6 +66,13 @@ export const runCommand = (cfg: Config): Command => ({
       });
       services.unshift({ name: 'ops', stop: ops.close });
       logger.info({ address: ops.address }, 'ops endpoints: /healthz /readyz /metrics');
+    }
+    if (roles.includes('processor')) {
+      const levels = (str(values['levels']) ?? LEVELS.join(',')).split(',').map((l) => l.trim());
+      for (const l of levels) if (!(LEVELS as readonly string[]).includes(l)) throw new UsageError(`--levels: unknown level ${JSON.stringify(l)}; of ${LEVELS.join(', ')}`);
+      const p = await createProcessor({ kafka, registry, logger, metrics, instanceId, levels: levels as Level[] });
+      await p.start();
+      services.push({ name: 'processor', stop: p.stop });
     }
     logger.info({ roles, instanceId }, 'running');
     await new Promise<void>((resolve) => {

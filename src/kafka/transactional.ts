@@ -35,11 +35,17 @@ export interface TransactionalOptions {
   readonly maxInputBytesPerTransaction?: number; // bytes
   readonly onCommitted?: (info: { topic: string; partition: number; messages: number; lastOffset: number }) => void;
   readonly sessionTimeout?: number; // ms
+  /** Asked before each message: false stops the batch there (the rest is fetched again later), e.g. to yield to a higher priority. */
+  readonly mayProceed?: () => boolean;
+  /** Every fetched batch reports how far its partition is behind (high watermark minus the next offset to process). */
+  readonly onFetched?: (info: { topic: string; partition: number; highWatermark: number; firstOffset: number; lastOffset: number; messages: number }) => void;
 }
 
 export interface TransactionalProcessor {
   readonly start: () => Promise<void>;
   readonly stop: () => Promise<void>;
+  readonly pause: () => void;
+  readonly resume: () => void;
   readonly consumer: Consumer;
 }
 
@@ -55,6 +61,8 @@ export const createTransactionalProcessor = async ({
   maxMessagesPerTransaction = 2000,
   maxInputBytesPerTransaction = 4 * 1024 * 1024, // 4 MiB
   onCommitted,
+  mayProceed,
+  onFetched,
   // A crashed member holds its partitions until its session expires (kafkajs has no static membership): keep it short.
   sessionTimeout = 10_000,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
@@ -124,10 +132,14 @@ export const createTransactionalProcessor = async ({
         eachBatchAutoResolve: false,
         eachBatch: async (payload) => {
           const { batch } = payload;
+          const first = batch.messages[0];
+          const last = batch.messages[batch.messages.length - 1];
+          if (first && last) onFetched?.({ topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark), firstOffset: Number(first.offset), lastOffset: Number(last.offset), messages: batch.messages.length });
           let chunk: InMessage[] = [];
           let chunkBytes = 0;
           for (const m of batch.messages) {
             if (!payload.isRunning() || payload.isStale()) return;
+            if (mayProceed && !mayProceed()) break;
             chunk.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
             chunkBytes += m.value?.length ?? 0;
             if (chunk.length >= maxMessagesPerTransaction || chunkBytes >= maxInputBytesPerTransaction) {
@@ -144,5 +156,7 @@ export const createTransactionalProcessor = async ({
       await consumer.disconnect();
       await producer.disconnect();
     },
+    pause: () => consumer.pause(topics.map((topic) => ({ topic }))),
+    resume: () => consumer.resume(topics.map((topic) => ({ topic }))),
   };
 };

@@ -1,0 +1,301 @@
+// Owns the level processors: drain gex.priority.<level>.v1 critical-first, normalise, publish ProcessedSnapshot + job events
+// exactly once; retries with backoff, a circuit breaker per source, source stats and SLA tracking.
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
+import type { PathError } from '../domain/errors.js';
+import { levelTopic, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import { normalise, processedSnapshot, PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import { LEVELS, levelRank, type Level } from '../domain/priority/level.js';
+import {
+  applyBreakerChange,
+  decideJob,
+  decideSourceAdmission,
+  defaultBreakerConfig,
+  defaultDrainConfig,
+  defaultRetryConfig,
+  errorDescriptor,
+  evolveBreakers,
+  evolveJob,
+  evolveSlaTally,
+  evolveSourceStats,
+  initialJobState,
+  initialSlaTally,
+  initialSourceStats,
+  isRetriable,
+  planDrain,
+  slaBreached,
+  type BreakerConfig,
+  type Breakers,
+  type DrainConfig,
+  type JobCommand,
+  type JobState,
+  type RetryConfig,
+  type SlaTally,
+  type SourceStats,
+} from '../domain/processing/index.js';
+import type { CanonicalSnapshot } from '../domain/snapshot.js';
+import type { KafkaClient } from '../kafka/client.js';
+import type { OutMessage } from '../kafka/producer.js';
+import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Registry } from '../registry/registry.js';
+import { JOBS_TOPIC, SOURCES_TOPIC } from './prioritize.js';
+import { DLQ_TOPIC } from './publish.js';
+import { valueSubject } from './schemas.js';
+
+export const HELD_HEADER = 'gex-held-by-breaker';
+
+/** The processing step applied to each snapshot; it may throw (errors with `retriable: true` are retried). */
+export type ProcessingStep = (s: CanonicalSnapshot, meta: { source: string; level: Level }) => CanonicalSnapshot;
+
+export interface ProcessorOptions {
+  readonly kafka: KafkaClient;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+  readonly levels?: readonly Level[];
+  readonly instanceId?: string;
+  readonly clock?: () => number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly topicOf?: (level: Level) => string;
+  readonly processedTopic?: string;
+  readonly sourcesTopic?: string;
+  readonly groupPrefix?: string;
+  readonly step?: ProcessingStep;
+  readonly drain?: DrainConfig;
+  readonly retry?: RetryConfig;
+  readonly breaker?: BreakerConfig;
+  /** Messages per transaction by level: small for the lower levels, so a critical arrival waits for little. */
+  readonly chunk?: Partial<Record<Level, number>>;
+}
+
+export interface ProcessorStats {
+  readonly processed: Readonly<Record<Level, number>>;
+  readonly deadLetters: number;
+  readonly held: number;
+  readonly sla: SlaTally;
+  readonly breakers: Breakers;
+  readonly sources: ReadonlyMap<string, SourceStats>;
+  readonly plan: Readonly<Record<Level, string>>;
+}
+
+export interface Processor {
+  readonly start: () => Promise<void>;
+  readonly stop: () => Promise<void>;
+  readonly stats: () => ProcessorStats;
+}
+
+interface LevelState {
+  proc?: TransactionalProcessor;
+  /** Per partition: messages fetched and not yet committed, and what lies beyond the fetched batch. */
+  readonly lag: Map<number, number>;
+  readonly pending: Map<number, { left: number; beyond: number }>;
+  inFlight: number;
+  paused: boolean;
+  allowance: number;
+  completions: number[];
+  action: string;
+}
+
+export const createProcessor = async (o: ProcessorOptions): Promise<Processor> => {
+  const levels = o.levels ?? LEVELS;
+  const clock = o.clock ?? Date.now;
+  const random = o.random ?? Math.random;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const topicOf = o.topicOf ?? levelTopic;
+  const processedTopic = o.processedTopic ?? PROCESSED_TOPIC;
+  const sourcesTopic = o.sourcesTopic ?? SOURCES_TOPIC;
+  const groupPrefix = o.groupPrefix ?? 'gexstream-processor';
+  const step = o.step ?? ((s: CanonicalSnapshot) => normalise(s));
+  const drainCfg = o.drain ?? defaultDrainConfig;
+  const retryCfg = o.retry ?? defaultRetryConfig;
+  const breakerCfg = o.breaker ?? defaultBreakerConfig;
+  const chunk: Record<Level, number> = { critical: 50, high: 200, medium: 200, low: 200, ...o.chunk };
+  const log = o.logger.child({ role: 'processor' });
+
+  const processedEnc = await o.registry.encoder<ProcessedSnapshot>(valueSubject(processedTopic));
+  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(JOBS_TOPIC));
+  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(DLQ_TOPIC));
+  const sourceEnc = await o.registry.encoder<SourceStats>(valueSubject(sourcesTopic));
+
+  let breakers: Breakers = new Map();
+  const sources = new Map<string, SourceStats>();
+  let sla = initialSlaTally();
+  const processed: Record<Level, number> = { critical: 0, high: 0, medium: 0, low: 0 };
+  let deadLetters = 0;
+  let held = 0;
+  const fresh = (): LevelState => ({ lag: new Map(), pending: new Map(), inFlight: 0, paused: false, allowance: Infinity, completions: [], action: 'run' });
+  const st: Record<Level, LevelState> = { critical: fresh(), high: fresh(), medium: fresh(), low: fresh() };
+
+  const lower = (l: Level): Level[] => levels.filter((x) => levelRank(x) > levelRank(l));
+
+  const transformFor = (level: Level) => async (batch: readonly InMessage[]) => {
+    st[level].inFlight = batch.length;
+    const out: OutMessage[] = [];
+    const requeue: OutMessage[] = [];
+    const jobs: OutMessage[] = [];
+    const dlq: OutMessage[] = [];
+    const touched = new Set<string>();
+    let onlyHeld = true;
+    const toDlq = (m: InMessage, errors: PathError[], extra: { source?: string; ticker?: string; requestId?: string; attempts?: number; lineage?: DeadLetter['lineage'] }): void => {
+      const d = deadLetter({ stage: 'process', errors, value: m.value ?? Buffer.alloc(0), key: m.key, headers: m.headers, origin: { topic: m.topic, partition: m.partition, offset: m.offset }, source: extra.source ?? null, ticker: extra.ticker ?? null, requestId: extra.requestId ?? null, lineage: extra.lineage ?? null, attempts: extra.attempts ?? 1 }, clock());
+      dlq.push({ key: d.dead_letter_id, value: dlqEnc.encode(d) });
+      deadLetters++;
+      o.metrics?.deadLetters.inc({ stage: 'process' });
+    };
+    for (const m of batch) {
+      let p: PrioritizedSnapshot;
+      try {
+        if (!m.value) throw new Error('a tombstone (null value) is not a prioritized snapshot');
+        p = await o.registry.decode<PrioritizedSnapshot>(m.value);
+      } catch (err) {
+        onlyHeld = false;
+        toDlq(m, [{ path: '$', message: `undecodable prioritized snapshot: ${(err as Error).message}` }], {});
+        continue;
+      }
+      const source = p.source;
+      const admission = decideSourceAdmission(breakers, source, clock(), breakerCfg);
+      if (admission === 'hold') {
+        // its messages wait (back at the end of the level topic), the others flow
+        requeue.push({ key: m.key, value: m.value as Buffer, headers: { ...m.headers, [HELD_HEADER]: source } });
+        held++;
+        continue;
+      }
+      onlyHeld = false;
+      const observe = (success: boolean, latencyMs: number): void => {
+        const { breakers: next, change } = evolveBreakers(breakers, source, { type: success ? 'success' : 'failure', atMs: clock() }, breakerCfg);
+        breakers = next;
+        let s = evolveSourceStats(sources.get(source) ?? initialSourceStats(source, clock()), { success, latencyMs, atMs: clock() });
+        if (change) {
+          s = applyBreakerChange(s, change);
+          log.warn({ source, from: change.from, to: change.to, reason: change.reason }, 'circuit breaker changed');
+        }
+        sources.set(source, s);
+        touched.add(source);
+      };
+      if (admission === 'probe') breakers = evolveBreakers(breakers, source, { type: 'probe_started', atMs: clock() }, breakerCfg).breakers;
+      let job: JobState = initialJobState();
+      const run = (cmd: JobCommand): ReturnType<typeof decideJob> => {
+        const r = decideJob(cmd, job, retryCfg);
+        if (!isLeft(r)) {
+          for (const e of r.right.events) {
+            job = evolveJob(job, e);
+            if (cmd.type !== 'QueueJob') jobs.push({ key: e.request_id, value: jobEnc.encode(e) });
+          }
+        }
+        return r;
+      };
+      run({ type: 'QueueJob', requestId: p.request_id, level, ticker: p.snapshot.ticker, source, atMs: p.prioritized_at_ms });
+      for (let attempt = 0; ; attempt++) {
+        const started = clock();
+        run({ type: 'StartProcessing', atMs: started });
+        try {
+          const snapshot = step(p.snapshot, { source, level });
+          const now = clock();
+          const value = processedEnc.encode(processedSnapshot(p, snapshot, now));
+          out.push({ key: snapshot.ticker, value });
+          run({ type: 'CompleteProcessing', atMs: now, records: snapshot.strikes.length, bytes: m.value?.length ?? 0, durationMs: now - started });
+          observe(true, now - started);
+          const latency = now - p.published_at_ms;
+          sla = evolveSlaTally(sla, { level, publishToProcessedMs: latency });
+          processed[level]++;
+          st[level].completions.push(now);
+          o.metrics?.processLatency.observe({ level }, latency / 1000);
+          if (slaBreached(level, latency)) o.metrics?.slaBreaches.inc({ level });
+          break;
+        } catch (err) {
+          const desc = errorDescriptor(err);
+          observe(false, clock() - started);
+          const r = run({ type: 'FailProcessing', atMs: clock(), error: `${desc.name}: ${(err as Error).message ?? String(err)}`, retriable: isRetriable(desc), jitter01: random() });
+          if (isLeft(r) || r.right.outcome === 'dead_letter') {
+            toDlq(m, [{ path: '$', message: `processing failed after ${attempt + 1} attempt(s): ${(err as Error).message ?? String(err)}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts: attempt + 1, lineage: p.lineage });
+            break;
+          }
+          const next = job.status === 'QUEUED' ? job.next_attempt_at_ms : null;
+          await sleep(Math.max(0, (next ?? clock()) - clock()));
+        }
+      }
+    }
+    if (onlyHeld && requeue.length > 0) await sleep(Math.min(250, breakerCfg.cooldownMs)); // nothing else to do: wait instead of spinning
+    st[level].inFlight = 0;
+    const stats = [...touched].map((s) => ({ key: s, value: sourceEnc.encode(sources.get(s) as SourceStats) }));
+    return [
+      { topic: processedTopic, messages: out },
+      { topic: JOBS_TOPIC, messages: jobs },
+      { topic: DLQ_TOPIC, messages: dlq },
+      { topic: topicOf(level), messages: requeue },
+      { topic: sourcesTopic, messages: stats },
+    ];
+  };
+
+  // The drain controller: every planIntervalMs the pure policy decides; this edge only applies it with pause/resume.
+  const plan = (): void => {
+    const now = clock();
+    const loads = Object.fromEntries(LEVELS.map((l) => [l, { lag: levels.includes(l) ? [...st[l].lag.values()].reduce((a, b) => a + b, 0) : 0, inFlight: st[l].inFlight, paused: st[l].paused }])) as Record<Level, { lag: number; inFlight: number; paused: boolean }>;
+    const counts = Object.fromEntries(LEVELS.map((l) => {
+      st[l].completions = st[l].completions.filter((t) => now - t <= drainCfg.windowMs);
+      return [l, st[l].completions.length];
+    })) as Record<Level, number>;
+    const decided = planDrain(loads, counts, drainCfg);
+    for (const l of levels) {
+      const d = decided[l];
+      const s = st[l];
+      s.action = d.action;
+      s.allowance = d.action === 'run' ? Infinity : d.action === 'throttle' ? d.budget : 0;
+      if (d.action === 'pause' && !s.paused) {
+        s.proc?.pause();
+        s.paused = true;
+      } else if (d.action !== 'pause' && s.paused) {
+        s.proc?.resume();
+        s.paused = false;
+      }
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+
+  return {
+    stats: () => ({ processed: { ...processed }, deadLetters, held, sla, breakers, sources, plan: Object.fromEntries(LEVELS.map((l) => [l, st[l].action])) as Record<Level, string> }),
+    start: async () => {
+      for (const level of levels) {
+        const s = st[level];
+        s.proc = await createTransactionalProcessor({
+          kafka: o.kafka,
+          groupId: `${groupPrefix}-${level}`,
+          topics: [topicOf(level)],
+          transactionalId: `${groupPrefix}-${level}-${o.instanceId ?? '0'}`,
+          transform: transformFor(level),
+          maxMessagesPerTransaction: chunk[level],
+          mayProceed: level === 'critical' ? undefined : () => {
+            if (s.allowance <= 0) return false;
+            s.allowance--;
+            return true;
+          },
+          onFetched: ({ partition, highWatermark, lastOffset, messages }) => {
+            // Transaction markers occupy offsets: a gap of one or two after the batch is the commit marker, not work.
+            const gap = highWatermark - (lastOffset + 1);
+            const p = { left: messages, beyond: gap > 2 ? gap : 0 };
+            s.pending.set(partition, p);
+            s.lag.set(partition, p.left + p.beyond);
+            // a higher level has work: lower levels yield at their next message, before the next plan
+            for (const l of lower(level)) st[l].allowance = Math.min(st[l].allowance, 0);
+          },
+          onCommitted: ({ partition, messages }) => {
+            const p = s.pending.get(partition);
+            if (!p) return;
+            p.left = Math.max(0, p.left - messages);
+            s.lag.set(partition, p.left + p.beyond);
+          },
+        });
+      }
+      for (const level of levels) await st[level].proc?.start();
+      timer = setInterval(plan, drainCfg.planIntervalMs);
+      log.info({ levels }, 'processors started');
+    },
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      for (const level of levels) await st[level].proc?.stop();
+    },
+  };
+};
