@@ -25,9 +25,13 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID]',
-  options: { role: { type: 'string' }, levels: { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  options: { role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
+    'level-topic-prefix': 'processor: read level L from PREFIX.L instead of gex.priority.L.v1',
+    'processed-topic': 'processor: write processed snapshots here (default gex.snapshots.processed.v1)',
+    'sources-topic': 'processor: write source stats here (default gex.sources.v1)',
+    'group-prefix': 'processor: consumer groups PREFIX-<level> (default gexstream-processor)',
     levels: `levels the processor drains (default all: ${LEVELS.join(',')})`,
     'ops-port': '/healthz, /readyz and /metrics on 127.0.0.1:PORT (default 9464; 0 = none)',
     instance: 'stable instance id: its transactional ids fence a crashed predecessor with the same id (default 0)',
@@ -70,7 +74,17 @@ export const runCommand = (cfg: Config): Command => ({
     if (roles.includes('processor')) {
       const levels = (str(values['levels']) ?? LEVELS.join(',')).split(',').map((l) => l.trim());
       for (const l of levels) if (!(LEVELS as readonly string[]).includes(l)) throw new UsageError(`--levels: unknown level ${JSON.stringify(l)}; of ${LEVELS.join(', ')}`);
-      const p = await createProcessor({ kafka, registry, logger, metrics, instanceId, levels: levels as Level[] });
+      const prefix = str(values['level-topic-prefix']);
+      const processedTopic = str(values['processed-topic']);
+      const sourcesTopic = str(values['sources-topic']);
+      const groupPrefix = str(values['group-prefix']);
+      const p = await createProcessor({
+        kafka, registry, logger, metrics, instanceId, levels: levels as Level[],
+        ...(prefix ? { topicOf: (l: Level) => `${prefix}.${l}` } : {}),
+        ...(processedTopic ? { processedTopic } : {}),
+        ...(sourcesTopic ? { sourcesTopic } : {}),
+        ...(groupPrefix ? { groupPrefix } : {}),
+      });
       await p.start();
       services.push({ name: 'processor', stop: p.stop });
     }

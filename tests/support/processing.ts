@@ -1,0 +1,95 @@
+// Owns what processor tests share: isolated level/processed/sources topics and prioritized snapshots built for them.
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeValue } from '../../src/domain/decode.js';
+import { generatePayloads } from '../../src/domain/generator.js';
+import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import type { ProcessedSnapshot } from '../../src/domain/processed.js';
+import { LEVELS, type Level } from '../../src/domain/priority/level.js';
+import { createTopicAdmin } from '../../src/kafka/admin.js';
+import { createProducer } from '../../src/kafka/producer.js';
+import { readToEnd } from '../../src/kafka/reader.js';
+import { applyTopics } from '../../src/pipelines/topics.js';
+import { loadTopicSpecs } from '../../src/resources.js';
+import { kafka, unique } from './env.js';
+import { registry } from './pipeline.js';
+
+export interface Lanes {
+  readonly prefix: string;
+  readonly topicOf: (l: Level) => string;
+  readonly processed: string;
+  readonly sources: string;
+  readonly groupPrefix: string;
+  readonly cleanup: () => Promise<void>;
+}
+
+export const isolatedLanes = async (name: string, partitions = 3): Promise<Lanes> => {
+  const specs = loadTopicSpecs();
+  const spec = (n: string) => {
+    const s = specs.find((x) => x.name === n);
+    if (!s) throw new Error(`no spec ${n}`);
+    return s;
+  };
+  const prefix = unique(`test.${name}.lane`);
+  const topicOf = (l: Level) => `${prefix}.${l}`;
+  const processed = unique(`test.${name}.processed`);
+  const sources = unique(`test.${name}.sources`);
+  await applyTopics({
+    kafka: kafka(),
+    specs: [...LEVELS.map((l) => ({ ...spec(`gex.priority.${l}.v1`), name: topicOf(l), partitions })), { ...spec('gex.snapshots.processed.v1'), name: processed, partitions }, { ...spec('gex.sources.v1'), name: sources }],
+  });
+  for (const [from, to] of [['gex.snapshots.processed.v1', processed], ['gex.sources.v1', sources], ...LEVELS.map((l) => [`gex.priority.${l}.v1`, topicOf(l)])] as const) {
+    const s = await registry.latest(`${from}-value`);
+    if (s) await registry.register(`${to}-value`, s.schema);
+  }
+  return {
+    prefix,
+    topicOf,
+    processed,
+    sources,
+    groupPrefix: unique(`test.${name}.proc`),
+    cleanup: async () => {
+      const admin = await createTopicAdmin({ kafka: kafka() });
+      await admin.deleteTopics([...LEVELS.map(topicOf), processed, sources]).catch(() => undefined);
+      await admin.close();
+    },
+  };
+};
+
+const template = (() => {
+  const [p] = [...generatePayloads({ seed: 4, tickers: ['SPX'], count: 1, strikes: 5 })];
+  const d = decodeValue(p, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e6 });
+  if (isLeft(d)) throw new Error('template snapshot invalid');
+  return d.right;
+})();
+
+/** A prioritized snapshot for `level` from `source`, with request id `id`, published now. */
+export const prioritized = (id: string, level: Level, source = 'gexbot', ticker = 'SPX', publishedAtMs = Date.now()): PrioritizedSnapshot =>
+  prioritizedSnapshot({
+    snapshot: { ...template, ticker },
+    decision: { level, score: 0.5, components: { market_impact: 0.5, freshness: 0.5, source_reliability: 0.9, urgency: 0 }, matched_rules: [], rule_set_version: 0, overridden: false, level_rule: null, errors: [] },
+    requestId: id,
+    source,
+    headers: {},
+    origin: { topic: 'test', partition: 0, offset: 0 },
+    publishedAtMs,
+    receivedAtMs: publishedAtMs,
+    prioritizedAtMs: publishedAtMs,
+  });
+
+export const sendPrioritized = async (topic: string, values: readonly PrioritizedSnapshot[]): Promise<void> => {
+  const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.low.v1-value');
+  const producer = await createProducer({ kafka: kafka() });
+  try {
+    for (let i = 0; i < values.length; i += 5000) await producer.send([{ topic, messages: values.slice(i, i + 5000).map((v) => ({ key: v.snapshot.ticker, value: enc.encode(v) })) }]);
+  } finally {
+    await producer.close();
+  }
+};
+
+export const readProcessed = async (topic: string): Promise<ProcessedSnapshot[]> => {
+  const out: ProcessedSnapshot[] = [];
+  await readToEnd(kafka(), topic, async (m) => {
+    if (m.value) out.push(await registry.decode<ProcessedSnapshot>(m.value));
+  }, { idleMs: 800 });
+  return out;
+};
