@@ -286,6 +286,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
             if (!p) return;
             p.left = Math.max(0, p.left - messages);
             s.lag.set(partition, p.left + p.beyond);
+            // a higher level just ran dry: let the lower ones go now rather than at the next tick
+            if (level !== 'low' && [...s.lag.values()].every((x) => x === 0)) plan();
           },
         });
       }

@@ -80,7 +80,19 @@ export const sendPrioritized = async (topic: string, values: readonly Prioritize
   const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.low.v1-value');
   const producer = await createProducer({ kafka: kafka() });
   try {
-    for (let i = 0; i < values.length; i += 5000) await producer.send([{ topic, messages: values.slice(i, i + 5000).map((v) => ({ key: v.snapshot.ticker, value: enc.encode(v) })) }]);
+    let batch: Array<{ key: string; value: Buffer }> = [];
+    let bytes = 0;
+    for (const v of values) {
+      const value = enc.encode(v);
+      batch.push({ key: v.snapshot.ticker, value });
+      bytes += value.length;
+      if (batch.length >= 5000 || bytes >= 2 * 1024 * 1024) {
+        await producer.send([{ topic, messages: batch }]);
+        batch = [];
+        bytes = 0;
+      }
+    }
+    if (batch.length > 0) await producer.send([{ topic, messages: batch }]);
   } finally {
     await producer.close();
   }
