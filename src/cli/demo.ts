@@ -23,6 +23,8 @@ import { LEVELS } from '../domain/priority/level.js';
 import { defaultPriorityConfig } from '../domain/priority/config.js';
 import { levelTopic, type PrioritizedSnapshot } from '../domain/prioritized.js';
 import { createPrioritizer, PRIORITIZER_GROUP } from '../pipelines/prioritize.js';
+import { createProcessor } from '../pipelines/process.js';
+import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
 import { createLogger } from '../log.js';
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
@@ -51,10 +53,13 @@ export const demoCommand = (cfg: Config): Command => ({
     const reg = await registerSchemas({ registry, specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
     say(`    ${reg.length} subjects (BACKWARD), ${reg.filter((r) => r.created).length} newly registered, ${[...new Set(reg.map((r) => r.id))].length} distinct schema ids`);
 
-    say('4/6 prioritizer (firm guidelines + score, exactly once, one topic per level)');
+    say('4/6 prioritizer and level processors (critical drained first, exactly once)');
     const prioritizer = await createPrioritizer({ kafka, registry, logger: createLogger('warn'), priority: defaultPriorityConfig });
     await prioritizer.start();
-    say(`    running: rule set v${prioritizer.ruleSet().version}, consumer group ${PRIORITIZER_GROUP}`);
+    const processor = await createProcessor({ kafka, registry, logger: createLogger('warn') });
+    await processor.start();
+    const processedFrom = await endOffsets(kafka, PROCESSED_TOPIC);
+    say(`    running: rule set v${prioritizer.ruleSet().version}, groups ${PRIORITIZER_GROUP} and gexstream-processor-{${LEVELS.join(',')}}`);
 
     say('5/6 publish');
     const dir = join(cfg.stateDir, 'demo');
@@ -126,8 +131,30 @@ export const demoCommand = (cfg: Config): Command => ({
       if ([...end].every(([p, h]) => (committed.get(p) ?? 0) >= h) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    await admin.disconnect();
     await prioritizer.stop();
+    // then the processors: done once their groups reach the end of every level topic (or after 60 s: a large
+    // backlog left on the level topics by earlier runs is drained first, critical before the rest)
+    const levelEnds = new Map(await Promise.all(LEVELS.map(async (l) => [l, await endOffsets(kafka, levelTopic(l))] as const)));
+    const drainDeadline = Date.now() + 60_000;
+    for (;;) {
+      let done = true;
+      for (const l of LEVELS) {
+        const [t] = await admin.fetchOffsets({ groupId: `gexstream-processor-${l}`, topics: [levelTopic(l)] });
+        const committed = new Map((t?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+        // the last offset of a transactional topic is a commit marker: one short of the end is the end
+        if (![...(levelEnds.get(l) ?? new Map())].every(([p, h]) => (committed.get(p) ?? 0) >= h - 1)) done = false;
+      }
+      if (done || Date.now() > drainDeadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await admin.disconnect();
+    await processor.stop();
+    const processed = new Map<string, ProcessedSnapshot>();
+    await readToEnd(kafka, PROCESSED_TOPIC, async (m) => {
+      if (!m.value) return;
+      const v = await registry.decode<ProcessedSnapshot>(m.value);
+      if (v.lineage?.batch === batch) processed.set(v.request_id, v);
+    }, { from: processedFrom, idleMs: 300 });
     const decided: PrioritizedSnapshot[] = [];
     for (const l of LEVELS)
       await readToEnd(kafka, levelTopic(l), async (m) => {
@@ -138,7 +165,10 @@ export const demoCommand = (cfg: Config): Command => ({
     for (const l of LEVELS) {
       const mine = decided.filter((d) => d.level === l);
       const lat = mine.map((d) => d.prioritized_at_ms - d.published_at_ms).sort((a, b) => a - b);
-      say(`    ${l.padEnd(9)} ${String(mine.length).padStart(5)} snapshots  ${[...new Set(mine.map((d) => d.snapshot.ticker))].join(', ').padEnd(16)} publish->prioritized p50 ${lat.length ? `${lat[Math.floor(lat.length / 2)]} ms` : '-'}`);
+      const done = mine.map((d) => processed.get(d.request_id)).filter((x): x is ProcessedSnapshot => x !== undefined);
+      const plat = done.map((x) => x.processed_at_ms - x.published_at_ms).sort((a, b) => a - b);
+      const p50 = (xs: number[]) => (xs.length ? `${xs[Math.floor(xs.length / 2)]} ms` : '-');
+      say(`    ${l.padEnd(9)} ${String(mine.length).padStart(5)} snapshots  ${[...new Set(mine.map((d) => d.snapshot.ticker))].join(', ').padEnd(16)} prioritized p50 ${p50(lat).padStart(7)}   processed ${String(done.length).padStart(4)}, publish->processed p50 ${p50(plat)}`);
     }
     const example = decided.find((d) => d.level === 'critical') ?? decided[0];
     if (example) {
@@ -146,7 +176,8 @@ export const demoCommand = (cfg: Config): Command => ({
       say(`    why ${example.snapshot.ticker} ${example.snapshot.data_type} is ${example.level}: rules [${example.matched_rules.join(', ')}] (rule set v${example.rule_set_version}), score ${example.score.toFixed(2)} = impact ${c.market_impact.toFixed(2)}, freshness ${c.freshness.toFixed(2)}, reliability ${c.source_reliability.toFixed(2)}, urgency ${c.urgency.toFixed(2)}`);
     }
     say('');
-    say('next: `npx gexstream stack status`, `npx gexstream topics list`, `npx gexstream validate FILE`, `npx gexstream dlq list`');
+    say(`processed snapshots are on ${PROCESSED_TOPIC} (Avro, schema registry ${cfg.registryUrl}); ${processed.size} of ${published} from this run`);
+    say('next: `npx gexstream run` (all roles), `npx gexstream rules list`, `npx gexstream dlq list`, `npx gexstream validate FILE`');
     return bad === 0 && ok > 0 && decided.length === published ? 0 : 1;
   },
 });
