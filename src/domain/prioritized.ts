@@ -29,16 +29,20 @@ export interface PrioritizedSnapshot {
 
 export type JobStatus = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
-/** Mirrors schemas/io.gexstream.JobEvent.avsc. */
-export interface JobEvent {
+/** What identifies a job and its request, shared by job events and the job state folded from them. */
+export interface JobIdentity {
   readonly status: JobStatus;
   readonly job_id: string;
   readonly request_id: string;
   readonly level: Level;
   readonly ticker: string;
   readonly source: string;
-  readonly at_ms: number;
   readonly retry_count: number;
+}
+
+/** Mirrors schemas/io.gexstream.JobEvent.avsc. */
+export interface JobEvent extends JobIdentity {
+  readonly at_ms: number;
   readonly records_processed: number | null;
   readonly data_size_bytes: number | null;
   readonly duration_ms: number | null;

@@ -1,19 +1,13 @@
 // Owns the firm guidelines shipped as data (rules/default-guidelines.json): their codec and the RuleDefined events that seed gex.rules.v1.
+import type { RuleFields } from './ruleCommands.js';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { prefixPath, type PathError } from '../errors.js';
-import type { Level } from './level.js';
 import { validateRule } from './rule.js';
 import type { RuleEvent } from './ruleSet.js';
 
 /** One rule as a guideline file writes it: the rule without its bookkeeping (active, times, version). */
-export interface RuleDefinition {
+export interface RuleDefinition extends RuleFields {
   readonly rule_id: string;
-  readonly name: string;
-  readonly description?: string;
-  readonly condition: string;
-  readonly score?: number | null;
-  readonly level?: Level | null;
-  readonly adjust?: number | null;
 }
 
 /**

@@ -8,18 +8,11 @@
  * - `duration_ms` of FAILED is the time since the attempt started; COMPLETED carries what the processor measured.
  */
 import { type Either, left, right } from 'fp-ts/lib/Either.js';
-import { jobEvent, type JobEvent, type JobStatus } from '../prioritized.js';
+import { jobEvent, type JobEvent, type JobIdentity, type JobStatus } from '../prioritized.js';
 import type { Level } from '../priority/level.js';
 import { defaultRetryConfig, nextAttempt, type RetryConfig } from './retry.js';
 
-export interface Job {
-  readonly status: JobStatus;
-  readonly job_id: string;
-  readonly request_id: string;
-  readonly level: Level;
-  readonly ticker: string;
-  readonly source: string;
-  readonly retry_count: number;
+export interface Job extends JobIdentity {
   readonly queued_at_ms: number;
   /** Start of the current or last attempt. */
   readonly started_at_ms: number | null;
