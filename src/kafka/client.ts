@@ -11,8 +11,11 @@ const RETRIED = /coordinator is not available|not the correct coordinator|coordi
 const toPino = (logger: Logger): logCreator => () => ({ level, log }) => {
   const { message, ...extra } = log;
   const fields = { ...extra, ns: log.namespace };
-  const retried = typeof log['retryCount'] === 'number' || RETRIED.test(`${String(log['error'] ?? '')} ${message}`);
-  if (level === KafkaLogLevel.ERROR && retried) logger.warn(fields, message);
+  const text = `${String(log['error'] ?? '')} ${message}`;
+  const retried = typeof log['retryCount'] === 'number' || RETRIED.test(text);
+  // Back-to-back transactions meet CONCURRENT_TRANSACTIONS until the previous markers are written: expected, retried in ms.
+  if (/another concurrent operation on the same transaction/i.test(text)) logger.debug(fields, message);
+  else if (level === KafkaLogLevel.ERROR && retried) logger.warn(fields, message);
   else if (level === KafkaLogLevel.ERROR) logger.error(fields, message);
   else if (level === KafkaLogLevel.WARN) logger.warn(fields, message);
   else if (level === KafkaLogLevel.INFO) logger.debug(fields, message);
