@@ -1,17 +1,18 @@
 #!/usr/bin/env node
 // `npm run bench`: runs every benchmark under dist/bench and prints their figures. Broker-backed benchmarks start the
 // local stack when none runs (and stop it again), like the test command.
-//   node scripts/bench.mjs [NAME...]     e.g. node scripts/bench.mjs decode prioritize
+//   node scripts/bench.mjs [NAME...]     e.g. node scripts/bench.mjs decode prioritize chaos-processor
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'dist', 'bench');
-const pure = new Set(['decode', 'prioritize']);
+const pure = new Set(['decode', 'prioritize', 'duckdb']);
 const wanted = process.argv.slice(2);
 const all = readdirSync(dir).filter((f) => f.endsWith('.js') && f !== 'support.js').map((f) => f.slice(0, -3));
-const chosen = wanted.length ? all.filter((b) => wanted.includes(b)) : all;
+// chaos scripts kill processes on purpose and take minutes: only when named
+const chosen = wanted.length ? all.filter((b) => wanted.includes(b)) : all.filter((b) => !b.startsWith('chaos-'));
 const cli = (...a) => spawnSync(process.execPath, [join(root, 'bin', 'gexstream.js'), ...a], { cwd: root, stdio: 'inherit' }).status;
 const external = Boolean(process.env.KAFKA_BROKERS || process.env.SCHEMA_REGISTRY_URL);
 let started = false;

@@ -1,0 +1,107 @@
+// Owns the projector's table layout as data: each table's columns (DuckDB types, in declared order) and primary key.
+
+export type ColumnType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'INTEGER' | 'BOOLEAN' | 'BLOB';
+
+export interface Column {
+  readonly name: string;
+  readonly type: ColumnType;
+}
+
+export const TABLE_NAMES = [
+  'priority_requests',
+  'processing_jobs',
+  'data_sources',
+  'priority_rules',
+  'gex_snapshots',
+  'gex_strikes',
+  'dead_letters',
+  'lineage',
+] as const;
+export type TableName = (typeof TABLE_NAMES)[number];
+
+export interface TableSpec {
+  readonly name: TableName;
+  /** In declared order: the order of CREATE TABLE and of the checksum's serialisation. */
+  readonly columns: readonly Column[];
+  /** Column names; a row's identity for upserts (a later row with the same key replaces the earlier one). */
+  readonly primaryKey: readonly string[];
+}
+
+/** One cell of a row. Epoch milliseconds are doubles (exact up to 2^53) stored as BIGINT. */
+export type Cell = number | string | boolean | null | Uint8Array;
+export type Row = Readonly<Record<string, Cell>>;
+
+const cols = (spec: string): Column[] =>
+  spec
+    .trim()
+    .split(/\s*,\s*/)
+    .map((c) => {
+      const [name, type] = c.split(/\s+/);
+      return { name: name as string, type: type as ColumnType };
+    });
+
+export const TABLES: Readonly<Record<TableName, TableSpec>> = {
+  priority_requests: {
+    name: 'priority_requests',
+    columns: cols(`request_id VARCHAR, ticker VARCHAR, source VARCHAR, data_type VARCHAR, level VARCHAR, score DOUBLE,
+      published_at_ms BIGINT, prioritized_at_ms BIGINT`),
+    primaryKey: ['request_id'],
+  },
+  processing_jobs: {
+    name: 'processing_jobs',
+    columns: cols(`event_key VARCHAR, job_id VARCHAR, request_id VARCHAR, status VARCHAR, level VARCHAR, ticker VARCHAR,
+      source VARCHAR, at_ms BIGINT, retry_count INTEGER, records_processed BIGINT, data_size_bytes BIGINT,
+      duration_ms DOUBLE, error_message VARCHAR, next_attempt_at_ms BIGINT`),
+    primaryKey: ['event_key'],
+  },
+  data_sources: {
+    name: 'data_sources',
+    columns: cols(`source VARCHAR, total_requests BIGINT, successful_requests BIGINT, reliability DOUBLE,
+      ema_latency_ms DOUBLE, breaker VARCHAR, last_success_ms BIGINT, updated_at_ms BIGINT`),
+    primaryKey: ['source'],
+  },
+  priority_rules: {
+    name: 'priority_rules',
+    columns: cols(`rule_id VARCHAR, type VARCHAR, version INTEGER, at_ms BIGINT, actor VARCHAR, name VARCHAR,
+      description VARCHAR, condition VARCHAR, score DOUBLE, level VARCHAR, adjust INTEGER, active BOOLEAN,
+      created_at_ms BIGINT, updated_at_ms BIGINT`),
+    primaryKey: ['rule_id', 'version', 'type', 'at_ms'],
+  },
+  gex_snapshots: {
+    name: 'gex_snapshots',
+    columns: cols(`request_id VARCHAR, job_id VARCHAR, ticker VARCHAR, kind VARCHAR, category VARCHAR, data_type VARCHAR,
+      timestamp_ms BIGINT, snapshot_date VARCHAR, spot DOUBLE, zero_gamma DOUBLE, major_pos_vol DOUBLE,
+      major_pos_oi DOUBLE, major_neg_vol DOUBLE, major_neg_oi DOUBLE, sum_gex_vol DOUBLE, sum_gex_oi DOUBLE,
+      net_gex_vol DOUBLE, net_gex_oi DOUBLE, delta_risk_reversal DOUBLE, derived_net_gex DOUBLE,
+      derived_zero_gamma DOUBLE, quality_score DOUBLE, strike_count INTEGER, level VARCHAR, score DOUBLE,
+      published_at_ms BIGINT, prioritized_at_ms BIGINT, processed_at_ms BIGINT`),
+    primaryKey: ['request_id'],
+  },
+  gex_strikes: {
+    name: 'gex_strikes',
+    columns: cols(`request_id VARCHAR, strike DOUBLE, gex_vol DOUBLE, gex_oi DOUBLE, priors VARCHAR, call_oi DOUBLE,
+      put_oi DOUBLE, call_volume DOUBLE, put_volume DOUBLE, call_bid DOUBLE, call_ask DOUBLE, put_bid DOUBLE,
+      put_ask DOUBLE, gamma DOUBLE, delta DOUBLE, theta DOUBLE, vega DOUBLE, call_gex DOUBLE, put_gex DOUBLE,
+      net_gex DOUBLE, ticker VARCHAR, snapshot_date VARCHAR`),
+    primaryKey: ['request_id', 'strike'],
+  },
+  dead_letters: {
+    name: 'dead_letters',
+    columns: cols(`dead_letter_id VARCHAR, stage VARCHAR, reason VARCHAR, errors VARCHAR, original_topic VARCHAR,
+      original_partition INTEGER, original_offset BIGINT, original_value BLOB, source VARCHAR, ticker VARCHAR,
+      request_id VARCHAR, failed_at_ms BIGINT, attempts INTEGER`),
+    primaryKey: ['dead_letter_id'],
+  },
+  lineage: {
+    name: 'lineage',
+    columns: cols(`request_id VARCHAR, file VARCHAR, sha256 VARCHAR, idx BIGINT, batch VARCHAR, ticker VARCHAR`),
+    primaryKey: ['request_id'],
+  },
+};
+
+/** A row's primary key as one string (JSON of the key's values), for maps keyed by identity. */
+export const primaryKeyOf = (table: TableName, row: Row): string =>
+  JSON.stringify(TABLES[table].primaryKey.map((c) => {
+    const v = row[c];
+    return v === undefined || v instanceof Uint8Array ? null : v;
+  }));
