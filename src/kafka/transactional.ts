@@ -35,6 +35,8 @@ export interface TransactionalOptions {
   readonly maxInputBytesPerTransaction?: number; // bytes
   readonly onCommitted?: (info: { topic: string; partition: number; messages: number; lastOffset: number }) => void;
   readonly sessionTimeout?: number; // ms
+  /** Longest a fetch waits for data; also how soon a resumed consumer fetches again (kafkajs idles this long when paused). */
+  readonly maxWaitTimeInMs?: number; // ms
   /** Asked before each message: false stops the batch there (the rest is fetched again later), e.g. to yield to a higher priority. */
   readonly mayProceed?: () => boolean;
   /** Every fetched batch reports how far its partition is behind (high watermark minus the next offset to process). */
@@ -63,6 +65,7 @@ export const createTransactionalProcessor = async ({
   onCommitted,
   mayProceed,
   onFetched,
+  maxWaitTimeInMs = 5_000,
   // A crashed member holds its partitions until its session expires (kafkajs has no static membership): keep it short.
   sessionTimeout = 10_000,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
@@ -70,7 +73,7 @@ export const createTransactionalProcessor = async ({
   // A service keeps retrying retriable errors (a broker restart, a coordinator move): a failed send aborts the
   // transaction, so retrying never duplicates.
   const producer: Producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner, transactionTimeout: 60_000, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 10, maxRetryTime: 5_000 } }); // the next transaction meets CONCURRENT_TRANSACTIONS until the markers are written: retry fast
-  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 1_000 });
+  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 1_000, maxWaitTimeInMs });
 
   const commitChunk = async (payload: EachBatchPayload, chunk: InMessage[]): Promise<void> => {
     const { batch } = payload;

@@ -267,6 +267,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
           transactionalId: `${groupPrefix}-${level}-${o.instanceId ?? '0'}`,
           transform: transformFor(level),
           maxMessagesPerTransaction: chunk[level],
+          maxWaitTimeInMs: 100, // a paused level must see its resume within a plan interval, not after a 5 s fetch wait
           mayProceed: level === 'critical' ? undefined : () => {
             if (s.allowance <= 0) return false;
             s.allowance--;
@@ -278,8 +279,10 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
             const p = { left: messages, beyond: gap > 2 ? gap : 0 };
             s.pending.set(partition, p);
             s.lag.set(partition, p.left + p.beyond);
-            // a higher level has work: lower levels yield at their next message, before the next plan
-            for (const l of lower(level)) st[l].allowance = Math.min(st[l].allowance, 0);
+            // a higher level has work: plan now rather than at the next tick, so lower levels yield at their next
+            // message; the policy still grants them their minimum share (zeroing them here would starve them under
+            // continuous critical traffic)
+            if (lower(level).length > 0) plan();
           },
           onCommitted: ({ partition, messages }) => {
             const p = s.pending.get(partition);
