@@ -45,10 +45,19 @@ export const readToEnd = async (
   let lastActivity = Date.now();
   let first = true; // joining the group takes a while: wait longer for the first batch
   const started = Date.now();
+  const lastSeen = new Map([...low].map(([p, o]) => [p, o - 1]));
+  // A partition is done at its end offset, or, after `idleMs` without a message, when all that is left is one or two
+  // offsets: the commit or abort marker of a transaction, which is never delivered. A longer silence ends the read too.
+  const done = (idle: number): boolean =>
+    [...pending].every((p) => {
+      const gap = (end.get(p) ?? 0) - ((lastSeen.get(p) ?? -1) + 1);
+      return gap <= 0 || (gap <= 2 && idle > idleMs);
+    });
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
-        if (pending.size === 0 || Date.now() - lastActivity > (first ? Math.max(idleMs, 15_000) : idleMs)) {
+        const idle = Date.now() - lastActivity;
+        if (done(idle) || idle > (first ? Math.max(idleMs, 15_000) : Math.max(10 * idleMs, 10_000))) {
           clearInterval(timer);
           resolve();
         } else if (Date.now() - started > timeoutMs) {
@@ -66,13 +75,10 @@ export const readToEnd = async (
             for (const m of batch.messages) {
               const offset = Number(m.offset);
               if (offset < (low.get(batch.partition) ?? 0)) continue;
-              if (offset >= stop) {
-                pending.delete(batch.partition);
-                break;
-              }
+              if (offset >= stop) break;
               messages++;
+              lastSeen.set(batch.partition, offset);
               await onMessage({ topic, partition: batch.partition, offset, key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
-              if (offset >= stop - 1) pending.delete(batch.partition);
             }
           },
         })

@@ -89,6 +89,8 @@ export interface Processor {
 
 interface LevelState {
   proc?: TransactionalProcessor;
+  /** True once its consumer runs: pause/resume before that would crash kafkajs. */
+  running: boolean;
   /** Per partition: messages fetched and not yet committed, and what lies beyond the fetched batch. */
   readonly lag: Map<number, number>;
   readonly pending: Map<number, { left: number; beyond: number }>;
@@ -126,7 +128,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const processed: Record<Level, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   let deadLetters = 0;
   let held = 0;
-  const fresh = (): LevelState => ({ lag: new Map(), pending: new Map(), inFlight: 0, paused: false, allowance: Infinity, completions: [], action: 'run' });
+  const fresh = (): LevelState => ({ running: false, lag: new Map(), pending: new Map(), inFlight: 0, paused: false, allowance: Infinity, completions: [], action: 'run' });
   const st: Record<Level, LevelState> = { critical: fresh(), high: fresh(), medium: fresh(), low: fresh() };
 
   const lower = (l: Level): Level[] => levels.filter((x) => levelRank(x) > levelRank(l));
@@ -244,6 +246,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       const s = st[l];
       s.action = d.action;
       s.allowance = d.action === 'run' ? Infinity : d.action === 'throttle' ? d.budget : 0;
+      if (!s.running) continue;
       if (d.action === 'pause' && !s.paused) {
         s.proc?.pause();
         s.paused = true;
@@ -294,12 +297,16 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
           },
         });
       }
-      for (const level of levels) await st[level].proc?.start();
+      for (const level of levels) {
+        await st[level].proc?.start();
+        st[level].running = true;
+      }
       timer = setInterval(plan, drainCfg.planIntervalMs);
       log.info({ levels }, 'processors started');
     },
     stop: async () => {
       if (timer) clearInterval(timer);
+      for (const level of levels) st[level].running = false;
       for (const level of levels) await st[level].proc?.stop();
     },
   };
