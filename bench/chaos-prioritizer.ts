@@ -1,17 +1,14 @@
 // Chaos: 100k raw snapshots, the prioritizer (a child process) killed with SIGKILL at random moments and restarted each
 // time; afterwards every raw message must appear exactly once across the level topics (read_committed).
-import { once } from 'node:events';
 import { generatePayloads } from '../src/domain/generator.js';
 import { H } from '../src/domain/headers.js';
 import { createProducer } from '../src/kafka/producer.js';
-import { groupConsumed, isolated, markOutputs, prioritizedFrom, spawnRun } from '../tests/support/pipeline.js';
-import { fmt, kafka, median } from './support.js';
+import { groupConsumed, isolated, markOutputs, prioritizedFrom } from '../tests/support/pipeline.js';
+import { fmt, kafka, median, runWithRandomKills } from './support.js';
 
 const N = Number(process.argv[2] ?? 100_000);
 const KILLS = Number(process.argv[3] ?? 8);
 const seed = Number(process.argv[4] ?? Date.now() % 100_000);
-let rnd = seed;
-const random = (): number => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 
 const iso = await isolated('chaos', 6);
 const marks = await markOutputs();
@@ -28,29 +25,7 @@ if (batch.length) await producer.send([{ topic: iso.rawTopic, messages: batch }]
 await producer.close();
 
 const args = ['--role', 'prioritizer', '--raw-topic', iso.rawTopic, '--rules-topic', iso.rulesTopic, '--group', iso.group, '--instance', iso.instance];
-const t0 = Date.now();
-const recoveries: number[] = [];
-let child = spawnRun(args);
-for (let k = 0; k < KILLS; k++) {
-  await new Promise((r) => setTimeout(r, 1_000 + random() * 4_000));
-  const before = await groupConsumed(iso.group, iso.rawTopic);
-  if (before >= N) break;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-  const restartedAt = Date.now();
-  child = spawnRun(args);
-  // recovery: time from the restart until the group commits progress again
-  for (;;) {
-    if ((await groupConsumed(iso.group, iso.rawTopic)) > before || before >= N) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  recoveries.push(Date.now() - restartedAt);
-  process.stderr.write(`kill ${k + 1}/${KILLS} at ${before} committed; progress again after ${recoveries.at(-1)} ms\n`);
-}
-while ((await groupConsumed(iso.group, iso.rawTopic)) < N) await new Promise((r) => setTimeout(r, 200));
-const elapsed = (Date.now() - t0) / 1000;
-child.kill('SIGTERM');
-await once(child, 'exit');
+const { elapsed, recoveries } = await runWithRandomKills({ args, total: N, consumed: () => groupConsumed(iso.group, iso.rawTopic), kills: KILLS, seed });
 const decided = await prioritizedFrom(marks, iso.rawTopic);
 const positions = new Map<string, number>();
 for (const d of decided) positions.set(`${d.raw.partition}/${d.raw.offset}`, (positions.get(`${d.raw.partition}/${d.raw.offset}`) ?? 0) + 1);

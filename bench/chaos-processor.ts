@@ -1,16 +1,13 @@
 // Chaos: 100k prioritized snapshots over the four levels, the processor (a child process) killed with SIGKILL at random
 // moments and restarted each time; afterwards every request id must be on the processed topic exactly once.
-import { once } from 'node:events';
 import { LEVELS } from '../src/domain/priority/level.js';
-import { groupConsumed, spawnRun } from '../tests/support/pipeline.js';
+import { groupConsumed } from '../tests/support/pipeline.js';
 import { isolatedLanes, prioritized, readProcessed, sendPrioritized } from '../tests/support/processing.js';
-import { fmt, median } from './support.js';
+import { fmt, median, runWithRandomKills } from './support.js';
 
 const N = Number(process.argv[2] ?? 100_000);
 const KILLS = Number(process.argv[3] ?? 8);
 const seed = Number(process.argv[4] ?? Date.now() % 100_000);
-let rnd = seed;
-const random = (): number => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 
 const lanes = await isolatedLanes('pchaos', 6);
 for (const [i, level] of LEVELS.entries()) await sendPrioritized(lanes.topicOf(level), Array.from({ length: N / 4 }, (_, k) => prioritized(`${level}-${k}`, level, 'gexbot', ['SPX', 'NDX', 'QQQ', 'SPY'][(k + i) % 4])));
@@ -20,25 +17,7 @@ const consumed = async (): Promise<number> => {
   return n;
 };
 const args = ['--role', 'processor', '--level-topic-prefix', lanes.prefix, '--processed-topic', lanes.processed, '--sources-topic', lanes.sources, '--group-prefix', lanes.groupPrefix, '--instance', 'chaos'];
-const t0 = Date.now();
-const recoveries: number[] = [];
-let child = spawnRun(args);
-for (let k = 0; k < KILLS; k++) {
-  await new Promise((r) => setTimeout(r, 1_000 + random() * 4_000));
-  const before = await consumed();
-  if (before >= N) break;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-  const restartedAt = Date.now();
-  child = spawnRun(args);
-  while ((await consumed()) <= before) await new Promise((r) => setTimeout(r, 50));
-  recoveries.push(Date.now() - restartedAt);
-  process.stderr.write(`kill ${k + 1}/${KILLS} at ${before} committed; progress again after ${recoveries.at(-1)} ms\n`);
-}
-while ((await consumed()) < N) await new Promise((r) => setTimeout(r, 200));
-const elapsed = (Date.now() - t0) / 1000;
-child.kill('SIGTERM');
-await once(child, 'exit');
+const { elapsed, recoveries } = await runWithRandomKills({ args, total: N, consumed: consumed, kills: KILLS, seed });
 const out = await readProcessed(lanes.processed);
 const ids = new Map<string, number>();
 for (const o of out) ids.set(o.request_id, (ids.get(o.request_id) ?? 0) + 1);

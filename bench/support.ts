@@ -1,4 +1,5 @@
 // Owns what the broker-backed benchmarks share: the W-day data set, medians, isolated topics, RSS.
+import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatePayloads } from '../src/domain/generator.js';
@@ -7,6 +8,7 @@ import { createKafka } from '../src/kafka/client.js';
 import { createTopicAdmin } from '../src/kafka/admin.js';
 import { applyTopics } from '../src/pipelines/topics.js';
 import { loadTopicSpecs } from '../src/resources.js';
+import { spawnRun } from '../tests/support/pipeline.js';
 
 export const config = loadConfig();
 export const kafka = () => createKafka({ brokers: config.brokers, clientId: 'gexstream-bench' });
@@ -42,3 +44,33 @@ export const dropTopics = async (topics: string[]): Promise<void> => {
 
 export const rssMb = (): number => process.memoryUsage().rss / 1e6;
 export const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/**
+ * Runs `gexstream run ARGS` as a child, SIGKILLs it `kills` times at seeded random moments (1-5 s apart) and restarts it
+ * each time, until `consumed()` reaches `total`; then stops it with SIGTERM. Returns the wall time and, per kill, the
+ * time from the restart until committed progress resumed.
+ */
+export const runWithRandomKills = async ({ args, total, consumed, kills, seed }: { args: string[]; total: number; consumed: () => Promise<number>; kills: number; seed: number }): Promise<{ elapsed: number; recoveries: number[] }> => {
+  let rnd = seed;
+  const random = (): number => ((rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const t0 = Date.now();
+  const recoveries: number[] = [];
+  let child = spawnRun(args);
+  for (let k = 0; k < kills; k++) {
+    await new Promise((r) => setTimeout(r, 1_000 + random() * 4_000));
+    const before = await consumed();
+    if (before >= total) break;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    const restartedAt = Date.now();
+    child = spawnRun(args);
+    while ((await consumed()) <= before) await new Promise((r) => setTimeout(r, 50));
+    recoveries.push(Date.now() - restartedAt);
+    process.stderr.write(`kill ${k + 1}/${kills} at ${before} committed; progress again after ${recoveries.at(-1)} ms\n`);
+  }
+  while ((await consumed()) < total) await new Promise((r) => setTimeout(r, 200));
+  const elapsed = (Date.now() - t0) / 1000;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  return { elapsed, recoveries };
+};
