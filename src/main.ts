@@ -11,6 +11,7 @@ import { dlqCommand } from './cli/dlq.js';
 import { demoCommand } from './cli/demo.js';
 import { rulesCommand } from './cli/rules.js';
 import { runCommand as runRolesCommand } from './cli/run.js';
+import { auditCommand, checksumCommand, replayCommand } from './cli/state.js';
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
 
@@ -24,7 +25,7 @@ export const main = async (argv: string[]): Promise<void> => {
   try {
     const cfg = loadConfig();
     const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg), rulesCommand(cfg)];
-    const commands: Command[] = [demoCommand(cfg), runRolesCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg)];
+    const commands: Command[] = [demoCommand(cfg), runRolesCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg), replayCommand(cfg), checksumCommand(), auditCommand()];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

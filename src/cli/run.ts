@@ -5,6 +5,7 @@ import { createKafka } from '../kafka/client.js';
 import { createLogger } from '../log.js';
 import { createPrioritizer } from '../pipelines/prioritize.js';
 import { createProcessor } from '../pipelines/process.js';
+import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR, prefixedTopics } from '../pipelines/project.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import { createRegistry } from '../registry/registry.js';
 import { createMetrics } from '../metrics.js';
@@ -13,7 +14,7 @@ import { probeBrokers } from '../kafka/client.js';
 import { registryReady } from '../stack/stack.js';
 import { str, UsageError, type Command } from './command.js';
 
-export const ROLES = ['prioritizer', 'processor'] as const;
+export const ROLES = ['prioritizer', 'processor', 'projector'] as const;
 export type Role = (typeof ROLES)[number];
 
 interface Service {
@@ -24,10 +25,13 @@ interface Service {
 export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
-  usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID]',
-  options: { role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
+  options: { db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
+    db: `projector: the DuckDB file (default ${DEFAULT_DB_PATH}); one projector per file`,
+    parquet: `projector: root of the Parquet tree (default ${DEFAULT_PARQUET_DIR}; none = no Parquet)`,
+    'projector-topic-prefix': 'projector: read PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources and PREFIX.dlq instead of the gex.* topics',
     'level-topic-prefix': 'processor: read level L from PREFIX.L instead of gex.priority.L.v1',
     'processed-topic': 'processor: write processed snapshots here (default gex.snapshots.processed.v1)',
     'sources-topic': 'processor: write source stats here (default gex.sources.v1)',
@@ -87,6 +91,18 @@ export const runCommand = (cfg: Config): Command => ({
       });
       await p.start();
       services.push({ name: 'processor', stop: p.stop });
+    }
+    if (roles.includes('projector')) {
+      const db = str(values['db']) ?? DEFAULT_DB_PATH;
+      const pq = str(values['parquet']) ?? DEFAULT_PARQUET_DIR;
+      const prefix = str(values['projector-topic-prefix']);
+      const p = await createProjector({
+        kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq,
+        ...(prefix ? { topics: prefixedTopics(prefix) } : {}),
+      });
+      await p.start();
+      services.push({ name: 'projector', stop: p.stop });
+      logger.info({ db, parquet: pq }, 'projector writing');
     }
     logger.info({ roles, instanceId }, 'running');
     await new Promise<void>((resolve) => {

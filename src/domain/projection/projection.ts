@@ -4,15 +4,15 @@ import type { JobEvent } from '../prioritized.js';
 import type { RuleEvent } from '../priority/ruleSet.js';
 import type { ProcessedSnapshot } from '../processed.js';
 import type { SourceStats } from '../processing/sourceStats.js';
-import { rowsOfDeadLetter, rowsOfJob, rowsOfProcessed, rowsOfRule, rowsOfSource } from './rows.js';
+import { type At, rowsOfDeadLetter, rowsOfJob, rowsOfProcessed, rowsOfRule, rowsOfSource } from './rows.js';
 import { TABLE_NAMES, primaryKeyOf, type Row, type TableName } from './tables.js';
 
 export const PROJECTED_KINDS = ['processed', 'jobs', 'rules', 'sources', 'dlq'] as const;
 export type ProjectedKind = (typeof PROJECTED_KINDS)[number];
 
-/** One consumed value, tagged with the kind of topic it came from. */
+/** One consumed value, tagged with the kind of topic it came from (and, when known, where it sits in that topic). */
 export type ProjectedEvent =
-  | { readonly kind: 'processed'; readonly value: ProcessedSnapshot }
+  | { readonly kind: 'processed'; readonly value: ProcessedSnapshot; readonly at?: At }
   | { readonly kind: 'jobs'; readonly value: JobEvent }
   | { readonly kind: 'rules'; readonly value: RuleEvent }
   | { readonly kind: 'sources'; readonly value: SourceStats }
@@ -24,7 +24,7 @@ export type TableRows = Partial<Readonly<Record<TableName, readonly Row[]>>>;
 export const project = (e: ProjectedEvent): TableRows => {
   switch (e.kind) {
     case 'processed':
-      return rowsOfProcessed(e.value);
+      return rowsOfProcessed(e.value, e.at);
     case 'jobs':
       return rowsOfJob(e.value);
     case 'rules':

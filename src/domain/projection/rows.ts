@@ -19,9 +19,18 @@ export interface ProcessedRows {
   readonly lineage: Row[];
 }
 
-export const rowsOfProcessed = (p: ProcessedSnapshot): ProcessedRows => {
+/** Where a consumed message sits in its topic. */
+export interface At {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** `at` is the message's position: snapshot and strike rows keep it (internal columns, see tables.ts). */
+export const rowsOfProcessed = (p: ProcessedSnapshot, at?: At): ProcessedRows => {
   const s = p.snapshot;
   const date = utcDate(s.timestamp_ms);
+  const src_partition = at?.partition ?? null;
+  const src_offset = at?.offset ?? null;
   return {
     priority_requests: [
       {
@@ -65,6 +74,8 @@ export const rowsOfProcessed = (p: ProcessedSnapshot): ProcessedRows => {
         published_at_ms: p.published_at_ms,
         prioritized_at_ms: p.prioritized_at_ms,
         processed_at_ms: p.processed_at_ms,
+        src_partition,
+        src_offset,
       },
     ],
     gex_strikes: s.strikes.map((k) => ({
@@ -90,6 +101,8 @@ export const rowsOfProcessed = (p: ProcessedSnapshot): ProcessedRows => {
       net_gex: k.net_gex,
       ticker: s.ticker,
       snapshot_date: date,
+      src_partition,
+      src_offset,
     })),
     lineage:
       p.lineage === null
@@ -176,6 +189,9 @@ export const rowsOfDeadLetter = (d: DeadLetter): { readonly dead_letters: Row[] 
       request_id: d.request_id,
       failed_at_ms: d.failed_at_ms,
       attempts: d.attempts,
+      lineage_file: d.lineage?.file ?? null,
+      lineage_index: d.lineage?.index ?? null,
+      import_batch: d.lineage?.batch ?? null,
     },
   ],
 });

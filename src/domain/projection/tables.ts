@@ -25,6 +25,11 @@ export interface TableSpec {
   readonly columns: readonly Column[];
   /** Column names; a row's identity for upserts (a later row with the same key replaces the earlier one). */
   readonly primaryKey: readonly string[];
+  /**
+   * Stored but not content: the partition and offset of the processed-snapshot message a row came from, which the
+   * Parquet segments are cut by. Left out of checksums and of the Parquet files.
+   */
+  readonly internal: readonly Column[];
 }
 
 /** One cell of a row. Epoch milliseconds are doubles (exact up to 2^53) stored as BIGINT. */
@@ -40,12 +45,15 @@ const cols = (spec: string): Column[] =>
       return { name: name as string, type: type as ColumnType };
     });
 
+const POSITION = cols('src_partition INTEGER, src_offset BIGINT');
+
 export const TABLES: Readonly<Record<TableName, TableSpec>> = {
   priority_requests: {
     name: 'priority_requests',
     columns: cols(`request_id VARCHAR, ticker VARCHAR, source VARCHAR, data_type VARCHAR, level VARCHAR, score DOUBLE,
       published_at_ms BIGINT, prioritized_at_ms BIGINT`),
     primaryKey: ['request_id'],
+    internal: [],
   },
   processing_jobs: {
     name: 'processing_jobs',
@@ -53,12 +61,14 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
       source VARCHAR, at_ms BIGINT, retry_count INTEGER, records_processed BIGINT, data_size_bytes BIGINT,
       duration_ms DOUBLE, error_message VARCHAR, next_attempt_at_ms BIGINT`),
     primaryKey: ['event_key'],
+    internal: [],
   },
   data_sources: {
     name: 'data_sources',
     columns: cols(`source VARCHAR, total_requests BIGINT, successful_requests BIGINT, reliability DOUBLE,
       ema_latency_ms DOUBLE, breaker VARCHAR, last_success_ms BIGINT, updated_at_ms BIGINT`),
     primaryKey: ['source'],
+    internal: [],
   },
   priority_rules: {
     name: 'priority_rules',
@@ -66,6 +76,7 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
       description VARCHAR, condition VARCHAR, score DOUBLE, level VARCHAR, adjust INTEGER, active BOOLEAN,
       created_at_ms BIGINT, updated_at_ms BIGINT`),
     primaryKey: ['rule_id', 'version', 'type', 'at_ms'],
+    internal: [],
   },
   gex_snapshots: {
     name: 'gex_snapshots',
@@ -76,6 +87,7 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
       derived_zero_gamma DOUBLE, quality_score DOUBLE, strike_count INTEGER, level VARCHAR, score DOUBLE,
       published_at_ms BIGINT, prioritized_at_ms BIGINT, processed_at_ms BIGINT`),
     primaryKey: ['request_id'],
+    internal: POSITION,
   },
   gex_strikes: {
     name: 'gex_strikes',
@@ -84,18 +96,21 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
       put_ask DOUBLE, gamma DOUBLE, delta DOUBLE, theta DOUBLE, vega DOUBLE, call_gex DOUBLE, put_gex DOUBLE,
       net_gex DOUBLE, ticker VARCHAR, snapshot_date VARCHAR`),
     primaryKey: ['request_id', 'strike'],
+    internal: POSITION,
   },
   dead_letters: {
     name: 'dead_letters',
     columns: cols(`dead_letter_id VARCHAR, stage VARCHAR, reason VARCHAR, errors VARCHAR, original_topic VARCHAR,
       original_partition INTEGER, original_offset BIGINT, original_value BLOB, source VARCHAR, ticker VARCHAR,
-      request_id VARCHAR, failed_at_ms BIGINT, attempts INTEGER`),
+      request_id VARCHAR, failed_at_ms BIGINT, attempts INTEGER, lineage_file VARCHAR, lineage_index BIGINT, import_batch VARCHAR`),
     primaryKey: ['dead_letter_id'],
+    internal: [],
   },
   lineage: {
     name: 'lineage',
     columns: cols(`request_id VARCHAR, file VARCHAR, sha256 VARCHAR, idx BIGINT, batch VARCHAR, ticker VARCHAR`),
     primaryKey: ['request_id'],
+    internal: [],
   },
 };
 

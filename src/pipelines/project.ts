@@ -1,0 +1,269 @@
+// Owns the projector: processed, jobs, rules, sources and DLQ topics -> one fold -> DuckDB rows + consumed offsets in one
+// transaction (exactly once), Parquet segments, and the latest-snapshot view. Replay is the same projector with an end.
+import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
+import type { PathError } from '../domain/errors.js';
+import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import { batchRows, foldEvents, PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
+import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
+import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
+import { openStore, type Store } from '../duckdb/store.js';
+import type { KafkaClient } from '../kafka/client.js';
+import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
+import { createProducer, type GexProducer } from '../kafka/producer.js';
+import type { InMessage } from '../kafka/transactional.js';
+import type { Logger } from '../log.js';
+import type { Registry } from '../registry/registry.js';
+import { JOBS_TOPIC, RULES_TOPIC, SOURCES_TOPIC } from './prioritize.js';
+import { DLQ_TOPIC } from './publish.js';
+import { valueSubject } from './schemas.js';
+
+export const PROJECTOR_LAG_GROUP = 'gexstream-projector';
+export const DEFAULT_DB_PATH = 'data/gexstream.duckdb';
+export const DEFAULT_PARQUET_DIR = 'data/parquet';
+
+export type ProjectedTopics = Readonly<Record<ProjectedKind, string>>;
+export const DEFAULT_PROJECTED_TOPICS: ProjectedTopics = { processed: PROCESSED_TOPIC, jobs: JOBS_TOPIC, rules: RULES_TOPIC, sources: SOURCES_TOPIC, dlq: DLQ_TOPIC };
+
+/** PREFIX.processed, PREFIX.jobs, ...: an isolated set of topics (tests, benchmarks, a second environment on one cluster). */
+export const prefixedTopics = (prefix: string): ProjectedTopics =>
+  Object.fromEntries(PROJECTED_KINDS.map((k) => [k, `${prefix}.${k}`])) as unknown as ProjectedTopics;
+
+export interface ProjectorOptions {
+  readonly kafka: KafkaClient;
+  readonly registry: Registry;
+  /** The DuckDB file; created with its tables when missing. */
+  readonly db: string;
+  /** Root of the Parquet tree; null writes none. */
+  readonly parquet?: string | null;
+  readonly topics?: Partial<ProjectedTopics>;
+  /** Group whose committed offsets show the projector's lag (never read back); null commits none. */
+  readonly lagGroupId?: string | null;
+  readonly segmentOffsets?: number;
+  /** Open Parquet segments are rewritten this often while rows arrive. */
+  readonly flushMs?: number; // ms
+  readonly clock?: () => number;
+  readonly log?: Logger;
+  /** Replay: per "topic:partition", the offset to stop before (the high-water marks taken at start). */
+  readonly stopAt?: ReadonlyMap<string, number>;
+  /** Replay: stop each partition at its first message appended after this instant (epoch ms). */
+  readonly untilMs?: number;
+  /** Replay: a partition with nothing delivered for this long has only transaction markers left. */
+  readonly idleMs?: number; // ms
+  readonly onBatch?: (s: ProjectorStats) => void;
+}
+
+export interface ProjectorStats {
+  readonly events: number;
+  readonly rows: Readonly<Record<TableName, number>>;
+  readonly batches: number;
+  readonly deadLetters: number;
+  readonly skipped: number;
+}
+
+/** The latest processed snapshot of one ticker and kind (what the seeds kept in a Redis hot cache). */
+export interface LatestSnapshot {
+  readonly processed: ProcessedSnapshot;
+  readonly offset: number;
+}
+
+export interface Projector {
+  readonly start: () => Promise<void>;
+  /** Replay: resolves when every partition has reached its end; live: when stopped. */
+  readonly finished: Promise<void>;
+  /** Flushes open Parquet segments, closes the consumer, the producer and the DuckDB file. */
+  readonly stop: () => Promise<void>;
+  readonly stats: () => ProjectorStats;
+  readonly latest: (ticker?: string, kind?: string) => LatestSnapshot[];
+  readonly store: Store;
+}
+
+/** Replay's stopping rule per partition, pure: the messages to apply and whether the partition is done after them. */
+export const cutAtEnd = (
+  messages: readonly InMessage[],
+  end: number | undefined,
+  untilMs: number | undefined,
+): { keep: readonly InMessage[]; done: boolean } => {
+  let n = 0;
+  for (const m of messages) {
+    if ((end !== undefined && m.offset >= end) || (untilMs !== undefined && m.timestamp > untilMs)) return { keep: messages.slice(0, n), done: true };
+    n++;
+  }
+  const last = messages[messages.length - 1];
+  return { keep: messages, done: end !== undefined && last !== undefined && last.offset + 1 >= end };
+};
+
+export const createProjector = async (o: ProjectorOptions): Promise<Projector> => {
+  const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
+  const kindOf = new Map<string, ProjectedKind>(PROJECTED_KINDS.map((k) => [topics[k], k]));
+  const clock = o.clock ?? Date.now;
+  const store = await openStore(o.db);
+  const parquet: ParquetWriter | null = o.parquet
+    ? await createParquetWriter(store, { dir: o.parquet, topic: topics.processed, segmentOffsets: o.segmentOffsets ?? DEFAULT_SEGMENT_OFFSETS })
+    : null;
+  const replay = o.stopAt !== undefined || o.untilMs !== undefined;
+  let producer: GexProducer | null = null;
+  const dlqEncoder = o.registry.encoder<DeadLetter>(valueSubject(topics.dlq));
+  dlqEncoder.catch(() => undefined);
+
+  const rows = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
+  let events = 0;
+  let batches = 0;
+  let deadLetters = 0;
+  let skipped = 0;
+  const stats = (): ProjectorStats => ({ events, rows: { ...rows }, batches, deadLetters, skipped });
+  const latestView = new Map<string, LatestSnapshot>();
+
+  // Replay's end: partitions still to finish, and how long nothing was delivered.
+  const pending = new Set<string>();
+  let lastDelivery = Date.now();
+  let resolveFinished!: () => void;
+  let rejectFinished!: (e: Error) => void;
+  const finished = new Promise<void>((res, rej) => {
+    resolveFinished = res;
+    rejectFinished = rej;
+  });
+  finished.catch(() => undefined);
+  const doneWith = (key: string): void => {
+    pending.delete(key);
+    if (replay && pending.size === 0) resolveFinished();
+  };
+
+  const decode = async (kind: ProjectedKind, m: InMessage): Promise<ProjectedEvent | PathError[]> => {
+    try {
+      const value = await o.registry.decode<never>(m.value as Buffer);
+      return kind === 'processed' ? { kind, value, at: { partition: m.partition, offset: m.offset } } : ({ kind, value } as ProjectedEvent);
+    } catch (err) {
+      return [{ path: '$', message: `not a ${valueSubject(topics[kind])} Avro value: ${(err as Error).message}` }];
+    }
+  };
+
+  // One DuckDB connection: a batch's transaction and a timed Parquet flush must not interleave on it.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const r = chain.then(f);
+    chain = r.catch(() => undefined);
+    return r;
+  };
+
+  let inFlight = 0;
+  const handle = async (b: OwnedBatch): Promise<void> => {
+    inFlight++;
+    try {
+      await serial(() => handleBatch(b));
+    } finally {
+      inFlight--;
+      lastDelivery = Date.now();
+    }
+  };
+  const handleBatch = async (b: OwnedBatch): Promise<void> => {
+    lastDelivery = Date.now();
+    const kind = kindOf.get(b.topic);
+    const key = tp(b.topic, b.partition);
+    if (kind === undefined || (replay && !pending.has(key))) return;
+    const { keep, done } = replay ? cutAtEnd(b.messages, o.stopAt?.get(key), o.untilMs) : { keep: b.messages, done: false };
+    const first = keep[0];
+    const last = keep[keep.length - 1];
+    if (first !== undefined && last !== undefined) {
+      const evs: ProjectedEvent[] = [];
+      const dlq: DeadLetter[] = [];
+      for (const m of keep) {
+        if (m.value === null) {
+          skipped++; // a tombstone: the compacted topics' deletes carry no event
+          continue;
+        }
+        const e = await decode(kind, m);
+        if (!Array.isArray(e)) evs.push(e);
+        else if (kind === 'dlq') {
+          skipped++; // an unreadable dead letter is not sent back to the DLQ it came from
+          o.log?.warn({ topic: m.topic, partition: m.partition, offset: m.offset, errors: e }, 'unreadable dead letter skipped');
+        } else
+          dlq.push(deadLetter({ stage: 'project', errors: e, value: m.value, key: m.key, headers: m.headers, origin: { topic: m.topic, partition: m.partition, offset: m.offset } }, clock()));
+      }
+      // Dead letters are acknowledged before the offsets move: a crash in between sends them again under the same ids.
+      if (dlq.length > 0) {
+        producer ??= await createProducer({ kafka: o.kafka });
+        const enc = await dlqEncoder;
+        await producer.send([{ topic: topics.dlq, messages: dlq.map((d) => ({ key: d.dead_letter_id, value: enc.encode(d) })) }]);
+        deadLetters += dlq.length;
+      }
+      const out = batchRows(foldEvents(evs));
+      await store.write({ rows: out, offsets: [{ topic: b.topic, partition: b.partition, next: last.offset + 1 }] });
+      if (parquet && kind === 'processed') await parquet.committed(b.partition, first.offset, last.offset + 1);
+      for (const t of TABLE_NAMES) rows[t] += out[t].length;
+      events += evs.length;
+      batches++;
+      if (kind === 'processed')
+        for (const e of evs) {
+          if (e.kind !== 'processed') continue;
+          const k = `${e.value.snapshot.ticker}|${e.value.snapshot.kind}`;
+          const prev = latestView.get(k);
+          if (!prev || prev.processed.snapshot.timestamp_ms <= e.value.snapshot.timestamp_ms) latestView.set(k, { processed: e.value, offset: e.at?.offset ?? -1 });
+        }
+      o.onBatch?.(stats());
+    }
+    if (done) doneWith(key);
+  };
+
+  let failed: Error | null = null;
+  const consumer = createOwnedOffsetsConsumer({
+    kafka: o.kafka,
+    topics: Object.values(topics),
+    positions: async () => new Map((await store.offsets()).filter((s) => s.next > 0).map((s) => [tp(s.topic, s.partition), s.next])),
+    onBatch: handle,
+    ...(o.lagGroupId === null || replay ? {} : { lagGroupId: o.lagGroupId ?? PROJECTOR_LAG_GROUP }),
+    onError: (err) => {
+      failed = err;
+      o.log?.error({ err }, 'projector consumer stopped');
+      rejectFinished(err);
+    },
+  });
+
+  let flushTimer: NodeJS.Timeout | null = null;
+  let idleTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  return {
+    store,
+    finished,
+    stats,
+    latest: (ticker, kind) =>
+      [...latestView.values()].filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind)),
+    start: async () => {
+      if (replay) {
+        const stored = new Map((await store.offsets()).map((s) => [tp(s.topic, s.partition), s.next]));
+        for (const [key, end] of o.stopAt ?? []) if (end > (stored.get(key) ?? 0)) pending.add(key);
+        if (o.stopAt === undefined) throw new Error('replay needs the end offsets');
+        if (pending.size === 0) {
+          resolveFinished();
+          return;
+        }
+        const idleMs = o.idleMs ?? 3_000;
+        const startedAt = Date.now();
+        // Data below the end offsets is all there: a consumer that gets nothing for idleMs has delivered all of it
+        // (what is left are transaction markers and aborted records). Joining the group comes first: allow for it.
+        idleTimer = setInterval(() => {
+          const quiet = inFlight > 0 ? false : batches > 0 ? Date.now() - lastDelivery > idleMs : Date.now() - startedAt > Math.max(idleMs, 20_000);
+          if (quiet) for (const k of [...pending]) doneWith(k);
+        }, 100);
+      }
+      await consumer.start();
+      if (failed) throw failed;
+      if (parquet && !replay)
+        flushTimer = setInterval(() => {
+          serial(() => parquet.flushOpen()).catch((err: Error) => o.log?.error({ err }, 'parquet flush failed'));
+        }, o.flushMs ?? 5_000);
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (flushTimer) clearInterval(flushTimer);
+      if (idleTimer) clearInterval(idleTimer);
+      await consumer.stop();
+      if (parquet) await serial(() => parquet.flushOpen());
+      else await serial(async () => undefined);
+      await producer?.close();
+      store.close();
+      resolveFinished();
+    },
+  };
+};
