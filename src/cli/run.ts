@@ -12,7 +12,8 @@ import { createMetrics } from '../metrics.js';
 import { startOpsServer } from '../http/opsServer.js';
 import { probeBrokers } from '../kafka/client.js';
 import { registryReady } from '../stack/stack.js';
-import { str, UsageError, type Command } from './command.js';
+import { int, str, UsageError, type Command } from './command.js';
+import { DEFAULT_SEGMENT_OFFSETS } from '../duckdb/parquet.js';
 
 export const ROLES = ['prioritizer', 'processor', 'projector'] as const;
 export type Role = (typeof ROLES)[number];
@@ -26,11 +27,12 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  options: { 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
     db: `projector: the DuckDB file (default ${DEFAULT_DB_PATH}); one projector per file`,
     parquet: `projector: root of the Parquet tree (default ${DEFAULT_PARQUET_DIR}; none = no Parquet)`,
+    'segment-offsets': `projector: offsets of the processed topic per Parquet segment file (default ${DEFAULT_SEGMENT_OFFSETS}); replay with the same value`,
     'projector-topic-prefix': 'projector: read PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources and PREFIX.dlq instead of the gex.* topics',
     'level-topic-prefix': 'processor: read level L from PREFIX.L instead of gex.priority.L.v1',
     'processed-topic': 'processor: write processed snapshots here (default gex.snapshots.processed.v1)',
@@ -98,7 +100,8 @@ export const runCommand = (cfg: Config): Command => ({
       const prefix = str(values['projector-topic-prefix']);
       const p = await createProjector({
         kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq,
-        ...(prefix ? { topics: prefixedTopics(prefix) } : {}),
+        segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
+        ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
       });
       await p.start();
       services.push({ name: 'projector', stop: p.stop });

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Config } from '../config.js';
-import { auditParquet } from '../duckdb/parquet.js';
+import { auditParquet, DEFAULT_SEGMENT_OFFSETS } from '../duckdb/parquet.js';
 import { openStore, type TableSum } from '../duckdb/store.js';
 import { createKafka } from '../kafka/client.js';
 import { tp } from '../kafka/ownedOffsets.js';
@@ -10,7 +10,7 @@ import { endOffsets } from '../kafka/reader.js';
 import { createLogger } from '../log.js';
 import { createProjector, DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../pipelines/project.js';
 import { createRegistry } from '../registry/registry.js';
-import { str, UsageError, type Command } from './command.js';
+import { int, str, UsageError, type Command } from './command.js';
 import { progressLine } from './progress.js';
 
 const formatSums = (sums: readonly TableSum[]): string =>
@@ -35,13 +35,14 @@ export const replayCommand = (cfg: Config): Command => ({
   name: 'replay',
   summary:
     'Rebuild the projector state from the topics, from offset 0, into a fresh DuckDB file (and Parquet tree) with the same folds.\nStops at the high-water marks taken at start, or at --until (the state as of that time); prints per-table row counts and checksums.',
-  usage: '--db PATH [--parquet DIR] [--until ISO-TIME] [--force] [--json]',
-  options: { db: { type: 'string' }, parquet: { type: 'string' }, until: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, 'topic-prefix': { type: 'string' } },
+  usage: '--db PATH [--parquet DIR] [--until ISO-TIME] [--segment-offsets N] [--force] [--json]',
+  options: { 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, until: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' }, 'topic-prefix': { type: 'string' } },
   optionHelp: {
     db: 'the DuckDB file to build (must not exist, unless --force)',
     parquet: 'also write the Parquet tree here (must be empty or absent, unless --force)',
     until: 'stop each partition at its first message appended after this time (ISO-8601)',
     force: 'replace an existing --db file and --parquet tree',
+    'segment-offsets': `offsets of the processed topic per Parquet segment file; the live projector's value (default ${DEFAULT_SEGMENT_OFFSETS})`,
     json: 'print the result as one JSON object',
     'topic-prefix': 'read PREFIX.processed, PREFIX.jobs, ... instead of the gex.* topics',
   },
@@ -73,6 +74,7 @@ export const replayCommand = (cfg: Config): Command => ({
       parquet,
       topics,
       stopAt,
+      segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
       ...(untilMs !== undefined ? { untilMs } : {}),
       log: createLogger(cfg.logLevel),
       onBatch: (s) => bar.update(s.events, `${s.rows.gex_strikes.toLocaleString('en-US')} strike rows`),

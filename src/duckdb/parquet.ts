@@ -50,6 +50,7 @@ export const createParquetWriter = async (
   store: Store,
   { dir, topic, segmentOffsets = DEFAULT_SEGMENT_OFFSETS }: { dir: string; topic: string; segmentOffsets?: number },
 ): Promise<ParquetWriter> => {
+  if (!Number.isInteger(segmentOffsets) || segmentOffsets < 1) throw new Error(`Parquet segments: expected a whole number of offsets >= 1, got ${segmentOffsets}`);
   const c = store.connection;
   mkdirSync(dir, { recursive: true });
   // Files already on disk per segment, so that a rewrite removes a file whose name it no longer produces.

@@ -6,7 +6,7 @@ import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js'
 import { batchRows, foldEvents, PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
 import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
 import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
-import { openStore, type Store } from '../duckdb/store.js';
+import { openStore, type Store, type TableSum } from '../duckdb/store.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
@@ -74,6 +74,10 @@ export interface Projector {
   readonly stop: () => Promise<void>;
   readonly stats: () => ProjectorStats;
   readonly latest: (ticker?: string, kind?: string) => LatestSnapshot[];
+  /** Next offset per "topic:partition" committed to DuckDB so far. */
+  readonly positions: () => ReadonlyMap<string, number>;
+  /** Table checksums of the live file, between batches. */
+  readonly checksums: () => Promise<TableSum[]>;
   readonly store: Store;
 }
 
@@ -112,6 +116,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   let skipped = 0;
   const stats = (): ProjectorStats => ({ events, rows: { ...rows }, batches, deadLetters, skipped });
   const latestView = new Map<string, LatestSnapshot>();
+  const committedPositions = new Map<string, number>((await store.offsets()).map((s) => [tp(s.topic, s.partition), s.next]));
 
   // Replay's end: partitions still to finish, and how long nothing was delivered.
   const pending = new Set<string>();
@@ -188,6 +193,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       }
       const out = batchRows(foldEvents(evs));
       await store.write({ rows: out, offsets: [{ topic: b.topic, partition: b.partition, next: last.offset + 1 }] });
+      committedPositions.set(key, last.offset + 1);
       if (parquet && kind === 'processed') await parquet.committed(b.partition, first.offset, last.offset + 1);
       for (const t of TABLE_NAMES) rows[t] += out[t].length;
       events += evs.length;
@@ -225,6 +231,8 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   return {
     store,
     finished,
+    positions: () => committedPositions,
+    checksums: () => serial(() => store.checksums()),
     stats,
     latest: (ticker, kind) =>
       [...latestView.values()].filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind)),

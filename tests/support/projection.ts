@@ -1,0 +1,141 @@
+// Owns what projector tests share: an isolated set of projected topics, a generated day as the events the pipeline
+// would write (the ground truth), and sending those events as Avro through the real broker.
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeValue } from '../../src/domain/decode.js';
+import { deadLetter, type DeadLetter } from '../../src/domain/deadLetter.js';
+import { generatePayloads } from '../../src/domain/generator.js';
+import { jobEvent, prioritizedSnapshot, type JobEvent } from '../../src/domain/prioritized.js';
+import { normalise, processedSnapshot, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import type { RuleEvent } from '../../src/domain/priority/ruleSet.js';
+import { LEVELS } from '../../src/domain/priority/level.js';
+import { evolveSourceStats, initialSourceStats, type SourceStats } from '../../src/domain/processing/sourceStats.js';
+import { createTopicAdmin } from '../../src/kafka/admin.js';
+import { createProducer, type OutMessage } from '../../src/kafka/producer.js';
+import { loadDefaultGuidelines } from '../../src/pipelines/prioritize.js';
+import { DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../../src/pipelines/project.js';
+import { applyTopics } from '../../src/pipelines/topics.js';
+import { loadTopicSpecs } from '../../src/resources.js';
+import { kafka, unique } from './env.js';
+import { registry } from './pipeline.js';
+
+export interface IsolatedProjection {
+  readonly prefix: string;
+  readonly topics: ProjectedTopics;
+  readonly cleanup: () => Promise<void>;
+}
+
+/** PREFIX.processed, .jobs, .rules, .sources, .dlq with the shipped configs and value schemas. */
+export const isolatedProjection = async (name: string, partitions = 3): Promise<IsolatedProjection> => {
+  const specs = loadTopicSpecs();
+  const prefix = unique(`test.${name}.proj`);
+  const topics = prefixedTopics(prefix);
+  const kinds = Object.keys(topics) as (keyof ProjectedTopics)[];
+  await applyTopics({
+    kafka: kafka(),
+    specs: kinds.map((k) => {
+      const s = specs.find((x) => x.name === DEFAULT_PROJECTED_TOPICS[k]);
+      if (!s) throw new Error(`no spec for ${DEFAULT_PROJECTED_TOPICS[k]}`);
+      return { ...s, name: topics[k], partitions: k === 'processed' || k === 'jobs' || k === 'dlq' ? partitions : s.partitions };
+    }),
+  });
+  for (const k of kinds) {
+    const s = await registry.latest(`${DEFAULT_PROJECTED_TOPICS[k]}-value`);
+    if (!s) throw new Error(`no schema for ${DEFAULT_PROJECTED_TOPICS[k]}; run gexstream schemas register`);
+    await registry.register(`${topics[k]}-value`, s.schema);
+  }
+  return {
+    prefix,
+    topics,
+    cleanup: async () => {
+      const admin = await createTopicAdmin({ kafka: kafka() });
+      await admin.deleteTopics(Object.values(topics)).catch(() => undefined);
+      await admin.close();
+    },
+  };
+};
+
+export interface Truth {
+  readonly processed: ProcessedSnapshot[];
+  readonly jobs: JobEvent[];
+  readonly rules: RuleEvent[];
+  readonly sources: SourceStats[];
+  readonly deadLetters: DeadLetter[];
+}
+
+/** `count` snapshots over three tickers as the processor would write them, with their job events, rules, source stats and a few dead letters. */
+export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: number; count: number; strikes?: number; from?: number }): Truth => {
+  const processed: ProcessedSnapshot[] = [];
+  const jobs: JobEvent[] = [];
+  let stats = initialSourceStats('gexbot', 0);
+  const sources: SourceStats[] = [];
+  let i = 0;
+  for (const payload of generatePayloads({ seed, tickers: ['SPX', 'NDX', 'QQQ'], count: from + count, strikes })) {
+    if (i++ < from) continue;
+    const d = decodeValue(payload, { dataType: i % 7 === 0 ? 'historical' : 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
+    if (isLeft(d)) throw new Error(`generated snapshot ${i} invalid: ${JSON.stringify(d.left[0])}`);
+    const level = LEVELS[i % 4] ?? 'low';
+    const requestId = `req-${seed}-${i}`;
+    const at = d.right.timestamp_ms;
+    const p = prioritizedSnapshot({
+      snapshot: d.right,
+      decision: { level, score: 0.25 + (i % 3) / 4, components: { market_impact: 0.5, freshness: 0.5, source_reliability: 0.9, urgency: 0 }, matched_rules: [], rule_set_version: 1, overridden: false, level_rule: null, errors: [] },
+      requestId,
+      source: 'gexbot',
+      headers: i % 7 === 0 ? { 'gex-lineage-file': 'history.json', 'gex-lineage-sha256': 'ab'.repeat(32), 'gex-lineage-index': String(i), 'gex-import-batch': `batch-${seed}` } : {},
+      origin: { topic: 'gex.raw.v1', partition: 0, offset: i },
+      publishedAtMs: at,
+      receivedAtMs: at + 1,
+      prioritizedAtMs: at + 2,
+    });
+    processed.push(processedSnapshot(p, normalise(p.snapshot), at + 5));
+    const base = { requestId, level, ticker: d.right.ticker, source: 'gexbot' };
+    jobs.push(jobEvent({ ...base, status: 'QUEUED', atMs: at + 2 }), jobEvent({ ...base, status: 'PROCESSING', atMs: at + 3 }), jobEvent({ ...base, status: 'COMPLETED', atMs: at + 5, records: strikes, durationMs: 2 }));
+    stats = evolveSourceStats(stats, { success: true, latencyMs: 2 + (i % 5), atMs: at + 5 });
+    if (i % 50 === 0) sources.push(stats);
+  }
+  sources.push(stats);
+  const deadLetters = [0, 1, 2].map((k) =>
+    deadLetter({ stage: 'decode', errors: [{ path: '$.ticker', message: `bad ticker ${seed}/${from}/${k}` }], value: Buffer.from(`{"ticker": ${k}}`), origin: { topic: 'gex.raw.v1', partition: 0, offset: 1_000_000 + from + k } }, 1_700_000_000_000 + k),
+  );
+  return { processed, jobs, rules: from === 0 ? loadDefaultGuidelines(1_700_000_000_000).slice(0, 4) : [], sources, deadLetters };
+};
+
+/** Sends the events as Avro (the shipped schemas) to the isolated topics, keyed as the pipeline keys them. */
+export const sendTruth = async (topics: ProjectedTopics, t: Truth, extra: { processed?: OutMessage[] } = {}): Promise<void> => {
+  const enc = {
+    processed: await registry.encoder<ProcessedSnapshot>('gex.snapshots.processed.v1-value'),
+    jobs: await registry.encoder<JobEvent>('gex.jobs.v1-value'),
+    rules: await registry.encoder<RuleEvent>('gex.rules.v1-value'),
+    sources: await registry.encoder<SourceStats>('gex.sources.v1-value'),
+    dlq: await registry.encoder<DeadLetter>('gex.dlq.v1-value'),
+  };
+  const producer = await createProducer({ kafka: kafka() });
+  const chunks = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, k) => xs.slice(k * n, k * n + n));
+  try {
+    for (const c of chunks(t.processed, 100)) await producer.send([{ topic: topics.processed, messages: c.map((p) => ({ key: p.snapshot.ticker, value: enc.processed.encode(p) })) }]);
+    if (extra.processed?.length) await producer.send([{ topic: topics.processed, messages: extra.processed }]);
+    for (const c of chunks(t.jobs, 2000)) await producer.send([{ topic: topics.jobs, messages: c.map((j) => ({ key: j.job_id, value: enc.jobs.encode(j) })) }]);
+    if (t.rules.length) await producer.send([{ topic: topics.rules, messages: t.rules.map((r) => ({ key: r.rule_id, value: enc.rules.encode(r) })) }]);
+    await producer.send([{ topic: topics.sources, messages: t.sources.map((s) => ({ key: s.source, value: enc.sources.encode(s) })) }]);
+    await producer.send([{ topic: topics.dlq, messages: t.deadLetters.map((d) => ({ key: d.dead_letter_id, value: enc.dlq.encode(d) })) }]);
+  } finally {
+    await producer.close();
+  }
+};
+
+/** Waits until the end offsets of every topic are what `positions` reports (the projector has committed everything). */
+export const caughtUp = async (topics: ProjectedTopics, positions: () => ReadonlyMap<string, number>): Promise<boolean> => {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    for (const t of Object.values(topics))
+      for (const o of await admin.fetchTopicOffsets(t)) {
+        const high = Number(o.high);
+        // the last offset or two may be a transaction marker that is never delivered
+        if (high > Number(o.low) && (positions().get(`${t}:${o.partition}`) ?? 0) < high) return false;
+      }
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+};
