@@ -58,19 +58,30 @@ export const createOwnedOffsetsConsumer = ({
   const lag = new Map<string, Map<number, number>>();
   let lagTimer: NodeJS.Timeout | null = null;
 
+  // A member of the lag group that never fetches: it only commits the sink's positions, so lag monitors see them.
+  // It joins in the background: after a kill -9 its join waits for the dead member's session, the data path does not.
+  let lagConsumer: Consumer | null = null;
+  let lagReady = false;
+  const startLag = async (groupId: string): Promise<void> => {
+    const lc = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
+    lagConsumer = lc;
+    lc.on(lc.events.GROUP_JOIN, () => {
+      lagReady = true;
+    });
+    await lc.connect();
+    for (const topic of topics) await lc.subscribe({ topic, fromBeginning: false });
+    const r = lc.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    lc.pause(topics.map((topic) => ({ topic })));
+    await r;
+  };
   const commitLag = async (): Promise<void> => {
-    if (!lagGroupId || lag.size === 0) return;
-    const admin = kafka.admin();
+    if (!lagConsumer || !lagReady || lag.size === 0) return;
+    const offsets = [...lag].flatMap(([topic, parts]) => [...parts].map(([partition, offset]) => ({ topic, partition, offset: String(offset) })));
     try {
-      await admin.connect();
-      for (const [topic, parts] of lag) {
-        await admin.setOffsets({ groupId: lagGroupId, topic, partitions: [...parts].map(([partition, offset]) => ({ partition, offset: String(offset) })) });
-      }
-      lag.clear();
+      await lagConsumer.commitOffsets(offsets);
+      for (const o of offsets) if (lag.get(o.topic)?.get(o.partition) === Number(o.offset)) lag.get(o.topic)?.delete(o.partition);
     } catch {
-      // lag reporting is best effort: the next round retries
-    } finally {
-      await admin.disconnect().catch(() => undefined);
+      // lag reporting is best effort (e.g. during a rebalance of the lag group): the next round retries
     }
   };
 
@@ -86,6 +97,13 @@ export const createOwnedOffsetsConsumer = ({
         await admin.disconnect();
       }
       next = new Map(await positions());
+      // the lag group learns the stored positions too, also of partitions with nothing new to consume
+      for (const [key, offset] of next) {
+        const i = key.lastIndexOf(':');
+        const topic = key.slice(0, i);
+        if (!topics.includes(topic)) continue;
+        (lag.get(topic) ?? lag.set(topic, new Map()).get(topic))?.set(Number(key.slice(i + 1)), offset);
+      }
       const c = kafka.consumer({
         groupId: `gexstream-owned-${randomUUID()}`,
         readUncommitted: false,
@@ -101,7 +119,7 @@ export const createOwnedOffsetsConsumer = ({
       const run = c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, isRunning, isStale, heartbeat }) => {
+        eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
           if (!isRunning() || isStale()) return;
           const key = tp(batch.topic, batch.partition);
           const from = next.get(key) ?? 0;
@@ -112,8 +130,14 @@ export const createOwnedOffsetsConsumer = ({
             messages.push({ topic: batch.topic, partition: batch.partition, offset, key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
           }
           const last = messages[messages.length - 1];
-          if (!last) return;
+          // kafkajs fetches the next batch from the last resolved offset: resolve every batch, even one skipped whole
+          const fetched = batch.messages[batch.messages.length - 1];
+          if (!last) {
+            if (fetched) resolveOffset(fetched.offset);
+            return;
+          }
           await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark) });
+          resolveOffset(String(last.offset));
           next.set(key, last.offset + 1);
           const parts = lag.get(batch.topic) ?? lag.set(batch.topic, new Map()).get(batch.topic);
           parts?.set(batch.partition, last.offset + 1);
@@ -128,7 +152,10 @@ export const createOwnedOffsetsConsumer = ({
         if (topics.includes(topic)) c.seek({ topic, partition: Number(key.slice(i + 1)), offset: String(offset) });
       }
       await run;
-      if (lagGroupId) lagTimer = setInterval(() => void commitLag(), 5_000);
+      if (lagGroupId) {
+        startLag(lagGroupId).catch((err: Error) => onError?.(new Error(`lag group ${lagGroupId}: ${err.message}`)));
+        lagTimer = setInterval(() => void commitLag(), 2_000);
+      }
     },
     stop: async () => {
       if (lagTimer) clearInterval(lagTimer);
@@ -136,6 +163,8 @@ export const createOwnedOffsetsConsumer = ({
       await consumer?.disconnect();
       consumer = null;
       await commitLag();
+      await lagConsumer?.disconnect().catch(() => undefined);
+      lagConsumer = null;
     },
   };
 };
