@@ -8,13 +8,28 @@ import { createRegistry } from '../registry/registry.js';
 import type { DeadLetter } from '../domain/deadLetter.js';
 import { str, UsageError, type Command } from './command.js';
 import { progressLine } from './progress.js';
+import { randomUUID } from 'node:crypto';
+import type { ImportSummary } from '../domain/importSummary.js';
+import { awaitImport, markImport } from '../pipelines/importSummary.js';
 
 const DATA_TYPES = ['historical', 'real_time', 'snapshot'] as const;
 
+const pct = (x: number): string => `${(x * 100).toFixed(3)} %`;
+
+export const formatImport = (s: ImportSummary & { complete: boolean }, maxErrorRate: number): string => {
+  const lines = [
+    `import ${s.batch}: ${s.imported.toLocaleString('en-US')} imported, ${s.rejected.toLocaleString('en-US')} rejected of ${s.expected.toLocaleString('en-US')} records; error rate ${pct(s.errorRate)} (limit ${pct(maxErrorRate)})${s.errorRate > maxErrorRate ? '  EXCEEDED' : ''}`,
+  ];
+  if (!s.complete) lines.push(`  ${s.pending.toLocaleString('en-US')} record(s) without an outcome before the timeout: is the pipeline running (gexstream run)?`);
+  for (const f of s.files) lines.push(`  ${f.file}: ${f.imported} imported, ${f.rejected} rejected`);
+  for (const r of s.reasons) lines.push(`  rejected ${r.count}x at ${r.stage} ${r.path} (records ${r.indexes.join(', ')}${r.count > r.indexes.length ? ', ...' : ''}): ${r.example}`);
+  return `${lines.join('\n')}\n`;
+};
+
 export const publishCommand = (cfg: Config): Command => ({
   name: 'publish',
-  summary: `Publish snapshot files (JSON object, JSON array such as vendor history files, JSONL; each optionally .gz) to ${RAW_TOPIC}.\nEach record goes as its exact bytes, key = ticker, with headers for source, data type, request id, lineage (file, sha256, index, import batch) and publish time.\nRecords too large for the topic go to gex.dlq.v1 with the reason.`,
-  usage: 'FILE... [--source NAME] [--data-type historical|real_time|snapshot] [--kind KIND] [--category C] [--batch ID]',
+  summary: `Publish snapshot files (JSON object, JSON array such as vendor history files, JSONL; each optionally .gz) to ${RAW_TOPIC}.\nEach record goes as its exact bytes, key = ticker, with headers for source, data type, request id, lineage (file, sha256, index, import batch) and publish time.\nRecords too large for the topic go to gex.dlq.v1 with the reason.\nWith --wait (history imports), follows the pipeline until every record is imported or rejected and prints the import summary.`,
+  usage: 'FILE... [--source NAME] [--data-type historical|real_time|snapshot] [--kind KIND] [--category C] [--batch ID] [--wait [--timeout S] [--max-error-rate R]]',
   options: {
     source: { type: 'string' },
     'data-type': { type: 'string' },
@@ -22,6 +37,9 @@ export const publishCommand = (cfg: Config): Command => ({
     category: { type: 'string' },
     batch: { type: 'string' },
     json: { type: 'boolean' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
+    'max-error-rate': { type: 'string' },
   },
   optionHelp: {
     source: 'data source name (default: file)',
@@ -30,6 +48,9 @@ export const publishCommand = (cfg: Config): Command => ({
     category: 'vendor category, e.g. full, zero, one',
     batch: 'import batch id for the lineage (default: a new UUID)',
     json: 'print the summary as JSON',
+    wait: 'wait until the running pipeline has imported or rejected every record, then print the import summary (imported, rejected with reasons, error rate)',
+    timeout: 'with --wait: give up after S seconds (default 600); exit 1',
+    'max-error-rate': 'with --wait: exit 1 when rejected/records exceeds R (default 0.001, i.e. 0.1 %)',
   },
   run: async ({ values, positionals }) => {
     if (positionals.length === 0) throw new UsageError('publish: name at least one FILE');
@@ -38,6 +59,14 @@ export const publishCommand = (cfg: Config): Command => ({
     const registry = createRegistry({ url: cfg.registryUrl });
     const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
     const producer = await createProducer({ kafka: createKafka({ brokers: cfg.brokers }), compression: cfg.compression });
+    const batchId = str(values['batch']) ?? randomUUID();
+    const kafka = createKafka({ brokers: cfg.brokers });
+    const wait = values['wait'] === true;
+    const timeoutS = Number(str(values['timeout']) ?? '600');
+    if (!(timeoutS > 0)) throw new UsageError(`--timeout: expected seconds > 0, got ${JSON.stringify(values['timeout'])}`);
+    const maxErrorRate = Number(str(values['max-error-rate']) ?? '0.001');
+    if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) throw new UsageError(`--max-error-rate: expected a fraction in [0, 1], got ${JSON.stringify(values['max-error-rate'])}`);
+    const marks = wait ? await markImport(kafka) : null;
     const bar = progressLine('publish');
     let base = 0;
     let lastFile = '';
@@ -45,7 +74,6 @@ export const publishCommand = (cfg: Config): Command => ({
     try {
       const kind = str(values['kind']);
       const category = str(values['category']);
-      const batch = str(values['batch']);
       const res = await publishFiles(
         positionals,
         {
@@ -60,19 +88,30 @@ export const publishCommand = (cfg: Config): Command => ({
             bar.update(base + lastCount, p.file);
           },
         },
-        { source: str(values['source']) ?? 'file', dataType: dataType as (typeof DATA_TYPES)[number], ...(kind ? { kind } : {}), ...(category ? { category } : {}), ...(batch ? { batch } : {}) },
+        { source: str(values['source']) ?? 'file', dataType: dataType as (typeof DATA_TYPES)[number], ...(kind ? { kind } : {}), ...(category ? { category } : {}), batch: batchId },
       );
       const { seconds } = bar.done();
       const total = res.reduce((a, r) => a + r.published, 0);
       const dead = res.reduce((a, r) => a + r.deadLettered, 0);
       const mb = res.reduce((a, r) => a + r.bytes, 0) / 1e6;
-      if (values['json']) process.stdout.write(`${JSON.stringify({ files: res, published: total, deadLettered: dead, seconds })}\n`);
+      let summary: Awaited<ReturnType<typeof awaitImport>> | null = null;
+      if (marks) {
+        const expected = total + dead;
+        const wbar = progressLine('import', 'records', expected);
+        summary = await awaitImport({ kafka, registry, marks, batch: batchId, expected, timeoutMs: timeoutS * 1000, onProgress: (n) => wbar.update(n) });
+        wbar.done();
+      }
+      if (values['json']) process.stdout.write(`${JSON.stringify({ batch: batchId, files: res, published: total, deadLettered: dead, seconds, ...(summary ? { import: summary } : {}) })}\n`);
       else {
         for (const r of res) {
           process.stdout.write(`${r.file}: ${r.published} published, ${r.deadLettered} to the DLQ (${r.format}, sha256 ${r.sha256.slice(0, 12)}...)\n`);
           for (const p of r.problems) process.stdout.write(`  ${r.file}:${p}\n`);
         }
         process.stdout.write(`published ${total.toLocaleString('en-US')} snapshots (${mb.toFixed(1)} MB) to ${RAW_TOPIC} in ${seconds.toFixed(2)} s: ${Math.round(total / Math.max(seconds, 1e-9)).toLocaleString('en-US')} snapshots/s; ${dead} to gex.dlq.v1\n`);
+      }
+      if (summary) {
+        if (!values['json']) process.stdout.write(formatImport(summary, maxErrorRate));
+        if (!summary.complete || summary.errorRate > maxErrorRate) return 1;
       }
       return 0;
     } finally {

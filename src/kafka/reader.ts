@@ -90,3 +90,39 @@ export const readToEnd = async (
   }
   return { messages, endOffsets: end };
 };
+
+/**
+ * Reads `topics` from the offsets in `from` (per topic and partition; others from their start) as messages arrive,
+ * until `until()` holds or `timeoutMs` passes: for waiting on outcomes that other services write.
+ */
+export const follow = async (
+  kafka: KafkaClient,
+  topics: readonly string[],
+  from: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  onMessage: (m: ReadMessage) => void | Promise<void>,
+  { until, timeoutMs }: { until: () => boolean; timeoutMs: number },
+): Promise<{ complete: boolean }> => {
+  if (until()) return { complete: true };
+  const consumer = kafka.consumer({ groupId: `gexstream-follow-${randomUUID()}`, readUncommitted: false, maxBytes: 50 * 1024 * 1024, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  try {
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+    let failure: Error | null = null;
+    const run = consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) await onMessage({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
+      },
+    });
+    run.catch((err: Error) => {
+      failure = err;
+    });
+    for (const [topic, parts] of from) if (topics.includes(topic)) for (const [partition, offset] of parts) consumer.seek({ topic, partition, offset: String(offset) });
+    const t0 = Date.now();
+    while (!until() && Date.now() - t0 < timeoutMs && failure === null) await new Promise((r) => setTimeout(r, 100));
+    if (failure) throw failure;
+    return { complete: until() };
+  } finally {
+    await consumer.disconnect();
+  }
+};

@@ -45,6 +45,10 @@ export interface PrioritizerOptions {
   readonly rulesTopic?: string;
   readonly groupId?: string;
   readonly metrics?: Metrics;
+  /** Output topics (defaults gex.priority.<level>.v1, gex.jobs.v1, gex.dlq.v1): a second environment or a test on one cluster. */
+  readonly topicOf?: (level: Level) => string;
+  readonly jobsTopic?: string;
+  readonly dlqTopic?: string;
 }
 
 export interface PrioritizerStats {
@@ -79,9 +83,12 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const log = o.logger.child({ role: 'prioritizer' });
 
   const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshot>>();
-  for (const l of LEVELS) levelEnc.set(l, await o.registry.encoder<PrioritizedSnapshot>(valueSubject(levelTopic(l))));
-  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(JOBS_TOPIC));
-  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(DLQ_TOPIC));
+  const topicOf = o.topicOf ?? levelTopic;
+  const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
+  const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
+  for (const l of LEVELS) levelEnc.set(l, await o.registry.encoder<PrioritizedSnapshot>(valueSubject(topicOf(l))));
+  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(jobsTopic));
+  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
 
   let rules: RuleSet = initialRuleSet();
   const sources = new Map<string, SourceStatsView>();
@@ -142,7 +149,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out);
       if (encoded.length > maxOutputBytes) {
         // would be refused by the level topic and block the partition: a dead letter instead
-        toDlq('prioritize', [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${levelTopic(out.level)}` }]);
+        toDlq('prioritize', [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }]);
         continue;
       }
       const list = byLevel.get(out.level) ?? [];
@@ -150,7 +157,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       byLevel.set(out.level, list);
       jobs.push({ key: requestId, value: jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms })) });
     }
-    return [...[...byLevel].map(([level, messages]) => ({ topic: levelTopic(level), messages })), { topic: JOBS_TOPIC, messages: jobs }, { topic: DLQ_TOPIC, messages: dlq }];
+    return [...[...byLevel].map(([level, messages]) => ({ topic: topicOf(level), messages })), { topic: jobsTopic, messages: jobs }, { topic: dlqTopic, messages: dlq }];
   };
 
   return {

@@ -63,6 +63,8 @@ export interface ProcessorOptions {
   readonly processedTopic?: string;
   readonly sourcesTopic?: string;
   readonly groupPrefix?: string;
+  readonly jobsTopic?: string;
+  readonly dlqTopic?: string;
   readonly step?: ProcessingStep;
   readonly drain?: DrainConfig;
   readonly retry?: RetryConfig;
@@ -118,8 +120,10 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const log = o.logger.child({ role: 'processor' });
 
   const processedEnc = await o.registry.encoder<ProcessedSnapshot>(valueSubject(processedTopic));
-  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(JOBS_TOPIC));
-  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(DLQ_TOPIC));
+  const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
+  const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
+  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(jobsTopic));
+  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
   const sourceEnc = await o.registry.encoder<SourceStats>(valueSubject(sourcesTopic));
 
   let breakers: Breakers = new Map();
@@ -225,8 +229,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     const stats = [...touched].map((s) => ({ key: s, value: sourceEnc.encode(sources.get(s) as SourceStats) }));
     return [
       { topic: processedTopic, messages: out },
-      { topic: JOBS_TOPIC, messages: jobs },
-      { topic: DLQ_TOPIC, messages: dlq },
+      { topic: jobsTopic, messages: jobs },
+      { topic: dlqTopic, messages: dlq },
       { topic: topicOf(level), messages: requeue },
       { topic: sourcesTopic, messages: stats },
     ];

@@ -4,6 +4,7 @@ import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
 import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
 import { batchRows, foldEvents, PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
+import { cutAtEnd } from '../domain/projection/replayEnd.js';
 import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
 import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
 import { openStore, type Store, type TableSum } from '../duckdb/store.js';
@@ -80,21 +81,6 @@ export interface Projector {
   readonly checksums: () => Promise<TableSum[]>;
   readonly store: Store;
 }
-
-/** Replay's stopping rule per partition, pure: the messages to apply and whether the partition is done after them. */
-export const cutAtEnd = (
-  messages: readonly InMessage[],
-  end: number | undefined,
-  untilMs: number | undefined,
-): { keep: readonly InMessage[]; done: boolean } => {
-  let n = 0;
-  for (const m of messages) {
-    if ((end !== undefined && m.offset >= end) || (untilMs !== undefined && m.timestamp > untilMs)) return { keep: messages.slice(0, n), done: true };
-    n++;
-  }
-  const last = messages[messages.length - 1];
-  return { keep: messages, done: end !== undefined && last !== undefined && last.offset + 1 >= end };
-};
 
 export const createProjector = async (o: ProjectorOptions): Promise<Projector> => {
   const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };

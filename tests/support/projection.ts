@@ -139,3 +139,37 @@ export const caughtUp = async (topics: ProjectedTopics, positions: () => Readonl
     await admin.disconnect();
   }
 };
+
+export interface IsolatedPipeline extends IsolatedProjection {
+  readonly raw: string;
+  readonly levelTopic: (l: (typeof LEVELS)[number]) => string;
+}
+
+/** The whole pipeline's topics under one prefix: raw, the four levels, and the projected topics (processed, jobs, rules, sources, dlq). */
+export const isolatedPipeline = async (name: string, partitions = 3): Promise<IsolatedPipeline> => {
+  const proj = await isolatedProjection(name, partitions);
+  const specs = loadTopicSpecs();
+  const spec = (n: string) => {
+    const s = specs.find((x) => x.name === n);
+    if (!s) throw new Error(`no spec ${n}`);
+    return s;
+  };
+  const raw = `${proj.prefix}.raw`;
+  const levelTopic = (l: (typeof LEVELS)[number]) => `${proj.prefix}.${l}`;
+  await applyTopics({ kafka: kafka(), specs: [{ ...spec('gex.raw.v1'), name: raw, partitions }, ...LEVELS.map((l) => ({ ...spec(`gex.priority.${l}.v1`), name: levelTopic(l), partitions }))] });
+  for (const l of LEVELS) {
+    const s = await registry.latest(`gex.priority.${l}.v1-value`);
+    if (s) await registry.register(`${levelTopic(l)}-value`, s.schema);
+  }
+  return {
+    ...proj,
+    raw,
+    levelTopic,
+    cleanup: async () => {
+      await proj.cleanup();
+      const admin = await createTopicAdmin({ kafka: kafka() });
+      await admin.deleteTopics([raw, ...LEVELS.map(levelTopic)]).catch(() => undefined);
+      await admin.close();
+    },
+  };
+};
