@@ -120,14 +120,17 @@ export const openStore = async (path: string, { readOnly = false }: { readOnly?:
   const write: Store['write'] = async ({ rows, offsets }) => {
     await c.run('BEGIN TRANSACTION');
     try {
-      // Requests seen before (a redriven snapshot keeps its request id): their strike rows are replaced as a whole.
+      // Strikes replace by request (tables.ts replaceBy): a request seen before (a redriven snapshot keeps its request
+      // id) loses its earlier strike rows. Its snapshot row tells, through the gex_snapshots key index, whether it was
+      // seen, so the unindexed strike table is only scanned when one was.
       const snaps = rows.gex_snapshots ?? [];
       if (snaps.length > 0 && (rows.gex_strikes?.length ?? 0) > 0) {
         await c.run('DELETE FROM stage_gex_snapshots');
         const a = await c.createAppender('stage_gex_snapshots');
         appendRows(a, 'gex_snapshots', snaps);
         a.closeSync();
-        await c.run('DELETE FROM gex_strikes WHERE request_id IN (SELECT s.request_id FROM gex_snapshots s JOIN stage_gex_snapshots n USING (request_id))');
+        const seen = (await c.runAndReadAll('SELECT s.request_id FROM gex_snapshots s JOIN stage_gex_snapshots n USING (request_id)')).getRows();
+        if (seen.length > 0) await c.run(`DELETE FROM gex_strikes WHERE request_id IN (${seen.map((r) => quoteLiteral(String(r[0]))).join(', ')})`);
       }
       for (const t of TABLE_NAMES) {
         const rs = rows[t];

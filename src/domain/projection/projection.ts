@@ -5,7 +5,7 @@ import type { RuleEvent } from '../priority/ruleSet.js';
 import type { ProcessedSnapshot } from '../processed.js';
 import type { SourceStats } from '../processing/sourceStats.js';
 import { type At, rowsOfDeadLetter, rowsOfJob, rowsOfProcessed, rowsOfRule, rowsOfSource } from './rows.js';
-import { TABLE_NAMES, primaryKeyOf, type Row, type TableName } from './tables.js';
+import { TABLE_NAMES, TABLES, groupKeyOf, primaryKeyOf, type Row, type TableName } from './tables.js';
 
 export const PROJECTED_KINDS = ['processed', 'jobs', 'rules', 'sources', 'dlq'] as const;
 export type ProjectedKind = (typeof PROJECTED_KINDS)[number];
@@ -78,14 +78,23 @@ export type TableContents = Readonly<Record<TableName, ReadonlyMap<string, Row>>
 export const emptyContents = (): TableContents =>
   Object.fromEntries(TABLE_NAMES.map((t) => [t, new Map<string, Row>()])) as unknown as TableContents;
 
-/** Upserts rows into contents: a row replaces the row with its primary key (what the DuckDB edge does). Copies only the tables it touches. */
+/** Upserts `add` into m: each row replaces the row with its primary key, and, in a table that replaces by group, every earlier row of its group. */
+const upsert = (table: TableName, m: Map<string, Row>, add: readonly Row[]): void => {
+  if (TABLES[table].replaceBy !== undefined) {
+    const groups = new Set(add.map((r) => groupKeyOf(table, r)));
+    for (const [k, r] of m) if (groups.has(groupKeyOf(table, r))) m.delete(k);
+  }
+  for (const r of add) m.set(primaryKeyOf(table, r), r);
+};
+
+/** Upserts rows into contents (what the DuckDB edge does). Copies only the tables it touches. */
 export const applyRows = (contents: TableContents, rows: TableRows): TableContents => {
   const next: Record<TableName, ReadonlyMap<string, Row>> = { ...contents };
   for (const table of TABLE_NAMES) {
     const add = rows[table];
     if (add === undefined || add.length === 0) continue;
     const m = new Map(contents[table]);
-    for (const r of add) m.set(primaryKeyOf(table, r), r);
+    upsert(table, m, add);
     next[table] = m;
   }
   return next;
@@ -99,8 +108,8 @@ export const batchRows = (batch: Batch): Readonly<Record<TableName, readonly Row
   const maps = new Map<TableName, Map<string, Row>>(TABLE_NAMES.map((t) => [t, new Map()]));
   for (const rows of chronological)
     for (const table of TABLE_NAMES) {
-      const m = maps.get(table) as Map<string, Row>;
-      for (const r of rows[table] ?? []) m.set(primaryKeyOf(table, r), r);
+      const add = rows[table];
+      if (add !== undefined && add.length > 0) upsert(table, maps.get(table) as Map<string, Row>, add);
     }
   return Object.fromEntries(TABLE_NAMES.map((t) => [t, [...(maps.get(t) as Map<string, Row>).values()]])) as Record<TableName, Row[]>;
 };

@@ -30,6 +30,11 @@ export interface TableSpec {
    * Parquet segments are cut by. Left out of checksums and of the Parquet files.
    */
   readonly internal: readonly Column[];
+  /**
+   * Rows that belong to a parent as a set: an incoming group (same values of these columns) replaces every earlier row
+   * of that group, not only rows with equal keys. A re-processed snapshot's strikes replace its earlier strikes.
+   */
+  readonly replaceBy?: readonly string[];
 }
 
 /** One cell of a row. Epoch milliseconds are doubles (exact up to 2^53) stored as BIGINT. */
@@ -97,6 +102,7 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
       net_gex DOUBLE, ticker VARCHAR, snapshot_date VARCHAR`),
     primaryKey: ['request_id', 'strike'],
     internal: POSITION,
+    replaceBy: ['request_id'],
   },
   dead_letters: {
     name: 'dead_letters',
@@ -112,6 +118,18 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
     primaryKey: ['request_id'],
     internal: [],
   },
+};
+
+const keyOf = (cols: readonly string[], row: Row): string =>
+  JSON.stringify(cols.map((c) => {
+    const v = row[c];
+    return v === undefined || v instanceof Uint8Array ? null : v;
+  }));
+
+/** The group a row belongs to when its table replaces by group (see replaceBy), else null. */
+export const groupKeyOf = (table: TableName, row: Row): string | null => {
+  const by = TABLES[table].replaceBy;
+  return by === undefined ? null : keyOf(by, row);
 };
 
 /** A row's primary key as one string (JSON of the key's values), for maps keyed by identity. */
