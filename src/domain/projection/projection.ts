@@ -100,18 +100,35 @@ export const applyRows = (contents: TableContents, rows: TableRows): TableConten
   return next;
 };
 
-/** A batch's rows, one per primary key, the later event's row winning: what the projector writes in one transaction. */
+/** A batch's rows, one per primary key, the later event's row winning (and, in a table that replaces by group, the later event's group): what the projector writes in one transaction. */
 export const batchRows = (batch: Batch): Readonly<Record<TableName, readonly Row[]>> => {
   const chronological: TableRows[] = [];
   for (let p = batch.produced; p !== null; p = p.previous) chronological.push(p.rows);
   chronological.reverse();
-  const maps = new Map<TableName, Map<string, Row>>(TABLE_NAMES.map((t) => [t, new Map()]));
-  for (const rows of chronological)
-    for (const table of TABLE_NAMES) {
-      const add = rows[table];
-      if (add !== undefined && add.length > 0) upsert(table, maps.get(table) as Map<string, Row>, add);
+  const out = {} as Record<TableName, Row[]>;
+  for (const table of TABLE_NAMES) {
+    if (TABLES[table].replaceBy !== undefined) {
+      // group -> its rows by key: a later event's rows of a group replace the group's earlier rows as a whole
+      const groups = new Map<string | null, Map<string, Row>>();
+      for (const rows of chronological) {
+        const add = rows[table];
+        if (add === undefined || add.length === 0) continue;
+        const fresh = new Map<string | null, Map<string, Row>>();
+        for (const r of add) {
+          const g = groupKeyOf(table, r);
+          const m = fresh.get(g) ?? fresh.set(g, new Map()).get(g);
+          m?.set(primaryKeyOf(table, r), r);
+        }
+        for (const [g, m] of fresh) groups.set(g, m);
+      }
+      out[table] = [...groups.values()].flatMap((m) => [...m.values()]);
+      continue;
     }
-  return Object.fromEntries(TABLE_NAMES.map((t) => [t, [...(maps.get(t) as Map<string, Row>).values()]])) as Record<TableName, Row[]>;
+    const m = new Map<string, Row>();
+    for (const rows of chronological) for (const r of rows[table] ?? []) m.set(primaryKeyOf(table, r), r);
+    out[table] = [...m.values()];
+  }
+  return out;
 };
 
 /** Contents as row lists, for checksums and comparisons. */
