@@ -70,7 +70,7 @@ try {
       if (cli('stack', 'up') !== 0) throw new Error('could not start the local stack');
       startedStack = true;
     }
-    if (spawnSync('python3', ['-c', 'import confluent_kafka.schema_registry.avro, fastavro'], { stdio: 'ignore' }).status !== 0) {
+    if (spawnSync('python3', ['-c', 'import confluent_kafka.schema_registry.avro, fastavro, pyarrow.dataset, polars'], { stdio: 'ignore' }).status !== 0) {
       log('installing the independent interop client (tests/interop/requirements.txt)');
       const pip = spawnSync('python3', ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(root, 'tests', 'interop', 'requirements.txt')], { stdio: 'inherit' });
       if (pip.status !== 0) throw new Error('pip install of tests/interop/requirements.txt failed');

@@ -18,6 +18,7 @@ const EnvConfig = t.partial({
   GEXSTREAM_REGISTRY_PORT: t.string,
   GEXSTREAM_LOG_LEVEL: t.string,
   GEXSTREAM_COMPRESSION: t.keyof({ none: null, gzip: null }),
+  GEXSTREAM_DUCKDB_MEMORY: t.string,
 });
 
 export interface Config {
@@ -36,6 +37,8 @@ export interface Config {
   readonly logLevel: string;
   /** Producer compression: none (default: 4.4x the throughput of gzip on loopback, measured in bench/publish) or gzip. */
   readonly compression: 'none' | 'gzip';
+  /** DuckDB memory_limit of the projector (and replay), e.g. 512MB or 2GB. */
+  readonly duckdbMemory: string;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +50,12 @@ const port = (name: string, raw: string | undefined, fallback: number): number =
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(`${name}: expected a TCP port, got ${JSON.stringify(raw)}`);
   return n;
+};
+
+const duckdbMemory = (raw: string | undefined): string => {
+  if (raw === undefined || raw === '') return '512MB';
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.trim())) throw new ConfigError(`GEXSTREAM_DUCKDB_MEMORY: expected a size such as 512MB or 2GB, got ${JSON.stringify(raw)}`);
+  return raw.trim();
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config => {
@@ -69,5 +78,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = p
     registryPort,
     logLevel: e.GEXSTREAM_LOG_LEVEL ?? 'info',
     compression: e.GEXSTREAM_COMPRESSION ?? 'none',
+    duckdbMemory: duckdbMemory(e.GEXSTREAM_DUCKDB_MEMORY),
   };
 };

@@ -18,12 +18,15 @@ import { loadSchemas } from '../registry/schemas.js';
 import { loadTopicSpecs, schemasDir } from '../resources.js';
 import { packageRoot } from '../stack/paths.js';
 import { stackUp } from '../stack/stack.js';
-import type { Command } from './command.js';
+import { str, type Command } from './command.js';
 import { LEVELS } from '../domain/priority/level.js';
 import { defaultPriorityConfig } from '../domain/priority/config.js';
 import { levelTopic, type PrioritizedSnapshot } from '../domain/prioritized.js';
 import { createPrioritizer, PRIORITIZER_GROUP } from '../pipelines/prioritize.js';
 import { createProcessor } from '../pipelines/process.js';
+import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR, DEFAULT_PROJECTED_TOPICS, type Projector } from '../pipelines/project.js';
+import { listParquet } from '../duckdb/parquet.js';
+import { StoreError } from '../duckdb/store.js';
 import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
 import { createLogger } from '../log.js';
 
@@ -33,9 +36,9 @@ const fmt = (n: number | null | undefined, d = 2): string => (n === null || n ==
 export const demoCommand = (cfg: Config): Command => ({
   name: 'demo',
   summary: 'Run the demo on the embedded defaults: start the local stack if none runs, apply topics, register schemas,\npublish the bundled sample, a live real-time session and a historical back-fill to gex.raw.v1, read it back decoded,\nand prioritize it onto the level topics with the firm guidelines, explaining a decision.',
-  usage: '[--snapshots N]',
-  options: { snapshots: { type: 'string' } },
-  optionHelp: { snapshots: 'generated real-time snapshots per ticker (default 30)' },
+  usage: '[--snapshots N] [--db PATH] [--parquet DIR]',
+  options: { snapshots: { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' } },
+  optionHelp: { snapshots: 'generated real-time snapshots per ticker (default 30)', db: `projector DuckDB file (default ${DEFAULT_DB_PATH})`, parquet: `projector Parquet tree (default ${DEFAULT_PARQUET_DIR})` },
   run: async ({ values }) => {
     const perTicker = Number(values['snapshots'] ?? 30);
     say('1/6 stack');
@@ -53,13 +56,23 @@ export const demoCommand = (cfg: Config): Command => ({
     const reg = await registerSchemas({ registry, specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
     say(`    ${reg.length} subjects (BACKWARD), ${reg.filter((r) => r.created).length} newly registered, ${[...new Set(reg.map((r) => r.id))].length} distinct schema ids`);
 
-    say('4/6 prioritizer and level processors (critical drained first, exactly once)');
+    say("4/6 prioritizer, level processors (critical drained first, exactly once) and projector (DuckDB + Parquet)");
     const prioritizer = await createPrioritizer({ kafka, registry, logger: createLogger('warn'), priority: defaultPriorityConfig });
     await prioritizer.start();
     const processor = await createProcessor({ kafka, registry, logger: createLogger('warn') });
     await processor.start();
+    const db = str(values['db']) ?? DEFAULT_DB_PATH;
+    const parquet = str(values['parquet']) ?? DEFAULT_PARQUET_DIR;
+    let projector: Projector | null = null;
+    try {
+      projector = await createProjector({ kafka, registry, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory });
+      await projector.start();
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      say(`    projector not started: ${err.message}`);
+    }
     const processedFrom = await endOffsets(kafka, PROCESSED_TOPIC);
-    say(`    running: rule set v${prioritizer.ruleSet().version}, groups ${PRIORITIZER_GROUP} and gexstream-processor-{${LEVELS.join(',')}}`);
+    say(`    running: rule set v${prioritizer.ruleSet().version}, groups ${PRIORITIZER_GROUP} and gexstream-processor-{${LEVELS.join(',')}}${projector ? `, projector -> ${db} + ${parquet}/` : ''}`);
 
     say('5/6 publish');
     const dir = join(cfg.stateDir, 'demo');
@@ -149,6 +162,14 @@ export const demoCommand = (cfg: Config): Command => ({
     }
     await admin.disconnect();
     await processor.stop();
+    // the projector has folded everything once its DuckDB positions reach the ends of its topics (a commit marker short)
+    if (projector) {
+      const p = projector;
+      const ends = await Promise.all(Object.values(DEFAULT_PROJECTED_TOPICS).map(async (t) => [t, await endOffsets(kafka, t)] as const));
+      const projDeadline = Date.now() + 120_000;
+      while (Date.now() < projDeadline && !ends.every(([t, e]) => [...e].every(([part, h]) => (p.positions().get(`${t}:${part}`) ?? 0) >= h - 1))) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 500)); // a last batch may still be in its transaction
+    }
     const processed = new Map<string, ProcessedSnapshot>();
     await readToEnd(kafka, PROCESSED_TOPIC, async (m) => {
       if (!m.value) return;
@@ -174,6 +195,17 @@ export const demoCommand = (cfg: Config): Command => ({
     if (example) {
       const c = example.components;
       say(`    why ${example.snapshot.ticker} ${example.snapshot.data_type} is ${example.level}: rules [${example.matched_rules.join(', ')}] (rule set v${example.rule_set_version}), score ${example.score.toFixed(2)} = impact ${c.market_impact.toFixed(2)}, freshness ${c.freshness.toFixed(2)}, reliability ${c.source_reliability.toFixed(2)}, urgency ${c.urgency.toFixed(2)}`);
+    }
+    if (projector) {
+      const sums = await projector.checksums();
+      const latest = projector.latest('SPX');
+      await projector.stop();
+      say(`    DuckDB ${db}: ${sums.map((x) => `${x.table} ${x.rows.toLocaleString('en-US')}`).join(', ')}`);
+      say(`    Parquet ${parquet}/: ${listParquet(parquet).length} files (gex_snapshots, gex_strikes by symbol and date, zstd)`);
+      const l = latest[0]?.processed.snapshot;
+      if (l) say(`    latest SPX snapshot (in-memory view): ${new Date(l.timestamp_ms).toISOString()} spot ${fmt(l.spot)} zero gamma ${fmt(l.derived?.zero_gamma ?? l.zero_gamma)}`);
+      say(`    try: duckdb ${db} "SELECT ticker, level, count(*) AS snapshots, round(avg(processed_at_ms - published_at_ms)) AS avg_ms FROM gex_snapshots GROUP BY ALL ORDER BY ALL"`);
+      say(`     or: duckdb -c "SELECT symbol, date, count(*) FROM read_parquet('${parquet}/gex_strikes/*/*/*.parquet', hive_partitioning = true) GROUP BY ALL"`);
     }
     say('');
     say(`processed snapshots are on ${PROCESSED_TOPIC} (Avro, schema registry ${cfg.registryUrl}); ${processed.size} of ${published} from this run`);

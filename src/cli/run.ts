@@ -99,7 +99,7 @@ export const runCommand = (cfg: Config): Command => ({
       const pq = str(values['parquet']) ?? DEFAULT_PARQUET_DIR;
       const prefix = str(values['projector-topic-prefix']);
       const p = await createProjector({
-        kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq,
+        kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory,
         segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
         ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
       });

@@ -74,6 +74,7 @@ export const replayCommand = (cfg: Config): Command => ({
       parquet,
       topics,
       stopAt,
+      memoryLimit: cfg.duckdbMemory,
       segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
       ...(untilMs !== undefined ? { untilMs } : {}),
       log: createLogger(cfg.logLevel),

@@ -84,12 +84,12 @@ export class StoreError extends Error {
   override readonly name = 'StoreError';
 }
 
-export const openStore = async (path: string, { readOnly = false }: { readOnly?: boolean } = {}): Promise<Store> => {
+export const openStore = async (path: string, { readOnly = false, memoryLimit }: { readOnly?: boolean; memoryLimit?: string } = {}): Promise<Store> => {
   if (readOnly && !existsSync(path)) throw new StoreError(`${path}: no such DuckDB file`);
   if (!readOnly) mkdirSync(dirname(path), { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    instance = await DuckDBInstance.create(path, { ...(readOnly ? { access_mode: 'READ_ONLY' } : {}), ...(memoryLimit ? { memory_limit: memoryLimit } : {}) });
   } catch (err) {
     const msg = (err as Error).message;
     throw new StoreError(

@@ -63,7 +63,7 @@ export const createOwnedOffsetsConsumer = ({
   let lagConsumer: Consumer | null = null;
   let lagReady = false;
   const startLag = async (groupId: string): Promise<void> => {
-    const lc = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000 });
+    const lc = kafka.consumer({ groupId, sessionTimeout: 6_000, heartbeatInterval: 2_000, maxWaitTimeInMs: 1_000 });
     lagConsumer = lc;
     lc.on(lc.events.GROUP_JOIN, () => {
       lagReady = true;

@@ -40,6 +40,8 @@ export interface ProjectorOptions {
   /** Group whose committed offsets show the projector's lag (never read back); null commits none. */
   readonly lagGroupId?: string | null;
   readonly segmentOffsets?: number;
+  /** DuckDB memory_limit (e.g. 512MB): beyond it DuckDB evicts cached blocks instead of growing. */
+  readonly memoryLimit?: string;
   /** Open Parquet segments are rewritten this often while rows arrive. */
   readonly flushMs?: number; // ms
   readonly clock?: () => number;
@@ -86,7 +88,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
   const kindOf = new Map<string, ProjectedKind>(PROJECTED_KINDS.map((k) => [topics[k], k]));
   const clock = o.clock ?? Date.now;
-  const store = await openStore(o.db);
+  const store = await openStore(o.db, o.memoryLimit ? { memoryLimit: o.memoryLimit } : {});
   const parquet: ParquetWriter | null = o.parquet
     ? await createParquetWriter(store, { dir: o.parquet, topic: topics.processed, segmentOffsets: o.segmentOffsets ?? DEFAULT_SEGMENT_OFFSETS })
     : null;

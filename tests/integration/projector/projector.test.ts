@@ -80,6 +80,14 @@ test('live projection of a generated day equals its replay; --until gives the st
       assert.ok(Object.keys(liveTree).length >= 6, `expected several Parquet segments, got ${Object.keys(liveTree).length}`);
       assert.ok(Object.keys(liveTree).every((p) => /^gex_(snapshots|strikes)\/symbol=[A-Z]+\/date=\d{4}-\d{2}-\d{2}\/.+-\d+-\d+\.parquet$/.test(p)), Object.keys(liveTree).join('\n'));
       assert.equal(parquetTree(join(dir, 'replay-pq')), liveTree);
+      // independent readers: pyarrow and polars read the tree with hive partitioning
+      const py = await run('python3', [join(process.cwd(), 'tests', 'interop', 'read_parquet.py'), join(dir, 'live-pq')]);
+      const readers = JSON.parse(py.stdout) as Record<string, Record<'pyarrow' | 'polars', { rows: number; symbols: string[]; dates: string[]; sum: number }>>;
+      const strikeSum = Math.round(all.reduce((a, p) => a + p.snapshot.strikes.reduce((b, k) => b + k.strike, 0), 0) * 1e6) / 1e6;
+      for (const reader of ['pyarrow', 'polars'] as const) {
+        assert.equal(readers['gex_strikes']?.[reader], { rows: rows['gex_strikes'], symbols: ['NDX', 'QQQ', 'SPX'], dates: ['2025-11-07'], sum: strikeSum }, reader);
+        assert.is(readers['gex_snapshots']?.[reader].rows, 500, reader);
+      }
       const audit = await cli(['audit', '--parquet', join(dir, 'live-pq'), '--db', join(dir, 'live.duckdb'), '--json']);
       assert.equal((JSON.parse(audit.stdout) as { mismatches: string[] }).mismatches, []);
 
