@@ -19,6 +19,7 @@ import { loadTopicSpecs, schemasDir } from '../resources.js';
 import { packageRoot } from '../stack/paths.js';
 import { stackUp } from '../stack/stack.js';
 import { str, type Command } from './command.js';
+import { progressLine } from './progress.js';
 import { LEVELS } from '../domain/priority/level.js';
 import { defaultPriorityConfig } from '../domain/priority/config.js';
 import { levelTopic, type PrioritizedSnapshot } from '../domain/prioritized.js';
@@ -167,7 +168,15 @@ export const demoCommand = (cfg: Config): Command => ({
       const p = projector;
       const ends = await Promise.all(Object.values(DEFAULT_PROJECTED_TOPICS).map(async (t) => [t, await endOffsets(kafka, t)] as const));
       const projDeadline = Date.now() + 120_000;
-      while (Date.now() < projDeadline && !ends.every(([t, e]) => [...e].every(([part, h]) => (p.positions().get(`${t}:${part}`) ?? 0) >= h - 1))) await new Promise((r) => setTimeout(r, 200));
+      const behind = (): number => ends.reduce((a, [t, e]) => a + [...e].reduce((b, [part, h]) => b + Math.max(0, h - 1 - (p.positions().get(`${t}:${part}`) ?? 0)), 0), 0);
+      const bar = progressLine('    projector catching up', 'offsets behind');
+      while (Date.now() < projDeadline && behind() > 0) {
+        bar.update(behind());
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      bar.done();
+      const left = behind();
+      if (left > 0) say(`    the projector is still ${left.toLocaleString('en-US')} offsets behind (earlier data on the topics); it resumes from ${db} next time`);
       await new Promise((r) => setTimeout(r, 500)); // a last batch may still be in its transaction
     }
     const processed = new Map<string, ProcessedSnapshot>();
