@@ -21,6 +21,10 @@ export interface ProcessedSnapshot {
   readonly processed_at_ms: number;
   readonly quality_score: number;
   readonly snapshot: CanonicalSnapshot;
+  /** The decision's score components; null (or absent, in records written before the field existed) when unknown. */
+  readonly components?: PrioritizedSnapshot['components'] | null;
+  readonly matched_rules?: readonly string[];
+  readonly rule_set_version?: number;
 }
 
 /** Strikes ascending with duplicates removed (the last row of a strike wins); derived metrics recomputed only when the rows changed. */
@@ -46,4 +50,7 @@ export const processedSnapshot = (p: PrioritizedSnapshot, snapshot: CanonicalSna
   processed_at_ms: processedAtMs,
   quality_score: snapshot.derived?.quality_score ?? 0,
   snapshot,
+  components: { ...p.components },
+  matched_rules: [...p.matched_rules],
+  rule_set_version: p.rule_set_version,
 });

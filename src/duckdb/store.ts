@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { fnv1a64 } from '../domain/projection/checksum.js';
 import { TABLES, TABLE_NAMES, type Cell, type ColumnType, type Row, type TableName } from '../domain/projection/tables.js';
 
 /**
@@ -97,7 +98,19 @@ export const openStore = async (path: string, { readOnly = false, memoryLimit }:
     );
   }
   const c = await instance.connect();
+  // The table layout is code: a file built by another layout is refused with the way out, not half-written.
+  const layout = fnv1a64(new TextEncoder().encode(schemaSql()));
+  const hasMeta = (await c.runAndReadAll("SELECT count(*) FROM information_schema.tables WHERE table_name = 'gexstream_meta'")).getRows()[0]?.[0];
+  const hasTables = (await c.runAndReadAll("SELECT count(*) FROM information_schema.tables WHERE table_name = 'consumer_offsets'")).getRows()[0]?.[0];
+  const stored = Number(hasMeta) > 0 ? (await c.runAndReadAll("SELECT value FROM gexstream_meta WHERE key = 'layout'")).getRows()[0]?.[0] : undefined;
+  if ((stored !== undefined && stored !== layout) || (stored === undefined && Number(hasTables) > 0)) {
+    c.closeSync();
+    instance.closeSync();
+    throw new StoreError(`${path} was built with another table layout than this gexstream's: rebuild it from the topics with \`gexstream replay --db NEW.duckdb\``);
+  }
   if (!readOnly) {
+    await c.run('CREATE TABLE IF NOT EXISTS gexstream_meta (key VARCHAR PRIMARY KEY, value VARCHAR)');
+    await c.run(`INSERT OR REPLACE INTO gexstream_meta VALUES ('layout', '${layout}')`);
     for (const t of TABLE_NAMES) await c.run(ddl(t));
     await c.run(OFFSETS_DDL);
     for (const t of TABLE_NAMES) if (!UNINDEXED.has(t)) await c.run(`CREATE TEMP TABLE IF NOT EXISTS stage_${t} AS SELECT * FROM ${t} LIMIT 0`);

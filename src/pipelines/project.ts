@@ -7,6 +7,7 @@ import { batchRows, foldEvents, PROJECTED_KINDS, type ProjectedEvent, type Proje
 import { cutAtEnd } from '../domain/projection/replayEnd.js';
 import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
 import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { openStore, type Store, type TableSum } from '../duckdb/store.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
@@ -53,6 +54,8 @@ export interface ProjectorOptions {
   /** Replay: a partition with nothing delivered for this long has only transaction markers left. */
   readonly idleMs?: number; // ms
   readonly onBatch?: (s: ProjectorStats) => void;
+  /** Called with the events of each committed batch (after the DuckDB commit): the API's status stream. */
+  readonly onEvents?: (events: readonly ProjectedEvent[]) => void;
 }
 
 export interface ProjectorStats {
@@ -81,6 +84,8 @@ export interface Projector {
   readonly positions: () => ReadonlyMap<string, number>;
   /** Table checksums of the live file, between batches. */
   readonly checksums: () => Promise<TableSum[]>;
+  /** Runs a read on the live file between batches (DuckDB allows one writer process: readers go through it). */
+  readonly read: <T>(f: (c: DuckDBConnection) => Promise<T>) => Promise<T>;
   readonly store: Store;
 }
 
@@ -194,6 +199,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
           if (!prev || prev.processed.snapshot.timestamp_ms <= e.value.snapshot.timestamp_ms) latestView.set(k, { processed: e.value, offset: e.at?.offset ?? -1 });
         }
       o.onBatch?.(stats());
+      if (evs.length > 0) o.onEvents?.(evs);
     }
     if (done) doneWith(key);
   };
@@ -221,6 +227,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     finished,
     positions: () => committedPositions,
     checksums: () => serial(() => store.checksums()),
+    read: (f) => serial(() => f(store.connection)),
     stats,
     latest: (ticker, kind) =>
       [...latestView.values()].filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind)),

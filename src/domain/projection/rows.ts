@@ -42,6 +42,13 @@ export const rowsOfProcessed = (p: ProcessedSnapshot, at?: At): ProcessedRows =>
         score: p.score,
         published_at_ms: p.published_at_ms,
         prioritized_at_ms: p.prioritized_at_ms,
+        processed_at_ms: p.processed_at_ms,
+        market_impact: p.components?.market_impact ?? null,
+        freshness: p.components?.freshness ?? null,
+        source_reliability: p.components?.source_reliability ?? null,
+        urgency: p.components?.urgency ?? null,
+        matched_rules: JSON.stringify(p.matched_rules ?? []),
+        rule_set_version: p.rule_set_version ?? null,
       },
     ],
     gex_snapshots: [

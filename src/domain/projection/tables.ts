@@ -56,7 +56,8 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
   priority_requests: {
     name: 'priority_requests',
     columns: cols(`request_id VARCHAR, ticker VARCHAR, source VARCHAR, data_type VARCHAR, level VARCHAR, score DOUBLE,
-      published_at_ms BIGINT, prioritized_at_ms BIGINT`),
+      published_at_ms BIGINT, prioritized_at_ms BIGINT, processed_at_ms BIGINT, market_impact DOUBLE, freshness DOUBLE,
+      source_reliability DOUBLE, urgency DOUBLE, matched_rules VARCHAR, rule_set_version INTEGER`),
     primaryKey: ['request_id'],
     internal: [],
   },
