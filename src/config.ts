@@ -19,6 +19,8 @@ const EnvConfig = t.partial({
   GEXSTREAM_LOG_LEVEL: t.string,
   GEXSTREAM_COMPRESSION: t.keyof({ none: null, gzip: null }),
   GEXSTREAM_DUCKDB_MEMORY: t.string,
+  GEXSTREAM_HTTP_PORT: t.string,
+  GEXSTREAM_API_TOKEN: t.string,
 });
 
 export interface Config {
@@ -39,6 +41,10 @@ export interface Config {
   readonly compression: 'none' | 'gzip';
   /** DuckDB memory_limit of the projector (and replay), e.g. 512MB or 2GB. */
   readonly duckdbMemory: string;
+  /** The HTTP API of `gexstream run` on 127.0.0.1 (0 = none). */
+  readonly httpPort: number;
+  /** Bearer token of the API's write endpoints; when unset, `run` makes one and writes it to <state dir>/api-token. */
+  readonly apiToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +62,12 @@ const duckdbMemory = (raw: string | undefined): string => {
   if (raw === undefined || raw === '') return '512MB';
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.trim())) throw new ConfigError(`GEXSTREAM_DUCKDB_MEMORY: expected a size such as 512MB or 2GB, got ${JSON.stringify(raw)}`);
   return raw.trim();
+};
+
+const apiToken = (raw: string | undefined): string | null => {
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('GEXSTREAM_API_TOKEN: expected at least 16 characters without spaces');
+  return raw;
 };
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config => {
@@ -79,5 +91,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = p
     logLevel: e.GEXSTREAM_LOG_LEVEL ?? 'info',
     compression: e.GEXSTREAM_COMPRESSION ?? 'none',
     duckdbMemory: duckdbMemory(e.GEXSTREAM_DUCKDB_MEMORY),
+    httpPort: e.GEXSTREAM_HTTP_PORT === '0' ? 0 : port('GEXSTREAM_HTTP_PORT', e.GEXSTREAM_HTTP_PORT, 8080),
+    apiToken: apiToken(e.GEXSTREAM_API_TOKEN),
   };
 };

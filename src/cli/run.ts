@@ -13,6 +13,26 @@ import { startOpsServer } from '../http/opsServer.js';
 import { probeBrokers } from '../kafka/client.js';
 import { registryReady } from '../stack/stack.js';
 import { int, str, UsageError, type Command } from './command.js';
+import { createApi } from '../http/api.js';
+import { apiService, createStatusHub } from '../pipelines/apiService.js';
+import { createProducer } from '../kafka/producer.js';
+import type { Prioritizer } from '../pipelines/prioritize.js';
+import type { Processor } from '../pipelines/process.js';
+import type { Projector } from '../pipelines/project.js';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+/** The API token of this state dir: read, or made once (0600) so that a local user finds it without configuring one. */
+const ensureToken = (stateDir: string): string => {
+  const file = join(stateDir, 'api-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(stateDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return token;
+};
 import { DEFAULT_SEGMENT_OFFSETS } from '../duckdb/parquet.js';
 
 export const ROLES = ['prioritizer', 'processor', 'projector'] as const;
@@ -27,9 +47,10 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  options: { 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
+    'http-port': `the HTTP API (OpenAPI at /docs/openapi.json) on 127.0.0.1:PORT (default ${cfg.httpPort}, GEXSTREAM_HTTP_PORT; 0 = none); writes need the bearer token GEXSTREAM_API_TOKEN (made and written to <state dir>/api-token when unset)`,
     db: `projector: the DuckDB file (default ${DEFAULT_DB_PATH}); one projector per file`,
     parquet: `projector: root of the Parquet tree (default ${DEFAULT_PARQUET_DIR}; none = no Parquet)`,
     'segment-offsets': `projector: offsets of the processed topic per Parquet segment file (default ${DEFAULT_SEGMENT_OFFSETS}); replay with the same value`,
@@ -54,12 +75,17 @@ export const runCommand = (cfg: Config): Command => ({
     const instanceId = str(values['instance']) ?? '0';
     const services: Service[] = [];
     const metrics = createMetrics();
+    let prioritizer: Prioritizer | null = null;
+    let processor: Processor | null = null;
+    let projector: Projector | null = null;
+    const hub = createStatusHub();
     if (roles.includes('prioritizer')) {
       const rawTopic = str(values['raw-topic']);
       const rulesTopic = str(values['rules-topic']);
       const groupId = str(values['group']);
       const p = await createPrioritizer({ kafka, registry, logger, metrics, priority: defaultPriorityConfig, instanceId, ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}) });
       await p.start();
+      prioritizer = p;
       services.push({ name: 'prioritizer', stop: p.stop });
     }
     const opsPort = Number(str(values['ops-port']) ?? '9464');
@@ -92,6 +118,7 @@ export const runCommand = (cfg: Config): Command => ({
         ...(groupPrefix ? { groupPrefix } : {}),
       });
       await p.start();
+      processor = p;
       services.push({ name: 'processor', stop: p.stop });
     }
     if (roles.includes('projector')) {
@@ -102,10 +129,40 @@ export const runCommand = (cfg: Config): Command => ({
         kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory,
         segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
         ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
+        onEvents: hub.publish,
       });
       await p.start();
+      projector = p;
       services.push({ name: 'projector', stop: p.stop });
       logger.info({ db, parquet: pq }, 'projector writing');
+    }
+    const httpPort = str(values['http-port']) === undefined ? cfg.httpPort : Number(values['http-port']);
+    if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) throw new UsageError(`--http-port: expected a TCP port, got ${JSON.stringify(values['http-port'])}`);
+    if (httpPort > 0) {
+      const producer = await createProducer({ kafka, compression: cfg.compression });
+      const token = cfg.apiToken ?? ensureToken(cfg.stateDir);
+      const api = await createApi({
+        metrics,
+        token,
+        bodyLimit: 16 * 1024 * 1024,
+        subscribe: hub.subscribe,
+        ready: async () => {
+          const broker = await probeBrokers(cfg.brokers);
+          const reg = await registryReady(cfg.registryUrl).catch(() => false);
+          const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
+          const ok = broker.ok && reg && duck !== false;
+          return { ok, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', roles } };
+        },
+        ...apiService({ kafka, registry, producer, prioritizer, processor, projector }),
+      });
+      const address = await api.listen({ host: '127.0.0.1', port: httpPort });
+      // the queue on the status stream once a second, while somebody listens
+      const svc = apiService({ kafka, registry, producer, prioritizer, processor, projector });
+      const tick = setInterval(() => {
+        if (hub.size() > 0) void svc.queue().then((q) => hub.emit({ type: 'queue', levels: q['levels'] as Record<string, unknown>, at_ms: Date.now() })).catch(() => undefined);
+      }, 1_000);
+      services.unshift({ name: 'api', stop: async () => { clearInterval(tick); await api.close(); await producer.close(); } });
+      logger.info({ address, openapi: `${address}/docs/openapi.json` }, 'HTTP API');
     }
     logger.info({ roles, instanceId }, 'running');
     await new Promise<void>((resolve) => {

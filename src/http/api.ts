@@ -62,7 +62,7 @@ const RuleFields = {
 } as const;
 
 export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, ajv: { customOptions: { allErrors: true, coerceTypes: false } } });
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, ajv: { customOptions: { allErrors: true, coerceTypes: 'array' } } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -194,6 +194,21 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
     },
   );
 
-  app.get('/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // @fastify/websocket hides its routes from the document: the stream is described here
+  const statusDoc = {
+    get: {
+      tags: ['ingest'],
+      summary: 'WebSocket (upgrade with GET): job state changes ({"type":"job",...JobEvent}) and the queue every second ({"type":"queue","levels":{...}}), as JSON text messages.',
+      parameters: [
+        { name: 'level', in: 'query', required: false, schema: { type: 'string' }, description: 'comma-separated levels of the job events to receive' },
+        { name: 'ticker', in: 'query', required: false, schema: { type: 'string' }, description: 'comma-separated tickers of the job events to receive' },
+      ],
+      responses: { '101': { description: 'Switching Protocols: the WebSocket stream' } },
+    },
+  };
+  app.get('/docs/openapi.json', { schema: { hide: true } }, async () => {
+    const doc = app.swagger() as { paths?: Record<string, unknown> };
+    return { ...doc, paths: { ...doc.paths, '/api/v1/ingest/status': statusDoc } };
+  });
   return app;
 };

@@ -93,4 +93,4 @@ export const groupConsumed = async (group: string, topic: string): Promise<numbe
 
 /** `gexstream run` as a child process (so a test can kill -9 it). */
 export const spawnRun = (args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
-  spawn(process.execPath, [join(process.cwd(), 'bin', 'gexstream.js'), 'run', '--ops-port', '0', ...args], { env: { ...process.env, GEXSTREAM_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  spawn(process.execPath, [join(process.cwd(), 'bin', 'gexstream.js'), 'run', '--ops-port', '0', '--http-port', '0', ...args], { env: { ...process.env, GEXSTREAM_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,0 +1,167 @@
+// Owns what the HTTP API does over the running roles: validate-and-publish ingest, lookups in the projector's state,
+// the queue from Kafka lag and the processors' stats, rules through rule events, and the status stream.
+import { randomUUID } from 'node:crypto';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeValue } from '../domain/decode.js';
+import type { PathError } from '../domain/errors.js';
+import { H } from '../domain/headers.js';
+import { levelTopic } from '../domain/prioritized.js';
+import { LEVELS, type Level } from '../domain/priority/level.js';
+import type { RuleCommand } from '../domain/priority/ruleCommands.js';
+import type { ProjectedEvent } from '../domain/projection/projection.js';
+import { deadLetterRows, requestView, sourceRows } from '../duckdb/queries.js';
+import type { ApiDeps, IngestRequest, StatusEvent } from '../http/api.js';
+import type { KafkaClient } from '../kafka/client.js';
+import type { GexProducer } from '../kafka/producer.js';
+import type { Registry } from '../registry/registry.js';
+import { matches, readDeadLetters } from './deadLetters.js';
+import type { Prioritizer } from './prioritize.js';
+import type { Processor } from './process.js';
+import type { Projector } from './project.js';
+import { RAW_TOPIC } from './publish.js';
+import { readRules, writeRuleCommand } from './rules.js';
+
+export class Unavailable extends Error {
+  override readonly name = 'Unavailable';
+  readonly statusCode = 503;
+}
+
+export interface ApiRoles {
+  readonly kafka: KafkaClient;
+  readonly registry: Registry;
+  readonly producer: GexProducer;
+  readonly prioritizer?: Prioritizer | null;
+  readonly processor?: Processor | null;
+  readonly projector?: Projector | null;
+  readonly rawTopic?: string;
+  readonly rulesTopic?: string;
+  readonly processorGroupPrefix?: string;
+  readonly topicOf?: (level: Level) => string;
+  readonly maxRecordBytes?: number; // bytes
+  readonly maxSkewMs?: number; // ms
+  readonly clock?: () => number;
+}
+
+/** The status stream's hub: the projector's job events as they commit, fanned out to subscribers. */
+export const createStatusHub = (): { publish: (events: readonly ProjectedEvent[]) => void; emit: (e: StatusEvent) => void; subscribe: ApiDeps['subscribe']; size: () => number } => {
+  const subs = new Set<(e: StatusEvent) => void>();
+  const emit = (e: StatusEvent): void => {
+    for (const s of subs) s(e);
+  };
+  return {
+    emit,
+    publish: (events) => {
+      if (subs.size === 0) return;
+      for (const e of events) if (e.kind === 'jobs') emit({ type: 'job', ...e.value });
+    },
+    subscribe: (f) => {
+      subs.add(f);
+      return () => subs.delete(f);
+    },
+    size: () => subs.size,
+  };
+};
+
+const need = <T>(x: T | null | undefined, role: string): T => {
+  if (x === null || x === undefined) throw new Unavailable(`the ${role} does not run in this process (gexstream run --role ${role})`);
+  return x;
+};
+
+export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bodyLimit' | 'ready' | 'subscribe'> => {
+  const clock = r.clock ?? Date.now;
+  const rawTopic = r.rawTopic ?? RAW_TOPIC;
+  const maxBytes = r.maxRecordBytes ?? 8 * 1024 * 1024 - 64 * 1024;
+  const groupPrefix = r.processorGroupPrefix ?? 'gexstream-processor';
+  let lastRates: { at: number; processed: Record<Level, number> } | null = null;
+
+  const ingest = async (req: IngestRequest): Promise<{ ok: true; requestIds: string[] } | { ok: false; errors: PathError[] }> => {
+    const errors: PathError[] = [];
+    const now = clock();
+    const messages = req.payloads.map((payload, i) => {
+      const at = req.payloads.length === 1 ? '$.payload' : `$.payloads[${i}]`;
+      const value = Buffer.from(JSON.stringify(payload));
+      if (value.length > maxBytes) errors.push({ path: at, message: `${value.length} bytes exceeds the ${maxBytes}-byte limit of ${rawTopic}` });
+      const d = decodeValue(payload, { dataType: req.data_type, kind: req.kind, category: req.category }, { nowMs: now, maxSkewMs: r.maxSkewMs ?? 5_000, maxBytes });
+      if (isLeft(d)) for (const e of d.left) errors.push({ path: `${at}${e.path.startsWith('[') ? '' : '.'}${e.path}`, message: e.message });
+      const requestId = randomUUID();
+      const ticker = isLeft(d) ? null : d.right.ticker;
+      const headers: Record<string, string> = {
+        [H.source]: req.source,
+        [H.dataType]: req.data_type,
+        [H.requestId]: requestId,
+        [H.publishedAt]: String(now),
+        [H.contentType]: 'application/json',
+        ...(req.level ? { [H.requestedLevel]: req.level } : {}),
+        ...(req.kind ? { [H.kind]: req.kind } : {}),
+        ...(req.category ? { [H.category]: req.category } : {}),
+      };
+      return { requestId, message: { key: ticker, value, headers } };
+    });
+    if (errors.length > 0) return { ok: false, errors: errors.slice(0, 200) };
+    await r.producer.send([{ topic: rawTopic, messages: messages.map((m) => m.message) }]);
+    return { ok: true, requestIds: messages.map((m) => m.requestId) };
+  };
+
+  const queue = async (): Promise<Record<string, unknown>> => {
+    const admin = r.kafka.admin();
+    await admin.connect();
+    const levels: Record<string, Record<string, unknown>> = {};
+    try {
+      for (const l of LEVELS) {
+        const topic = (r.topicOf ?? levelTopic)(l);
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId: `${groupPrefix}-${l}`, topics: [topic] });
+        const c = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+        // a transactional topic ends with a commit marker: one offset of lag per partition is none
+        const lag = ends.reduce((a, e) => a + Math.max(0, Number(e.high) - Math.max(Number(e.low), c.get(e.partition) ?? -1, 0) - 1), 0);
+        levels[l] = { topic, lag };
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const p = r.processor?.stats();
+    if (p) {
+      const now = clock();
+      const rates = lastRates && now > lastRates.at ? Object.fromEntries(LEVELS.map((l) => [l, ((p.processed[l] - (lastRates?.processed[l] ?? 0)) * 1000) / (now - (lastRates?.at ?? now))])) : null;
+      lastRates = { at: now, processed: { ...p.processed } };
+      for (const l of LEVELS)
+        levels[l] = { ...levels[l], processed: p.processed[l], processed_per_s: rates ? Math.round((rates[l] ?? 0) * 10) / 10 : null, sla_breaches: p.sla[l].breaches, drain: p.plan[l] };
+    }
+    return { levels, held_by_breakers: p?.held ?? null, dead_letters: p?.deadLetters ?? null, at: new Date(clock()).toISOString() };
+  };
+
+  const ruleView = (e: { rule: Record<string, unknown> } | unknown): unknown => e;
+
+  return {
+    ingest,
+    queue,
+    request: async (id) => need(r.projector, 'projector').read((c) => requestView(c, id)),
+    sources: async () => {
+      if (r.projector) return r.projector.read((c) => sourceRows(c));
+      return [...need(r.processor, 'projector').stats().sources.values()];
+    },
+    rules: async () => {
+      const set = r.prioritizer ? r.prioritizer.ruleSet() : (await readRules({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}) })).ruleSet;
+      return [...set.rules.values()].map((e) => ruleView(e));
+    },
+    writeRule: async (cmd) => {
+      const res = await writeRuleCommand({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}), now: clock }, cmd as unknown as RuleCommand);
+      if (!isLeft(res)) return { ok: true, event: res.right };
+      const e = res.left;
+      return { ok: false, status: typeof e === 'string' ? (/unknown rule/.test(e) ? 404 : 409) : 400, errors: e };
+    },
+    latest: async (ticker, kind) =>
+      need(r.projector, 'projector')
+        .latest(ticker, kind)
+        .map((l) => ({ ...l.processed, offset: l.offset, timestamp: new Date(l.processed.snapshot.timestamp_ms).toISOString() })),
+    deadLetters: async (q) => {
+      if (r.projector) return r.projector.read((c) => deadLetterRows(c, q));
+      const all = await readDeadLetters({ kafka: r.kafka, registry: r.registry });
+      return all
+        .filter((d) => matches(d, { ...(q.stage ? { stage: q.stage } : {}), ...(q.ticker ? { ticker: q.ticker } : {}) }))
+        .slice(-q.limit)
+        .reverse()
+        .map((d) => ({ ...d, original_value: undefined, original_bytes: d.original_value.length, original_key: d.original_key?.toString('utf8') ?? null }));
+    },
+  };
+};
