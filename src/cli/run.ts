@@ -47,9 +47,10 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
+    'topic-prefix': 'every topic and group of every role under PREFIX: PREFIX.raw, PREFIX.<level>, PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources, PREFIX.dlq (topics and schemas must exist)',
     'http-port': `the HTTP API (OpenAPI at /docs/openapi.json) on 127.0.0.1:PORT (default ${cfg.httpPort}, GEXSTREAM_HTTP_PORT; 0 = none); writes need the bearer token GEXSTREAM_API_TOKEN (made and written to <state dir>/api-token when unset)`,
     db: `projector: the DuckDB file (default ${DEFAULT_DB_PATH}); one projector per file`,
     parquet: `projector: root of the Parquet tree (default ${DEFAULT_PARQUET_DIR}; none = no Parquet)`,
@@ -79,11 +80,19 @@ export const runCommand = (cfg: Config): Command => ({
     let processor: Processor | null = null;
     let projector: Projector | null = null;
     const hub = createStatusHub();
+    // --topic-prefix P: every topic and group of every role under P (a second environment, or a test, on one cluster)
+    const ns = str(values['topic-prefix']);
+    const nsTopics = ns ? prefixedTopics(ns) : null;
+    const levelOf = ns ? (l: Level) => `${ns}.${l}` : undefined;
+    const rawTopic = str(values['raw-topic']) ?? (ns ? `${ns}.raw` : undefined);
+    const rulesTopic = str(values['rules-topic']) ?? nsTopics?.rules;
     if (roles.includes('prioritizer')) {
-      const rawTopic = str(values['raw-topic']);
-      const rulesTopic = str(values['rules-topic']);
-      const groupId = str(values['group']);
-      const p = await createPrioritizer({ kafka, registry, logger, metrics, priority: defaultPriorityConfig, instanceId, ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}) });
+      const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
+      const p = await createPrioritizer({
+        kafka, registry, logger, metrics, priority: defaultPriorityConfig, instanceId,
+        ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}),
+        ...(nsTopics && levelOf ? { topicOf: levelOf, jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
+      });
       await p.start();
       prioritizer = p;
       services.push({ name: 'prioritizer', stop: p.stop });
@@ -106,13 +115,14 @@ export const runCommand = (cfg: Config): Command => ({
     if (roles.includes('processor')) {
       const levels = (str(values['levels']) ?? LEVELS.join(',')).split(',').map((l) => l.trim());
       for (const l of levels) if (!(LEVELS as readonly string[]).includes(l)) throw new UsageError(`--levels: unknown level ${JSON.stringify(l)}; of ${LEVELS.join(', ')}`);
-      const prefix = str(values['level-topic-prefix']);
-      const processedTopic = str(values['processed-topic']);
-      const sourcesTopic = str(values['sources-topic']);
-      const groupPrefix = str(values['group-prefix']);
+      const prefix = str(values['level-topic-prefix']) ?? ns;
+      const processedTopic = str(values['processed-topic']) ?? nsTopics?.processed;
+      const sourcesTopic = str(values['sources-topic']) ?? nsTopics?.sources;
+      const groupPrefix = str(values['group-prefix']) ?? (ns ? `${ns}.processor` : undefined);
       const p = await createProcessor({
         kafka, registry, logger, metrics, instanceId, levels: levels as Level[],
         ...(prefix ? { topicOf: (l: Level) => `${prefix}.${l}` } : {}),
+        ...(nsTopics ? { jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
         ...(processedTopic ? { processedTopic } : {}),
         ...(sourcesTopic ? { sourcesTopic } : {}),
         ...(groupPrefix ? { groupPrefix } : {}),
@@ -124,7 +134,7 @@ export const runCommand = (cfg: Config): Command => ({
     if (roles.includes('projector')) {
       const db = str(values['db']) ?? DEFAULT_DB_PATH;
       const pq = str(values['parquet']) ?? DEFAULT_PARQUET_DIR;
-      const prefix = str(values['projector-topic-prefix']);
+      const prefix = str(values['projector-topic-prefix']) ?? ns;
       const p = await createProjector({
         kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory,
         segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
@@ -141,6 +151,12 @@ export const runCommand = (cfg: Config): Command => ({
     if (httpPort > 0) {
       const producer = await createProducer({ kafka, compression: cfg.compression });
       const token = cfg.apiToken ?? ensureToken(cfg.stateDir);
+      const roleApi = {
+        kafka, registry, producer, prioritizer, processor, projector,
+        ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}),
+        ...(levelOf ? { topicOf: levelOf } : {}),
+        ...(ns ? { processorGroupPrefix: `${ns}.processor` } : {}),
+      };
       const api = await createApi({
         metrics,
         token,
@@ -153,11 +169,11 @@ export const runCommand = (cfg: Config): Command => ({
           const ok = broker.ok && reg && duck !== false;
           return { ok, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', roles } };
         },
-        ...apiService({ kafka, registry, producer, prioritizer, processor, projector }),
+        ...apiService(roleApi),
       });
       const address = await api.listen({ host: '127.0.0.1', port: httpPort });
       // the queue on the status stream once a second, while somebody listens
-      const svc = apiService({ kafka, registry, producer, prioritizer, processor, projector });
+      const svc = apiService(roleApi);
       const tick = setInterval(() => {
         if (hub.size() > 0) void svc.queue().then((q) => hub.emit({ type: 'queue', levels: q['levels'] as Record<string, unknown>, at_ms: Date.now() })).catch(() => undefined);
       }, 1_000);
