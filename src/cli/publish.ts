@@ -29,7 +29,7 @@ export const formatImport = (s: ImportSummary & { complete: boolean }, maxErrorR
 export const publishCommand = (cfg: Config): Command => ({
   name: 'publish',
   summary: `Publish snapshot files (JSON object, JSON array such as vendor history files, JSONL; each optionally .gz) to ${RAW_TOPIC}.\nEach record goes as its exact bytes, key = ticker, with headers for source, data type, request id, lineage (file, sha256, index, import batch) and publish time.\nRecords too large for the topic go to gex.dlq.v1 with the reason.\nWith --wait (history imports), follows the pipeline until every record is imported or rejected and prints the import summary.`,
-  usage: 'FILE... [--source NAME] [--data-type historical|real_time|snapshot] [--kind KIND] [--category C] [--batch ID] [--wait [--timeout S] [--max-error-rate R]]',
+  usage: 'FILE... [--source NAME] [--data-type historical|real_time|snapshot] [--kind KIND] [--category C] [--level L] [--batch ID] [--wait [--timeout S] [--max-error-rate R]]',
   options: {
     source: { type: 'string' },
     'data-type': { type: 'string' },
@@ -38,6 +38,7 @@ export const publishCommand = (cfg: Config): Command => ({
     batch: { type: 'string' },
     json: { type: 'boolean' },
     wait: { type: 'boolean' },
+    level: { type: 'string' },
     timeout: { type: 'string' },
     'max-error-rate': { type: 'string' },
   },
@@ -48,6 +49,7 @@ export const publishCommand = (cfg: Config): Command => ({
     category: 'vendor category, e.g. full, zero, one',
     batch: 'import batch id for the lineage (default: a new UUID)',
     json: 'print the summary as JSON',
+    level: 'requested level critical|high|medium|low: a manual override recorded with the decision',
     wait: 'wait until the running pipeline has imported or rejected every record, then print the import summary (imported, rejected with reasons, error rate)',
     timeout: 'with --wait: give up after S seconds (default 600); exit 1',
     'max-error-rate': 'with --wait: exit 1 when rejected/records exceeds R (default 0.001, i.e. 0.1 %)',
@@ -66,6 +68,8 @@ export const publishCommand = (cfg: Config): Command => ({
     if (!(timeoutS > 0)) throw new UsageError(`--timeout: expected seconds > 0, got ${JSON.stringify(values['timeout'])}`);
     const maxErrorRate = Number(str(values['max-error-rate']) ?? '0.001');
     if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) throw new UsageError(`--max-error-rate: expected a fraction in [0, 1], got ${JSON.stringify(values['max-error-rate'])}`);
+    const level = str(values['level']);
+    if (level !== undefined && !['critical', 'high', 'medium', 'low'].includes(level)) throw new UsageError(`--level: expected critical, high, medium or low, got ${JSON.stringify(level)}`);
     const marks = wait ? await markImport(kafka) : null;
     const bar = progressLine('publish');
     let base = 0;
@@ -88,7 +92,7 @@ export const publishCommand = (cfg: Config): Command => ({
             bar.update(base + lastCount, p.file);
           },
         },
-        { source: str(values['source']) ?? 'file', dataType: dataType as (typeof DATA_TYPES)[number], ...(kind ? { kind } : {}), ...(category ? { category } : {}), batch: batchId },
+        { source: str(values['source']) ?? 'file', dataType: dataType as (typeof DATA_TYPES)[number], ...(kind ? { kind } : {}), ...(category ? { category } : {}), ...(level ? { level: level as 'critical' } : {}), batch: batchId },
       );
       const { seconds } = bar.done();
       const total = res.reduce((a, r) => a + r.published, 0);

@@ -17,6 +17,8 @@ export interface PublishOptions {
   readonly dataType: 'real_time' | 'historical' | 'snapshot';
   readonly kind?: string;
   readonly category?: string;
+  /** Requested level (gex-requested-level): a manual override the prioritizer records with its decision. */
+  readonly level?: 'critical' | 'high' | 'medium' | 'low';
   /** Import batch id written with every record's lineage; one per `publish` run by default. */
   readonly batch?: string;
   readonly topic?: string;
@@ -97,6 +99,7 @@ export const publishFiles = async (
       [H.dataType]: opts.dataType,
       ...(opts.kind ? { [H.kind]: opts.kind } : {}),
       ...(opts.category ? { [H.category]: opts.category } : {}),
+      ...(opts.level ? { [H.requestedLevel]: opts.level } : {}),
       [H.requestId]: requestIdForLineage(sha256, index),
       [H.lineageFile]: name,
       [H.lineageSha256]: sha256,
