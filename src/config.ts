@@ -1,9 +1,12 @@
-// Owns the process configuration: decoded once, with io-ts, from the environment.
+// Owns the process configuration: decoded once, with io-ts, from an optional JSON file (GEXSTREAM_CONFIG or
+// --config) and the environment, which wins over the file.
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { formatErrors } from './domain/errors.js';
+import { dirname, join, resolve } from 'node:path';
+import { formatErrors, formatPathError } from './domain/errors.js';
+import { decodePriorityConfig, defaultPriorityConfig, type PriorityConfig } from './domain/priority/config.js';
 
 export const KafkaVersion = t.keyof({ '3.9': null, '4.1': null });
 export type KafkaVersion = t.TypeOf<typeof KafkaVersion>;
@@ -21,7 +24,71 @@ const EnvConfig = t.partial({
   GEXSTREAM_DUCKDB_MEMORY: t.string,
   GEXSTREAM_HTTP_PORT: t.string,
   GEXSTREAM_API_TOKEN: t.string,
+  GEXSTREAM_CONFIG: t.string,
 });
+
+const Port = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'Port');
+const Sasl = t.type({ mechanism: t.keyof({ plain: null, 'scram-sha-256': null, 'scram-sha-512': null }), username: t.string, password: t.string }, 'Sasl');
+const Tls = t.partial({ ca_file: t.string, cert_file: t.string, key_file: t.string, reject_unauthorized: t.boolean }, 'Tls');
+
+/** The configuration file: every section and key optional; unknown keys are errors (a typo must not pass silently). */
+export const FileConfig = t.partial(
+  {
+    kafka: t.partial({ brokers: t.array(t.string), client_id: t.string, ssl: t.union([t.boolean, Tls]), sasl: Sasl, compression: t.keyof({ none: null, gzip: null }) }),
+    registry: t.partial({ url: t.string }),
+    http: t.partial({ port: Port, token: t.string }),
+    paths: t.partial({ state_dir: t.string, cache_dir: t.string, db: t.string, parquet: t.string }),
+    duckdb: t.partial({ memory: t.string }),
+    priority: t.UnknownRecord,
+    limits: t.partial({ max_record_bytes: t.number, max_skew_ms: t.number }),
+    log_level: t.string,
+  },
+  'FileConfig',
+);
+type FileConfig = t.TypeOf<typeof FileConfig>;
+
+const KNOWN: Record<string, readonly string[]> = {
+  '': ['kafka', 'registry', 'http', 'paths', 'duckdb', 'priority', 'limits', 'log_level'],
+  kafka: ['brokers', 'client_id', 'ssl', 'sasl', 'compression'],
+  'kafka.ssl': ['ca_file', 'cert_file', 'key_file', 'reject_unauthorized'],
+  'kafka.sasl': ['mechanism', 'username', 'password'],
+  registry: ['url'],
+  http: ['port', 'token'],
+  paths: ['state_dir', 'cache_dir', 'db', 'parquet'],
+  duckdb: ['memory'],
+  limits: ['max_record_bytes', 'max_skew_ms'],
+};
+
+const unknownKeys = (v: unknown, at = ''): string[] => {
+  const known = KNOWN[at];
+  if (known === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) return [];
+  return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => {
+    const path = at ? `${at}.${k}` : k;
+    return known.includes(k) ? unknownKeys(x, path) : [`${path}: unknown key (known here: ${known.join(', ')})`];
+  });
+};
+
+export interface KafkaSettings {
+  readonly brokers: string[];
+  readonly clientId?: string;
+  readonly ssl?: boolean | { ca?: string[]; cert?: string; key?: string; rejectUnauthorized?: boolean };
+  readonly sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+const readConfigFile = (path: string): { file: FileConfig; dir: string } => {
+  if (!existsSync(path)) throw new ConfigError(`config file ${path}: not found`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`config file ${path}: not JSON: ${(err as Error).message}`);
+  }
+  const problems = unknownKeys(json);
+  const decoded = FileConfig.decode(json);
+  if (isLeft(decoded)) problems.push(...formatErrors(decoded.left));
+  if (problems.length > 0 || isLeft(decoded)) throw new ConfigError(`config file ${path}: ${problems.join('; ')}`);
+  return { file: decoded.right, dir: dirname(resolve(path)) };
+};
 
 export interface Config {
   /** Brokers to use; the local stack's when KAFKA_BROKERS is unset. */
@@ -45,6 +112,17 @@ export interface Config {
   readonly httpPort: number;
   /** Bearer token of the API's write endpoints; when unset, `run` makes one and writes it to <state dir>/api-token. */
   readonly apiToken: string | null;
+  /** Brokers and, from the config file, TLS and SASL: what every Kafka client of the process is created with. */
+  readonly kafka: KafkaSettings;
+  /** Scoring weights, thresholds and curves: the defaults with the config file's "priority" laid over them. */
+  readonly priority: PriorityConfig;
+  /** Projector defaults (run, demo). */
+  readonly dbPath: string;
+  readonly parquetDir: string;
+  readonly maxRecordBytes: number | null;
+  readonly maxSkewMs: number | null;
+  /** The config file read, if any. */
+  readonly configFile: string | null;
 }
 
 export class ConfigError extends Error {
@@ -74,24 +152,52 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const decoded = EnvConfig.decode(Object.fromEntries(Object.entries(env).filter(([k]) => k in EnvConfig.props)));
   if (isLeft(decoded)) throw new ConfigError(`invalid configuration: ${formatErrors(decoded.left).join('; ')}`);
   const e = decoded.right;
+  const configFile = e.GEXSTREAM_CONFIG ? resolve(cwd, e.GEXSTREAM_CONFIG) : null;
+  const { file: f, dir } = configFile ? readConfigFile(configFile) : { file: {} as FileConfig, dir: cwd };
+  const fromFile = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(dir, p));
   const kafkaPort = port('GEXSTREAM_KAFKA_PORT', e.GEXSTREAM_KAFKA_PORT, 9092);
   const registryPort = port('GEXSTREAM_REGISTRY_PORT', e.GEXSTREAM_REGISTRY_PORT, 8081);
-  const brokers = (e.KAFKA_BROKERS ?? `127.0.0.1:${kafkaPort}`).split(',').map((s) => s.trim()).filter(Boolean);
+  const brokerList = e.KAFKA_BROKERS ?? f.kafka?.brokers?.join(',');
+  const brokers = (brokerList ?? `127.0.0.1:${kafkaPort}`).split(',').map((s) => s.trim()).filter(Boolean);
   if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS: expected host:port[,host:port...], got an empty list');
+  const registryUrl = e.SCHEMA_REGISTRY_URL ?? f.registry?.url;
+  const priority = decodePriorityConfig(f.priority ?? {});
+  if (isLeft(priority)) throw new ConfigError(`config file ${configFile}: ${priority.left.map((x) => formatPathError({ ...x, path: `priority.${x.path}` })).join('; ')}`);
+  const tls = f.kafka?.ssl;
+  const read = (p: string | undefined, what: string): string | undefined => {
+    if (p === undefined) return undefined;
+    const abs = resolve(dir, p);
+    if (!existsSync(abs)) throw new ConfigError(`config file ${configFile}: kafka.ssl.${what}: ${abs} not found`);
+    return readFileSync(abs, 'utf8');
+  };
+  const ssl = tls === undefined ? undefined : typeof tls === 'boolean' ? tls : {
+    ...(tls.ca_file ? { ca: [read(tls.ca_file, 'ca_file') as string] } : {}),
+    ...(tls.cert_file ? { cert: read(tls.cert_file, 'cert_file') as string } : {}),
+    ...(tls.key_file ? { key: read(tls.key_file, 'key_file') as string } : {}),
+    ...(tls.reject_unauthorized !== undefined ? { rejectUnauthorized: tls.reject_unauthorized } : {}),
+  };
+  const stateDir = resolve(cwd, e.GEXSTREAM_STATE_DIR ?? fromFile(f.paths?.state_dir) ?? '.gexstream');
   return {
     brokers,
-    registryUrl: (e.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`).replace(/\/+$/, ''),
-    external: e.KAFKA_BROKERS !== undefined || e.SCHEMA_REGISTRY_URL !== undefined,
-    stateDir: resolve(cwd, e.GEXSTREAM_STATE_DIR ?? '.gexstream'),
-    cacheDir: resolve(e.GEXSTREAM_CACHE_DIR ?? join(homedir(), '.cache', 'gexstream')),
+    registryUrl: (registryUrl ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`).replace(/\/+$/, ''),
+    external: brokerList !== undefined || registryUrl !== undefined,
+    stateDir,
+    cacheDir: resolve(e.GEXSTREAM_CACHE_DIR ?? fromFile(f.paths?.cache_dir) ?? join(homedir(), '.cache', 'gexstream')),
     kafkaVersion: e.GEXSTREAM_KAFKA_VERSION ?? '3.9',
     kafkaPort,
     controllerPort: kafkaPort + 1,
     registryPort,
-    logLevel: e.GEXSTREAM_LOG_LEVEL ?? 'info',
-    compression: e.GEXSTREAM_COMPRESSION ?? 'none',
-    duckdbMemory: duckdbMemory(e.GEXSTREAM_DUCKDB_MEMORY),
-    httpPort: e.GEXSTREAM_HTTP_PORT === '0' ? 0 : port('GEXSTREAM_HTTP_PORT', e.GEXSTREAM_HTTP_PORT, 8080),
-    apiToken: apiToken(e.GEXSTREAM_API_TOKEN),
+    logLevel: e.GEXSTREAM_LOG_LEVEL ?? f.log_level ?? 'info',
+    compression: e.GEXSTREAM_COMPRESSION ?? f.kafka?.compression ?? 'none',
+    duckdbMemory: duckdbMemory(e.GEXSTREAM_DUCKDB_MEMORY ?? f.duckdb?.memory),
+    httpPort: e.GEXSTREAM_HTTP_PORT === '0' ? 0 : e.GEXSTREAM_HTTP_PORT === undefined && f.http?.port !== undefined ? f.http.port : port('GEXSTREAM_HTTP_PORT', e.GEXSTREAM_HTTP_PORT, 8080),
+    apiToken: apiToken(e.GEXSTREAM_API_TOKEN ?? f.http?.token),
+    kafka: { brokers, ...(f.kafka?.client_id ? { clientId: f.kafka.client_id } : {}), ...(ssl !== undefined ? { ssl } : {}), ...(f.kafka?.sasl ? { sasl: f.kafka.sasl } : {}) },
+    priority: priority.right ?? defaultPriorityConfig,
+    dbPath: fromFile(f.paths?.db) ?? 'data/gexstream.duckdb',
+    parquetDir: fromFile(f.paths?.parquet) ?? 'data/parquet',
+    maxRecordBytes: f.limits?.max_record_bytes ?? null,
+    maxSkewMs: f.limits?.max_skew_ms ?? null,
+    configFile,
   };
 };

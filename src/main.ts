@@ -15,7 +15,9 @@ import { auditCommand, checksumCommand, replayCommand } from './cli/state.js';
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
 
-usage: gexstream <command> [options]     (gexstream <command> --help for details)
+usage: gexstream [--config FILE] <command> [options]     (gexstream <command> --help for details)
+
+configuration: a JSON file (--config or GEXSTREAM_CONFIG; see config.example.json) and the environment, which wins.
 
 commands:
 `;
@@ -23,6 +25,14 @@ commands:
 export const main = async (argv: string[]): Promise<void> => {
   let code = 0;
   try {
+    // --config FILE (before the command) is GEXSTREAM_CONFIG
+    const at = argv.indexOf('--config');
+    if (at >= 0 && (at === 0 || !argv.slice(0, at).some((a) => !a.startsWith('-')))) {
+      const file = argv[at + 1];
+      if (file === undefined || file.startsWith('-')) throw new UsageError('--config: expected a file path');
+      process.env['GEXSTREAM_CONFIG'] = file;
+      argv = [...argv.slice(0, at), ...argv.slice(at + 2)];
+    }
     const cfg = loadConfig();
     const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg), rulesCommand(cfg)];
     const commands: Command[] = [demoCommand(cfg), runRolesCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg), replayCommand(cfg), checksumCommand(), auditCommand()];

@@ -23,7 +23,6 @@ import { int, str, type Command } from './command.js';
 const BROKEN = new Set([17, 512, 1500]);
 import { progressLine } from './progress.js';
 import { LEVELS } from '../domain/priority/level.js';
-import { defaultPriorityConfig } from '../domain/priority/config.js';
 import { levelTopic, type PrioritizedSnapshot } from '../domain/prioritized.js';
 import { createPrioritizer, PRIORITIZER_GROUP } from '../pipelines/prioritize.js';
 import { createProcessor } from '../pipelines/process.js';
@@ -51,7 +50,7 @@ export const demoCommand = (cfg: Config): Command => ({
       const r = await stackUp(cfg, (s) => say(`    ${s}`));
       say(`    kafka ${cfg.brokers.join(',')} and registry ${cfg.registryUrl}: ${r.started.length ? `started ${r.started.join(', ')}` : 'already running'}`);
     }
-    const kafka = createKafka({ brokers: cfg.brokers });
+    const kafka = createKafka({ ...cfg.kafka });
     say('2/6 topics');
     const t = await applyTopics({ kafka, specs: loadTopicSpecs() });
     say(`    ${t.actions.length === 0 ? 'all 10 topics in sync' : `${t.actions.length} change(s) applied`}`);
@@ -61,12 +60,12 @@ export const demoCommand = (cfg: Config): Command => ({
     say(`    ${reg.length} subjects (BACKWARD), ${reg.filter((r) => r.created).length} newly registered, ${[...new Set(reg.map((r) => r.id))].length} distinct schema ids`);
 
     say("4/6 prioritizer, level processors (critical drained first, exactly once) and projector (DuckDB + Parquet)");
-    const prioritizer = await createPrioritizer({ kafka, registry, logger: createLogger('warn'), priority: defaultPriorityConfig });
+    const prioritizer = await createPrioritizer({ kafka, registry, logger: createLogger('warn'), priority: cfg.priority });
     await prioritizer.start();
     const processor = await createProcessor({ kafka, registry, logger: createLogger('warn') });
     await processor.start();
-    const db = str(values['db']) ?? DEFAULT_DB_PATH;
-    const parquet = str(values['parquet']) ?? DEFAULT_PARQUET_DIR;
+    const db = str(values['db']) ?? cfg.dbPath;
+    const parquet = str(values['parquet']) ?? cfg.parquetDir;
     let projector: Projector | null = null;
     try {
       projector = await createProjector({ kafka, registry, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory });

@@ -60,9 +60,9 @@ export const publishCommand = (cfg: Config): Command => ({
     if (!(DATA_TYPES as readonly string[]).includes(dataType)) throw new UsageError(`--data-type: expected one of ${DATA_TYPES.join(', ')}, got ${JSON.stringify(dataType)}`);
     const registry = createRegistry({ url: cfg.registryUrl });
     const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
-    const producer = await createProducer({ kafka: createKafka({ brokers: cfg.brokers }), compression: cfg.compression });
+    const producer = await createProducer({ kafka: createKafka({ ...cfg.kafka }), compression: cfg.compression });
     const batchId = str(values['batch']) ?? randomUUID();
-    const kafka = createKafka({ brokers: cfg.brokers });
+    const kafka = createKafka({ ...cfg.kafka });
     const wait = values['wait'] === true;
     const timeoutS = Number(str(values['timeout']) ?? '600');
     if (!(timeoutS > 0)) throw new UsageError(`--timeout: expected seconds > 0, got ${JSON.stringify(values['timeout'])}`);

@@ -1,6 +1,5 @@
 // Owns `gexstream run`: starts the pipeline roles in this process and stops them cleanly on SIGTERM/SIGINT.
 import type { Config } from '../config.js';
-import { defaultPriorityConfig } from '../domain/priority/config.js';
 import { createKafka } from '../kafka/client.js';
 import { createLogger } from '../log.js';
 import { createPrioritizer } from '../pipelines/prioritize.js';
@@ -71,7 +70,7 @@ export const runCommand = (cfg: Config): Command => ({
     const roles = (str(values['role']) ?? ROLES.join(',')).split(',').map((r) => r.trim());
     for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`--role: unknown role ${JSON.stringify(r)}; one of ${ROLES.join(', ')}`);
     const logger = createLogger(cfg.logLevel);
-    const kafka = createKafka({ brokers: cfg.brokers, logger, clientId: `gexstream-${roles.join('+')}` });
+    const kafka = createKafka({ ...cfg.kafka, logger, clientId: `gexstream-${roles.join('+')}` });
     const registry = createRegistry({ url: cfg.registryUrl });
     const instanceId = str(values['instance']) ?? '0';
     const services: Service[] = [];
@@ -89,7 +88,7 @@ export const runCommand = (cfg: Config): Command => ({
     if (roles.includes('prioritizer')) {
       const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
       const p = await createPrioritizer({
-        kafka, registry, logger, metrics, priority: defaultPriorityConfig, instanceId,
+        kafka, registry, logger, metrics, priority: cfg.priority, instanceId,
         ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}),
         ...(nsTopics && levelOf ? { topicOf: levelOf, jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
       });
@@ -132,8 +131,8 @@ export const runCommand = (cfg: Config): Command => ({
       services.push({ name: 'processor', stop: p.stop });
     }
     if (roles.includes('projector')) {
-      const db = str(values['db']) ?? DEFAULT_DB_PATH;
-      const pq = str(values['parquet']) ?? DEFAULT_PARQUET_DIR;
+      const db = str(values['db']) ?? cfg.dbPath;
+      const pq = str(values['parquet']) ?? cfg.parquetDir;
       const prefix = str(values['projector-topic-prefix']) ?? ns;
       const p = await createProjector({
         kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory,

@@ -62,7 +62,7 @@ export const replayCommand = (cfg: Config): Command => ({
       rmSync(parquet, { recursive: true, force: true });
     }
     const topics = topicsOf(values);
-    const kafka = createKafka({ brokers: cfg.brokers, logger: createLogger(cfg.logLevel) });
+    const kafka = createKafka({ ...cfg.kafka, logger: createLogger(cfg.logLevel) });
     const stopAt = new Map<string, number>();
     for (const t of Object.values(topics)) for (const [p, o] of await endOffsets(kafka, t)) stopAt.set(tp(t, p), o);
     const total = [...stopAt].filter(([k]) => k.startsWith(`${topics.processed}:`)).reduce((a, [, o]) => a + o, 0);

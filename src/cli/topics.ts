@@ -18,7 +18,7 @@ export const topicsCommand = (cfg: Config): Command =>
       optionHelp: { 'dry-run': 'print the diff, change nothing', dir: `topic spec folder (default ${topicsDir})` },
       run: async ({ values }) => {
         const specs = loadTopicSpecs(str(values['dir']));
-        const r = await applyTopics({ kafka: createKafka({ brokers: cfg.brokers }), specs, dryRun: values['dry-run'] === true });
+        const r = await applyTopics({ kafka: createKafka({ ...cfg.kafka }), specs, dryRun: values['dry-run'] === true });
         for (const a of r.actions) out(describeAction(a));
         for (const w of r.warnings) out(describeWarning(w));
         out(r.actions.length === 0 ? `topics in sync: ${specs.length} declared, nothing to do` : `${values['dry-run'] ? 'would apply' : 'applied'} ${r.actions.length} change(s) to ${specs.length} declared topics (${r.brokers} broker(s))`);
@@ -32,7 +32,7 @@ export const topicsCommand = (cfg: Config): Command =>
       options: { json: { type: 'boolean' }, dir: { type: 'string' } },
       optionHelp: { json: 'one JSON object per topic', dir: `topic spec folder (default ${topicsDir})` },
       run: async ({ values }) => {
-        const rows = await listTopics({ kafka: createKafka({ brokers: cfg.brokers }), specs: loadTopicSpecs(str(values['dir'])) });
+        const rows = await listTopics({ kafka: createKafka({ ...cfg.kafka }), specs: loadTopicSpecs(str(values['dir'])) });
         if (values['json']) for (const r of rows) out(JSON.stringify(r));
         else {
           out(`${'topic'.padEnd(30)} ${'partitions'.padEnd(12)} ${'replication'.padEnd(12)} state`);

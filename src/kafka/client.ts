@@ -29,7 +29,7 @@ export interface CreateKafkaOptions {
   readonly connectionTimeout?: number; // ms
   readonly retries?: number;
   readonly ssl?: KafkaConfig['ssl'];
-  readonly sasl?: KafkaConfig['sasl'];
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
 }
 
 export const createKafka = ({ brokers, clientId = 'gexstream', logger, connectionTimeout = 3_000, retries = 5, ssl, sasl }: CreateKafkaOptions): KafkaClient =>
@@ -42,7 +42,7 @@ export const createKafka = ({ brokers, clientId = 'gexstream', logger, connectio
     logLevel: logger ? KafkaLogLevel.INFO : KafkaLogLevel.NOTHING,
     ...(logger ? { logCreator: toPino(logger) } : {}),
     ...(ssl !== undefined ? { ssl } : {}),
-    ...(sasl !== undefined ? { sasl } : {}),
+    ...(sasl !== undefined ? { sasl: { ...sasl } as KafkaConfig['sasl'] } : {}),
   });
 
 /** True when a broker answers a metadata request (not merely an open port). */

@@ -120,9 +120,11 @@ const startKafka = async (cfg: Config, say: (s: string) => void): Promise<void> 
   const logProp = rel.logging === 'reload4j' ? `-Dlog4j.configuration=file:${logConf}` : `-Dlog4j2.configurationFile=${logConf}`;
   const cp = `${libs}/*`;
   if (!existsSync(join(d.kafkaData, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url');
+    // like Kafka's Uuid.randomUuid: an id starting with '-' would be read as an option by the storage tool
+    let clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     say(`kafka: formatting storage in ${d.kafkaData} (cluster ${clusterId})`);
-    execFileSync('java', ['-cp', cp, logProp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('java', ['-cp', cp, logProp, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, `--config=${props}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     writeFileSync(versionFile(cfg), `${rel.version}\n`);
   }
   const heap = process.env['GEXSTREAM_KAFKA_HEAP'] ?? '-Xms256m -Xmx1g';
