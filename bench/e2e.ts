@@ -1,0 +1,155 @@
+// End to end: W-day (23,400 snapshots x 100 strikes of SPX, real-time) through the whole pipeline on the local stack,
+// raw -> level topics -> processed topic -> DuckDB + Parquet, with the three roles as separate processes
+// (`gexstream run --role R --topic-prefix P`), and a critical snapshot every 100 ms on top of the load.
+// Reports snapshots/s and strike rows/s from the first publish to the last projected row, critical publish ->
+// processed p50/p99, peak RSS per role; next to the bare ceilings measured in the same run: a kafkajs produce and a
+// consume of the same bytes, and the DuckDB appender for the same strike rows.
+//   node dist/bench/e2e.js [RUNS] [SNAPSHOTS]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DeadLetter } from '../src/domain/deadLetter.js';
+import { splitRecords } from '../src/domain/records.js';
+import { openStore } from '../src/duckdb/store.js';
+import { createProducer } from '../src/kafka/producer.js';
+import { publishFiles, readFileBytes } from '../src/pipelines/publish.js';
+import { LEVELS } from '../src/domain/priority/level.js';
+import { generatePayloads } from '../src/domain/generator.js';
+import { H } from '../src/domain/headers.js';
+import { registry } from '../tests/support/pipeline.js';
+import { isolatedPipeline } from '../tests/support/projection.js';
+import { config, fmt, kafka, median, wdayFile } from './support.js';
+
+const RUNS = Number(process.argv[2] ?? 1);
+const SNAPSHOTS = Number(process.argv[3] ?? 23_400);
+const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+
+const committedAll = async (group: string, topic: string): Promise<boolean> => {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [c] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const m = new Map((c?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.every((e) => Number(e.high) <= Number(e.low) || (m.get(e.partition) ?? -1) >= Number(e.high) - 1);
+  } finally {
+    await admin.disconnect();
+  }
+};
+
+const file = wdayFile(SNAPSHOTS);
+const { bytes } = await readFileBytes(file);
+const records = splitRecords(bytes).records;
+const strikeRows = SNAPSHOTS * 100;
+const results: Array<{ e2e: number; produce: number; consume: number; p50: number; p99: number; crit: number; rss: Record<string, number> }> = [];
+
+for (let run = 0; run < RUNS; run++) {
+  const iso = await isolatedPipeline('e2e', 6);
+  const dir = mkdtempSync(join(tmpdir(), 'gexstream-e2e-'));
+  const children: Array<{ role: string; child: ChildProcess; peak: number }> = [];
+  try {
+    // ceiling 1: a bare kafkajs produce of the same record bytes (to the processed topic's twin: a scratch use of P.raw is not possible, it feeds the run)
+    const producer = await createProducer({ kafka: kafka(), compression: config.compression });
+    const bareTopic = `${iso.prefix}.bare`;
+    const admin = kafka().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: bareTopic, numPartitions: 6, replicationFactor: 1 }] });
+    await admin.disconnect();
+    let t = process.hrtime.bigint();
+    for (let i = 0; i < records.length; ) {
+      const batch = [];
+      let size = 0;
+      while (i < records.length && size < 1024 * 1024) {
+        const rec = records[i++];
+        if (!rec) break;
+        batch.push({ key: 'SPX', value: rec.bytes });
+        size += rec.bytes.length;
+      }
+      await producer.send([{ topic: bareTopic, messages: batch }]);
+    }
+    const produce = Number(process.hrtime.bigint() - t) / 1e9;
+    // ceiling 2: a bare consume of them
+    t = process.hrtime.bigint();
+    {
+      const c = kafka().consumer({ groupId: `${iso.prefix}.bare`, maxBytes: 50 * 1024 * 1024, maxBytesPerPartition: 8 * 1024 * 1024 });
+      await c.connect();
+      await c.subscribe({ topic: bareTopic, fromBeginning: true });
+      let n = 0;
+      await new Promise<void>((res) => {
+        void c.run({ autoCommit: false, eachBatch: async ({ batch }) => { n += batch.messages.length; if (n >= records.length) res(); } });
+      });
+      await c.disconnect();
+    }
+    const consume = Number(process.hrtime.bigint() - t) / 1e9;
+
+    // the pipeline: three roles, three processes
+    const common = ['--topic-prefix', iso.prefix, '--ops-port', '0', '--http-port', '0', '--instance', `e2e-${run}`];
+    const roleArgs: Record<string, string[]> = { prioritizer: ['--role', 'prioritizer'], processor: ['--role', 'processor'], projector: ['--role', 'projector', '--db', join(dir, 'state.duckdb'), '--parquet', join(dir, 'pq')] };
+    for (const [role, a] of Object.entries(roleArgs)) {
+      const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'gexstream.js'), 'run', ...a, ...common], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GEXSTREAM_LOG_LEVEL: 'warn' } });
+      children.push({ role, child, peak: 0 });
+    }
+    const sampler = setInterval(() => {
+      for (const c of children) {
+        try {
+          const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${c.child.pid}/status`, 'utf8'));
+          if (m) c.peak = Math.max(c.peak, Number(m[1]) / 1024);
+        } catch {
+          // exited
+        }
+      }
+    }, 100);
+    await new Promise((r) => setTimeout(r, 3_000)); // the roles join their groups
+    const dlq = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
+    const t0 = Date.now();
+    // a critical snapshot every 100 ms while W-day flows
+    let stopCrit = false;
+    let crit = 0;
+    const critFeed = (async () => {
+      const payloads = [...generatePayloads({ seed: 77, tickers: ['NDX'], count: 2_000, strikes: 100 })];
+      while (!stopCrit) {
+        const p = { ...(payloads[crit % payloads.length] as Record<string, unknown>), timestamp: Math.floor(Date.now() / 1000) };
+        await producer.send([{ topic: iso.raw, messages: [{ key: 'NDX', value: Buffer.from(JSON.stringify(p)), headers: { [H.source]: 'desk', [H.dataType]: 'real_time', [H.requestedLevel]: 'critical', [H.requestId]: `crit-${run}-${crit}`, [H.publishedAt]: String(Date.now()) } }] }]);
+        crit++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: iso.raw, source: 'gexbot', dataType: 'real_time' });
+    process.stderr.write(`run ${run + 1}: W-day published in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
+    for (;;) {
+      let done = (await committedAll(`${iso.prefix}.prioritizer`, iso.raw)) && (await committedAll(`${iso.prefix}.projector`, iso.topics.processed));
+      if (done) for (const l of LEVELS) done = done && (await committedAll(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)));
+      if (done && Date.now() - t0 > 5_000) break;
+      if (Date.now() - t0 > 20 * 60_000) throw new Error('the pipeline did not finish W-day in 20 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    stopCrit = true;
+    await critFeed;
+    const e2e = (Date.now() - t0) / 1000; // includes the lag group's commit period (2 s) at the end
+    clearInterval(sampler);
+    for (const c of children) c.child.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once('exit', r)))));
+    await producer.close();
+    const store = await openStore(join(dir, 'state.duckdb'), { readOnly: true });
+    const lat = (await store.connection.runAndReadAll("SELECT processed_at_ms - published_at_ms FROM gex_snapshots WHERE level = 'critical' AND request_id LIKE 'crit-%'")).getRows().map((r) => Number(r[0]));
+    const [snaps] = (await store.connection.runAndReadAll("SELECT count(*) FROM gex_snapshots WHERE request_id NOT LIKE 'crit-%'")).getRows().map((r) => Number(r[0]));
+    store.close();
+    if (snaps !== SNAPSHOTS) throw new Error(`DuckDB holds ${snaps} W-day snapshots, expected ${SNAPSHOTS}`);
+    results.push({ e2e, produce, consume, p50: q(lat, 0.5), p99: q(lat, 0.99), crit: lat.length, rss: Object.fromEntries(children.map((c) => [c.role, c.peak])) });
+    const r = results[results.length - 1];
+    process.stderr.write(`run ${run + 1}: end to end ${fmt(e2e, 1)} s; critical p50 ${r?.p50} ms p99 ${r?.p99} ms over ${lat.length}; peak RSS ${children.map((c) => `${c.role} ${fmt(c.peak)} MB`).join(', ')}\n`);
+  } finally {
+    for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    await iso.cleanup();
+  }
+}
+
+const e = median(results.map((r) => r.e2e));
+console.log(`end to end W-day (${fmt(SNAPSHOTS)} snapshots x 100 strikes, raw -> levels -> processed -> DuckDB + Parquet, three role processes), median of ${RUNS}:`);
+console.log(`  ${fmt(e, 1)} s from the first publish to the last projected row: ${fmt(SNAPSHOTS / e)} snapshots/s, ${fmt(strikeRows / e)} strike rows/s`);
+console.log(`  ceilings in the same run: bare kafkajs produce ${fmt(SNAPSHOTS / median(results.map((r) => r.produce)))} snapshots/s, bare consume ${fmt(SNAPSHOTS / median(results.map((r) => r.consume)))} snapshots/s; pipeline / bare produce time ${fmt(e / median(results.map((r) => r.produce)), 1)}x`);
+console.log(`  critical (every 100 ms, requested level critical) publish -> processed under this load: p50 ${median(results.map((r) => r.p50))} ms, p99 ${median(results.map((r) => r.p99))} ms (${results.map((r) => r.crit).join(', ')} samples)`);
+console.log(`  peak RSS: ${['prioritizer', 'processor', 'projector'].map((role) => `${role} ${fmt(median(results.map((r) => r.rss[role] ?? 0)))} MB`).join(', ')}`);
+console.log('  the DuckDB appender ceiling for the same strike rows is in bench/projector (bare appender vs replay)');
