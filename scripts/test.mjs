@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The test command: starts the local stack when none is running (and stops what it started), prepares topics and
 // schemas, runs the unit and integration suites with uvu, and ends with the line `N passed, N failed`.
-//   node scripts/test.mjs [--unit] [--keep-stack]
+//   node scripts/test.mjs [--unit] [--keep-stack] [--with-demo]
+// --with-demo (CI) also runs the README's first command, the demo, on the fresh stack and counts it as one test.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,6 +75,14 @@ try {
       log('installing the independent interop client (tests/interop/requirements.txt)');
       const pip = spawnSync('python3', ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(root, 'tests', 'interop', 'requirements.txt')], { stdio: 'inherit' });
       if (pip.status !== 0) throw new Error('pip install of tests/interop/requirements.txt failed');
+    }
+    if (args.has('--with-demo')) {
+      log('running the demo (the README quick start) on this stack');
+      const t0 = Date.now();
+      const demo = spawnSync(process.execPath, [join(root, 'bin', 'gexstream.js'), 'demo'], { cwd: root, stdio: 'inherit', timeout: 15 * 60_000 });
+      if (demo.status === 0) passed += 1;
+      else failed += 1;
+      log(`demo ${demo.status === 0 ? 'passed' : `FAILED (exit ${demo.status ?? demo.signal})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     if (cli('topics', 'apply') !== 0) throw new Error('topics apply failed');
     if (cli('schemas', 'register') !== 0) throw new Error('schemas register failed');

@@ -210,7 +210,7 @@ export const demoCommand = (cfg: Config): Command => ({
     const example = decided.find((d) => d.level === 'critical') ?? decided[0];
     if (example) {
       const c = example.components;
-      say(`    why ${example.snapshot.ticker} ${example.snapshot.data_type} is ${example.level}: rules [${example.matched_rules.join(', ')}] (rule set v${example.rule_set_version}), score ${example.score.toFixed(2)} = impact ${c.market_impact.toFixed(2)}, freshness ${c.freshness.toFixed(2)}, reliability ${c.source_reliability.toFixed(2)}, urgency ${c.urgency.toFixed(2)}`);
+      say(`    why ${example.snapshot.ticker} ${example.snapshot.data_type} is ${example.level}: ${example.overridden ? 'requested level (a manual override, recorded); ' : ''}rules [${example.matched_rules.join(', ')}] (rule set v${example.rule_set_version}), score ${example.score.toFixed(2)} = impact ${c.market_impact.toFixed(2)}, freshness ${c.freshness.toFixed(2)}, reliability ${c.source_reliability.toFixed(2)}, urgency ${c.urgency.toFixed(2)}`);
     }
     if (projector) {
       const sums = await projector.checksums();
