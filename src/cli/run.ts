@@ -128,6 +128,7 @@ export const runCommand = (cfg: Config): Command => ({
       });
       await p.start();
       processor = p;
+      metrics.observe({ processed: () => p.stats().processed, lag: () => p.stats().lag, inFlight: () => p.stats().inFlight, breakers: () => p.stats().breakers });
       services.push({ name: 'processor', stop: p.stop });
     }
     if (roles.includes('projector')) {
@@ -142,6 +143,7 @@ export const runCommand = (cfg: Config): Command => ({
       });
       await p.start();
       projector = p;
+      metrics.observe({ projectedRows: () => p.stats().rows });
       services.push({ name: 'projector', stop: p.stop });
       logger.info({ db, parquet: pq }, 'projector writing');
     }

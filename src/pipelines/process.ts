@@ -81,6 +81,9 @@ export interface ProcessorStats {
   readonly breakers: Breakers;
   readonly sources: ReadonlyMap<string, SourceStats>;
   readonly plan: Readonly<Record<Level, string>>;
+  /** Per level: messages behind the high-water marks the consumers last saw, and fetched but not yet committed. */
+  readonly lag: Readonly<Record<Level, number>>;
+  readonly inFlight: Readonly<Record<Level, number>>;
 }
 
 export interface Processor {
@@ -263,7 +266,12 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   let timer: NodeJS.Timeout | undefined;
 
   return {
-    stats: () => ({ processed: { ...processed }, deadLetters, held, sla, breakers, sources, plan: Object.fromEntries(LEVELS.map((l) => [l, st[l].action])) as Record<Level, string> }),
+    stats: () => ({
+      processed: { ...processed }, deadLetters, held, sla, breakers, sources,
+      plan: Object.fromEntries(LEVELS.map((l) => [l, st[l].action])) as Record<Level, string>,
+      lag: Object.fromEntries(LEVELS.map((l) => [l, [...st[l].lag.values()].reduce((a, b) => a + b, 0)])) as Record<Level, number>,
+      inFlight: Object.fromEntries(LEVELS.map((l) => [l, st[l].inFlight])) as Record<Level, number>,
+    }),
     start: async () => {
       for (const level of levels) {
         const s = st[level];

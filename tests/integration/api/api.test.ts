@@ -40,6 +40,7 @@ test('every endpoint against the running pipeline, with bad input and the status
     const projector = await createProjector({ kafka: kafka(), registry, db: join(dir, 'state.duckdb'), parquet: null, topics: iso.topics, lagGroupId: null, onEvents: hub.publish });
     await projector.start();
     stops.push(projector.stop);
+    metrics.observe({ processed: () => processor.stats().processed, lag: () => processor.stats().lag, inFlight: () => processor.stats().inFlight, breakers: () => processor.stats().breakers, projectedRows: () => projector.stats().rows });
     const producer = await createProducer({ kafka: kafka() });
     stops.push(producer.close);
     const api = await createApi({
@@ -146,7 +147,9 @@ test('every endpoint against the running pipeline, with bad input and the status
 
     // metrics
     const m = await fetch(`${base}/metrics`).then((r) => r.text());
-    assert.match(m, /gexstream_priority_decisions_total/);
+    for (const name of ['gexstream_priority_decisions_total', 'gexstream_rule_set_version', 'gexstream_dead_letters_total', 'gexstream_level_lag{level="low"}', 'gexstream_level_in_flight', 'gexstream_sla_breaches_total', 'gexstream_publish_to_processed_seconds_bucket', 'gexstream_projected_rows_total{table="gex_strikes"}'])
+      assert.ok(m.includes(name), `metric ${name}`);
+    assert.match(m, /gexstream_processed_total\{level="critical"\} [1-9]/);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
