@@ -170,28 +170,33 @@ export const demoCommand = (cfg: Config): Command => ({
     }
     await admin.disconnect();
     await processor.stop();
-    // the projector has folded everything once its DuckDB positions reach the ends of its topics (a commit marker short)
-    if (projector) {
-      const p = projector;
-      const ends = await Promise.all(Object.values(DEFAULT_PROJECTED_TOPICS).map(async (t) => [t, await endOffsets(kafka, t)] as const));
-      const projDeadline = Date.now() + 120_000;
-      const behind = (): number => ends.reduce((a, [t, e]) => a + [...e].reduce((b, [part, h]) => b + Math.max(0, h - 1 - (p.positions().get(`${t}:${part}`) ?? 0)), 0), 0);
-      const bar = progressLine('    projector catching up', 'offsets behind');
-      while (Date.now() < projDeadline && behind() > 0) {
-        bar.update(behind());
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      bar.done();
-      const left = behind();
-      if (left > 0) say(`    the projector is still ${left.toLocaleString('en-US')} offsets behind (earlier data on the topics); it resumes from ${db} next time`);
-      await new Promise((r) => setTimeout(r, 500)); // a last batch may still be in its transaction
-    }
     const processed = new Map<string, ProcessedSnapshot>();
     await readToEnd(kafka, PROCESSED_TOPIC, async (m) => {
       if (!m.value) return;
       const v = await registry.decode<ProcessedSnapshot>(m.value);
       if (v.lineage?.batch === batch) processed.set(v.request_id, v);
     }, { from: processedFrom, idleMs: 300 });
+    // the projector has folded this run once its state holds every processed snapshot of the run and their last job
+    // events; it may first have earlier data on the topics to fold (it shows how far behind it is)
+    if (projector) {
+      const p = projector;
+      const ends = await Promise.all(Object.values(DEFAULT_PROJECTED_TOPICS).map(async (t) => [t, await endOffsets(kafka, t)] as const));
+      const behind = (): number => ends.reduce((a, [t, e]) => a + [...e].reduce((b, [part, h]) => b + Math.max(0, h - 2 - (p.positions().get(`${t}:${part}`) ?? 0)), 0), 0);
+      const mine = async (): Promise<number> =>
+        p.read(async (c) => Number((await c.runAndReadAll(`SELECT count(*) FROM lineage l JOIN processing_jobs j USING (request_id) WHERE l.batch = '${batch}' AND j.status = 'COMPLETED'`)).getRows()[0]?.[0] ?? 0));
+      const expected = processed.size;
+      const projDeadline = Date.now() + 120_000;
+      const bar = progressLine('    projector catching up', 'offsets behind');
+      let have = await mine();
+      while (Date.now() < projDeadline && have < expected) {
+        bar.update(behind());
+        await new Promise((r) => setTimeout(r, 200));
+        have = await mine();
+      }
+      bar.done();
+      if (have < expected) say(`    the projector has ${have} of this run's ${expected} snapshots so far (it folds earlier data on the topics first); it resumes from ${db} next time`);
+      await new Promise((r) => setTimeout(r, 500)); // a last batch may still be in its transaction
+    }
     const decided: PrioritizedSnapshot[] = [];
     for (const l of LEVELS)
       await readToEnd(kafka, levelTopic(l), async (m) => {

@@ -35,6 +35,14 @@ Rows('a processed snapshot gives one request, one snapshot, a row per strike and
     score: 71.5,
     published_at_ms: TS + 1000,
     prioritized_at_ms: TS + 1500,
+    processed_at_ms: TS + 2000,
+    // the fixture's decision carries no components or rules: a record written before those fields existed
+    market_impact: null,
+    freshness: null,
+    source_reliability: null,
+    urgency: null,
+    matched_rules: '[]',
+    rule_set_version: 0,
   });
   const s = r.gex_snapshots[0] as Row;
   assert.is(s.job_id, p.job_id);
