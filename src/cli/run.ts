@@ -70,6 +70,11 @@ export const runCommand = (cfg: Config): Command => ({
     const roles = (str(values['role']) ?? ROLES.join(',')).split(',').map((r) => r.trim());
     for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`--role: unknown role ${JSON.stringify(r)}; one of ${ROLES.join(', ')}`);
     const logger = createLogger(cfg.logLevel);
+    // the handlers go in first: a SIGTERM while the roles start up still stops them cleanly once they run
+    const stopSignal = new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
     const kafka = createKafka({ ...cfg.kafka, logger, clientId: `gexstream-${roles.join('+')}` });
     const registry = createRegistry({ url: cfg.registryUrl });
     const instanceId = str(values['instance']) ?? '0';
@@ -182,14 +187,8 @@ export const runCommand = (cfg: Config): Command => ({
       logger.info({ address, openapi: `${address}/docs/openapi.json` }, 'HTTP API');
     }
     logger.info({ roles, instanceId }, 'running');
-    await new Promise<void>((resolve) => {
-      const onSignal = (sig: string) => {
-        logger.info({ signal: sig }, 'stopping: draining in-flight work');
-        resolve();
-      };
-      process.once('SIGTERM', () => onSignal('SIGTERM'));
-      process.once('SIGINT', () => onSignal('SIGINT'));
-    });
+    const sig = await stopSignal;
+    logger.info({ signal: sig }, 'stopping: draining in-flight work');
     const timer = setTimeout(() => {
       logger.error('did not stop within 30 s; exiting');
       process.exit(1);

@@ -14,7 +14,7 @@ const iso = (ms: unknown): string | null => (typeof ms === 'number' && Number.is
 /** The request as the state knows it: null when neither a decision nor a job event has been projected yet. */
 export const requestView = async (c: DuckDBConnection, id: string): Promise<Obj | null> => {
   const [req] = await objects(c, 'SELECT * FROM priority_requests WHERE request_id = $id', { id });
-  const jobs = await objects(c, 'SELECT status, level, ticker, source, at_ms, retry_count, error_message, next_attempt_at_ms, duration_ms, records_processed FROM processing_jobs WHERE request_id = $id ORDER BY at_ms, retry_count', { id });
+  const jobs = await objects(c, 'SELECT status, level, ticker, source, at_ms, retry_count, error_message, next_attempt_at_ms, duration_ms, records_processed FROM processing_jobs WHERE request_id = $id ORDER BY retry_count, at_ms, CASE status WHEN \'QUEUED\' THEN 0 WHEN \'PROCESSING\' THEN 1 ELSE 2 END', { id });
   if (!req && jobs.length === 0) return null;
   const last = jobs[jobs.length - 1];
   const [lin] = await objects(c, 'SELECT file, sha256, idx AS "index", batch FROM lineage WHERE request_id = $id', { id });

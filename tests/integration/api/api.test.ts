@@ -98,6 +98,7 @@ test('every endpoint against the running pipeline, with bad input and the status
     // the critical request through the pipeline: level, components, rules, job state, timings
     const view = await eventually('the request in the projected state', async () => {
       const r = await call('GET', `/api/v1/ingest/priority/${critId}`);
+      if (process.env['DEBUG_API']) console.error(JSON.stringify(r).slice(0, 600));
       return r.status === 200 && (r.body['job'] as { status: string } | null)?.status === 'COMPLETED' && r.body['components'] !== null ? r.body : undefined;
     }, 60_000, 200);
     assert.is(view['level'], 'critical');

@@ -64,8 +64,11 @@ test('SIGTERM during load: clean exit, then no lost or duplicated rows', async (
     assert.is(code, 0, 'SIGTERM drains, commits and exits 0');
     assert.ok(stopMs < 30_000, `stopped within the 30 s bound (${stopMs} ms)`);
 
-    const second = spawnRun(args);
+    // the restart may find nothing left to do: wait until it runs (its API answers once every role has started)
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const second = spawnRun([...args, '--http-port', String(port)]);
     children.push(second);
+    await eventually('the restarted run is up', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) ? true : undefined), 60_000, 200);
     await eventually('the restarted pipeline finished', async () => {
       for (const l of LEVELS) if (!(await caughtUp(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)))) return undefined;
       if (!(await caughtUp(`${iso.prefix}.prioritizer`, iso.raw))) return undefined;
