@@ -15,16 +15,25 @@ import { fmt, median, runWithRandomKills } from './support.js';
 const N = Number(process.argv[2] ?? 100_000);
 const KILLS = Number(process.argv[3] ?? 20);
 const seed = Number(process.argv[4] ?? Date.now() % 100_000);
-const STRIKES = Number(process.argv[5] ?? 20);
+const STRIKES = Number(process.argv[5] ?? 100);
 
 const iso = await isolatedProjection('pjchaos', 6);
 const dir = mkdtempSync(join(tmpdir(), 'gexstream-pjchaos-'));
 let ok = false;
 try {
-  const truth = generatedDay({ seed: 7, count: N, strikes: STRIKES });
-  await sendTruth(iso.topics, truth);
+  // sent in chunks (the whole truth of 100k x 100 strikes would not fit comfortably in memory); only counts are kept
+  const truth = { snapshots: 0, strikes: 0, jobs: 0 };
+  const CHUNK = 10_000;
+  for (let from = 0; from < N; from += CHUNK) {
+    const part = generatedDay({ seed: 7, count: Math.min(CHUNK, N - from), strikes: STRIKES, from });
+    await sendTruth(iso.topics, part);
+    truth.snapshots += part.processed.length;
+    truth.strikes += part.processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
+    truth.jobs += part.jobs.length;
+  }
+  process.stderr.write(`sent ${fmt(truth.snapshots)} processed snapshots, ${fmt(truth.strikes)} strike rows, ${fmt(truth.jobs)} job events\n`);
   const lagGroup = `${iso.prefix}.projector`;
-  const total = truth.processed.length + truth.jobs.length;
+  const total = truth.snapshots + truth.jobs;
   const consumed = async (): Promise<number> => (await groupConsumed(lagGroup, iso.topics.processed)) + (await groupConsumed(lagGroup, iso.topics.jobs));
   const db = join(dir, 'state.duckdb');
   const pq = join(dir, 'pq');
@@ -36,7 +45,7 @@ try {
   const [snaps = 0, snapIds = 0] = await q('SELECT count(*), count(DISTINCT request_id) FROM gex_snapshots');
   const [strikes = 0, strikeKeys = 0] = await q('SELECT count(*), count(DISTINCT (request_id, strike)) FROM gex_strikes');
   const [jobs = 0, jobKeys = 0] = await q('SELECT count(*), count(DISTINCT event_key) FROM processing_jobs');
-  const truthStrikes = truth.processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
+  const truthStrikes = truth.strikes;
   const dbSums = (await store.checksums()).filter((s) => s.table === 'gex_snapshots' || s.table === 'gex_strikes');
   store.close();
   const mem = await DuckDBInstance.create(':memory:');
@@ -45,10 +54,10 @@ try {
   c.closeSync();
   mem.closeSync();
   const parquetMatches = JSON.stringify(sums) === JSON.stringify(dbSums);
-  const lost = truth.processed.length - snapIds + (truthStrikes - strikeKeys) + (truth.jobs.length - jobKeys);
+  const lost = truth.snapshots - snapIds + (truthStrikes - strikeKeys) + (truth.jobs - jobKeys);
   const duplicates = snaps - snapIds + (strikes - strikeKeys) + (jobs - jobKeys);
-  console.log(`chaos projector: ${fmt(N)} snapshots x ${STRIKES} strikes + ${fmt(truth.jobs.length)} job events, ${recoveries.length} SIGKILLs at random moments (seed ${seed})`);
-  console.log(`  gex_snapshots ${fmt(snaps)} (truth ${fmt(truth.processed.length)}), gex_strikes ${fmt(strikes)} (truth ${fmt(truthStrikes)}), processing_jobs ${fmt(jobs)} (truth ${fmt(truth.jobs.length)}): lost ${lost}, duplicated ${duplicates}`);
+  console.log(`chaos projector: ${fmt(N)} snapshots x ${STRIKES} strikes + ${fmt(truth.jobs)} job events, ${recoveries.length} SIGKILLs at random moments (seed ${seed})`);
+  console.log(`  gex_snapshots ${fmt(snaps)} (truth ${fmt(truth.snapshots)}), gex_strikes ${fmt(strikes)} (truth ${fmt(truthStrikes)}), processing_jobs ${fmt(jobs)} (truth ${fmt(truth.jobs)}): lost ${lost}, duplicated ${duplicates}`);
   console.log(`  Parquet tree (${files} files) ${parquetMatches ? 'matches' : 'DIFFERS FROM'} DuckDB for gex_snapshots and gex_strikes`);
   console.log(`  wall time ${fmt(elapsed, 1)} s incl. restarts; progress visible on the lag group again after a restart: median ${fmt(median(recoveries))} ms, max ${fmt(Math.max(...recoveries))} ms`);
   ok = lost === 0 && duplicates === 0 && parquetMatches && recoveries.length >= Math.min(KILLS, 20);

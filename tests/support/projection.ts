@@ -69,7 +69,9 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
   let stats = initialSourceStats('gexbot', 0);
   const sources: SourceStats[] = [];
   let i = 0;
-  for (const payload of generatePayloads({ seed, tickers: ['SPX', 'NDX', 'QQQ'], count: from + count, strikes })) {
+  // a session holds 23,400 snapshots per ticker at 1/s: more need a higher rate
+  const ratePerSecond = Math.max(1, Math.ceil((from + count) / 70_200));
+  for (const payload of generatePayloads({ seed, tickers: ['SPX', 'NDX', 'QQQ'], count: from + count, strikes, ratePerSecond })) {
     if (i++ < from) continue;
     const d = decodeValue(payload, { dataType: i % 7 === 0 ? 'historical' : 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
     if (isLeft(d)) throw new Error(`generated snapshot ${i} invalid: ${JSON.stringify(d.left[0])}`);
