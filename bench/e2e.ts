@@ -117,15 +117,30 @@ for (let run = 0; run < RUNS; run++) {
     })();
     await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: iso.raw, source: 'gexbot', dataType: 'real_time' });
     process.stderr.write(`run ${run + 1}: W-day published in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
-    for (;;) {
-      let done = (await committedAll(`${iso.prefix}.prioritizer`, iso.raw)) && (await committedAll(`${iso.prefix}.projector`, iso.topics.processed));
-      if (done) for (const l of LEVELS) done = done && (await committedAll(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)));
-      if (done && Date.now() - t0 > 5_000) break;
+    // the critical feed runs while W-day flows: until the projector has committed as many processed snapshots
+    const projected = async (): Promise<number> => {
+      const a = kafka().admin();
+      await a.connect();
+      try {
+        const [c] = await a.fetchOffsets({ groupId: `${iso.prefix}.projector`, topics: [iso.topics.processed] });
+        return (c?.partitions ?? []).reduce((x, p) => x + Math.max(0, Number(p.offset)), 0);
+      } finally {
+        await a.disconnect();
+      }
+    };
+    while ((await projected()) < SNAPSHOTS) {
       if (Date.now() - t0 > 20 * 60_000) throw new Error('the pipeline did not finish W-day in 20 minutes');
       await new Promise((r) => setTimeout(r, 250));
     }
     stopCrit = true;
     await critFeed;
+    for (;;) {
+      let done = (await committedAll(`${iso.prefix}.prioritizer`, iso.raw)) && (await committedAll(`${iso.prefix}.projector`, iso.topics.processed));
+      if (done) for (const l of LEVELS) done = done && (await committedAll(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)));
+      if (done) break;
+      if (Date.now() - t0 > 20 * 60_000) throw new Error('the pipeline did not finish W-day in 20 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const e2e = (Date.now() - t0) / 1000; // includes the lag group's commit period (2 s) at the end
     clearInterval(sampler);
     for (const c of children) c.child.kill('SIGTERM');
