@@ -147,7 +147,10 @@ for (let run = 0; run < RUNS; run++) {
     await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once('exit', r)))));
     await producer.close();
     const store = await openStore(join(dir, 'state.duckdb'), { readOnly: true });
-    const lat = (await store.connection.runAndReadAll("SELECT processed_at_ms - published_at_ms FROM gex_snapshots WHERE level = 'critical' AND request_id LIKE 'crit-%'")).getRows().map((r) => Number(r[0]));
+    const rowsLat = (await store.connection.runAndReadAll("SELECT processed_at_ms - published_at_ms, prioritized_at_ms - published_at_ms FROM gex_snapshots WHERE level = 'critical' AND request_id LIKE 'crit-%'")).getRows();
+    const lat = rowsLat.map((r) => Number(r[0]));
+    const toPrio = rowsLat.map((r) => Number(r[1]));
+    process.stderr.write(`run ${run + 1}: critical publish -> prioritized p50 ${q(toPrio, 0.5)} ms p99 ${q(toPrio, 0.99)} ms (the rest is level topic -> processed)\n`);
     const [snaps] = (await store.connection.runAndReadAll("SELECT count(*) FROM gex_snapshots WHERE request_id NOT LIKE 'crit-%'")).getRows().map((r) => Number(r[0]));
     store.close();
     if (snaps !== SNAPSHOTS) throw new Error(`DuckDB holds ${snaps} W-day snapshots, expected ${SNAPSHOTS}`);

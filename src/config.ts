@@ -22,6 +22,7 @@ const EnvConfig = t.partial({
   GEXSTREAM_LOG_LEVEL: t.string,
   GEXSTREAM_COMPRESSION: t.keyof({ none: null, gzip: null }),
   GEXSTREAM_DUCKDB_MEMORY: t.string,
+  GEXSTREAM_DUCKDB_THREADS: t.string,
   GEXSTREAM_HTTP_PORT: t.string,
   GEXSTREAM_API_TOKEN: t.string,
   GEXSTREAM_CONFIG: t.string,
@@ -38,7 +39,7 @@ export const FileConfig = t.partial(
     registry: t.partial({ url: t.string }),
     http: t.partial({ port: Port, token: t.string }),
     paths: t.partial({ state_dir: t.string, cache_dir: t.string, db: t.string, parquet: t.string }),
-    duckdb: t.partial({ memory: t.string }),
+    duckdb: t.partial({ memory: t.string, threads: t.number }),
     priority: t.UnknownRecord,
     limits: t.partial({ max_record_bytes: t.number, max_skew_ms: t.number }),
     log_level: t.string,
@@ -55,7 +56,7 @@ const KNOWN: Record<string, readonly string[]> = {
   registry: ['url'],
   http: ['port', 'token'],
   paths: ['state_dir', 'cache_dir', 'db', 'parquet'],
-  duckdb: ['memory'],
+  duckdb: ['memory', 'threads'],
   limits: ['max_record_bytes', 'max_skew_ms'],
 };
 
@@ -108,6 +109,8 @@ export interface Config {
   readonly compression: 'none' | 'gzip';
   /** DuckDB memory_limit of the projector (and replay), e.g. 512MB or 2GB. */
   readonly duckdbMemory: string;
+  /** DuckDB worker threads of the projector; 0 = DuckDB's default (one per core). */
+  readonly duckdbThreads: number;
   /** The HTTP API of `gexstream run` on 127.0.0.1 (0 = none). */
   readonly httpPort: number;
   /** Bearer token of the API's write endpoints; when unset, `run` makes one and writes it to <state dir>/api-token. */
@@ -140,6 +143,13 @@ const duckdbMemory = (raw: string | undefined): string => {
   if (raw === undefined || raw === '') return '512MB';
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.trim())) throw new ConfigError(`GEXSTREAM_DUCKDB_MEMORY: expected a size such as 512MB or 2GB, got ${JSON.stringify(raw)}`);
   return raw.trim();
+};
+
+const duckdbThreads = (raw: string | undefined): number => {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new ConfigError(`GEXSTREAM_DUCKDB_THREADS: expected a whole number of threads (0 = one per core), got ${JSON.stringify(raw)}`);
+  return n;
 };
 
 const apiToken = (raw: string | undefined): string | null => {
@@ -190,6 +200,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = p
     logLevel: e.GEXSTREAM_LOG_LEVEL ?? f.log_level ?? 'info',
     compression: e.GEXSTREAM_COMPRESSION ?? f.kafka?.compression ?? 'none',
     duckdbMemory: duckdbMemory(e.GEXSTREAM_DUCKDB_MEMORY ?? f.duckdb?.memory),
+    duckdbThreads: duckdbThreads(e.GEXSTREAM_DUCKDB_THREADS ?? (f.duckdb?.threads !== undefined ? String(f.duckdb.threads) : undefined)),
     httpPort: e.GEXSTREAM_HTTP_PORT === '0' ? 0 : e.GEXSTREAM_HTTP_PORT === undefined && f.http?.port !== undefined ? f.http.port : port('GEXSTREAM_HTTP_PORT', e.GEXSTREAM_HTTP_PORT, 8080),
     apiToken: apiToken(e.GEXSTREAM_API_TOKEN ?? f.http?.token),
     kafka: { brokers, ...(f.kafka?.client_id ? { clientId: f.kafka.client_id } : {}), ...(ssl !== undefined ? { ssl } : {}), ...(f.kafka?.sasl ? { sasl: f.kafka.sasl } : {}) },

@@ -68,7 +68,7 @@ export const demoCommand = (cfg: Config): Command => ({
     const parquet = str(values['parquet']) ?? cfg.parquetDir;
     let projector: Projector | null = null;
     try {
-      projector = await createProjector({ kafka, registry, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory });
+      projector = await createProjector({ kafka, registry, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}) });
       await projector.start();
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;

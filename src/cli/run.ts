@@ -141,7 +141,7 @@ export const runCommand = (cfg: Config): Command => ({
       const pq = str(values['parquet']) ?? cfg.parquetDir;
       const prefix = str(values['projector-topic-prefix']) ?? ns;
       const p = await createProjector({
-        kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory,
+        kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
         segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
         ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
         onEvents: hub.publish,
@@ -172,8 +172,14 @@ export const runCommand = (cfg: Config): Command => ({
           const broker = await probeBrokers(cfg.brokers);
           const reg = await registryReady(cfg.registryUrl).catch(() => false);
           const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
-          const ok = broker.ok && reg && duck !== false;
-          return { ok, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', roles } };
+          // consumers assigned: each role's consumers have joined their groups and hold partitions
+          const consumers: Record<string, boolean> = {
+            ...(prioritizer ? { prioritizer: true } : {}),
+            ...Object.fromEntries(Object.entries(processor?.stats().running ?? {}).map(([l, r]) => [`processor-${l}`, r === true])),
+            ...(projector ? { projector: projector.assigned() } : {}),
+          };
+          const ok = broker.ok && reg && duck !== false && Object.values(consumers).every(Boolean);
+          return { ok, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', consumers, roles } };
         },
         ...apiService(roleApi),
       });

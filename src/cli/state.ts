@@ -75,6 +75,7 @@ export const replayCommand = (cfg: Config): Command => ({
       topics,
       stopAt,
       memoryLimit: cfg.duckdbMemory,
+      ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
       segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
       ...(untilMs !== undefined ? { untilMs } : {}),
       log: createLogger(cfg.logLevel),

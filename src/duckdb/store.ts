@@ -85,12 +85,12 @@ export class StoreError extends Error {
   override readonly name = 'StoreError';
 }
 
-export const openStore = async (path: string, { readOnly = false, memoryLimit }: { readOnly?: boolean; memoryLimit?: string } = {}): Promise<Store> => {
+export const openStore = async (path: string, { readOnly = false, memoryLimit, threads }: { readOnly?: boolean; memoryLimit?: string; threads?: number } = {}): Promise<Store> => {
   if (readOnly && !existsSync(path)) throw new StoreError(`${path}: no such DuckDB file`);
   if (!readOnly) mkdirSync(dirname(path), { recursive: true });
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, { ...(readOnly ? { access_mode: 'READ_ONLY' } : {}), ...(memoryLimit ? { memory_limit: memoryLimit } : {}) });
+    instance = await DuckDBInstance.create(path, { ...(readOnly ? { access_mode: 'READ_ONLY' } : {}), ...(memoryLimit ? { memory_limit: memoryLimit } : {}), ...(threads ? { threads: String(threads) } : {}) });
   } catch (err) {
     const msg = (err as Error).message;
     throw new StoreError(

@@ -33,6 +33,8 @@ export interface OwnedOffsetsConsumer {
   readonly stop: () => Promise<void>;
   /** Partition count per topic, read at start. */
   readonly partitions: () => ReadonlyMap<string, number>;
+  /** True once the consumer has its partitions (joined its group), false again after a crash or stop. */
+  readonly assigned: () => boolean;
 }
 
 export const tp = (topic: string, partition: number): string => `${topic}:${partition}`;
@@ -85,8 +87,10 @@ export const createOwnedOffsetsConsumer = ({
     }
   };
 
+  let isAssigned = false;
   return {
     partitions: () => counts,
+    assigned: () => isAssigned,
     start: async () => {
       const admin = kafka.admin();
       await admin.connect();
@@ -114,6 +118,15 @@ export const createOwnedOffsetsConsumer = ({
         heartbeatInterval: 1_000,
       });
       consumer = c;
+      c.on(c.events.GROUP_JOIN, () => {
+        isAssigned = true;
+      });
+      c.on(c.events.CRASH, () => {
+        isAssigned = false;
+      });
+      c.on(c.events.STOP, () => {
+        isAssigned = false;
+      });
       await c.connect();
       for (const topic of topics) await c.subscribe({ topic, fromBeginning: true });
       const run = c.run({

@@ -84,6 +84,8 @@ export interface ProcessorStats {
   /** Per level: messages behind the high-water marks the consumers last saw, and fetched but not yet committed. */
   readonly lag: Readonly<Record<Level, number>>;
   readonly inFlight: Readonly<Record<Level, number>>;
+  /** The levels this processor drains, and whether each one's consumer runs (joined its group). */
+  readonly running: Readonly<Partial<Record<Level, boolean>>>;
 }
 
 export interface Processor {
@@ -271,6 +273,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       plan: Object.fromEntries(LEVELS.map((l) => [l, st[l].action])) as Record<Level, string>,
       lag: Object.fromEntries(LEVELS.map((l) => [l, [...st[l].lag.values()].reduce((a, b) => a + b, 0)])) as Record<Level, number>,
       inFlight: Object.fromEntries(LEVELS.map((l) => [l, st[l].inFlight])) as Record<Level, number>,
+      running: Object.fromEntries(levels.map((l) => [l, st[l].running])) as Partial<Record<Level, boolean>>,
     }),
     start: async () => {
       for (const level of levels) {

@@ -43,6 +43,8 @@ export interface ProjectorOptions {
   readonly segmentOffsets?: number;
   /** DuckDB memory_limit (e.g. 512MB): beyond it DuckDB evicts cached blocks instead of growing. */
   readonly memoryLimit?: string;
+  /** DuckDB worker threads (default: DuckDB's, one per core). */
+  readonly threads?: number;
   /** Open Parquet segments are rewritten this often while rows arrive. */
   readonly flushMs?: number; // ms
   readonly clock?: () => number;
@@ -84,6 +86,8 @@ export interface Projector {
   readonly positions: () => ReadonlyMap<string, number>;
   /** Table checksums of the live file, between batches. */
   readonly checksums: () => Promise<TableSum[]>;
+  /** Its consumer has its partitions. */
+  readonly assigned: () => boolean;
   /** Runs a read on the live file between batches (DuckDB allows one writer process: readers go through it). */
   readonly read: <T>(f: (c: DuckDBConnection) => Promise<T>) => Promise<T>;
   readonly store: Store;
@@ -93,7 +97,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
   const kindOf = new Map<string, ProjectedKind>(PROJECTED_KINDS.map((k) => [topics[k], k]));
   const clock = o.clock ?? Date.now;
-  const store = await openStore(o.db, o.memoryLimit ? { memoryLimit: o.memoryLimit } : {});
+  const store = await openStore(o.db, { ...(o.memoryLimit ? { memoryLimit: o.memoryLimit } : {}), ...(o.threads ? { threads: o.threads } : {}) });
   const parquet: ParquetWriter | null = o.parquet
     ? await createParquetWriter(store, { dir: o.parquet, topic: topics.processed, segmentOffsets: o.segmentOffsets ?? DEFAULT_SEGMENT_OFFSETS })
     : null;
@@ -228,6 +232,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     positions: () => committedPositions,
     checksums: () => serial(() => store.checksums()),
     read: (f) => serial(() => f(store.connection)),
+    assigned: () => consumer.assigned(),
     stats,
     latest: (ticker, kind) =>
       [...latestView.values()].filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind)),
