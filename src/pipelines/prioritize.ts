@@ -49,6 +49,8 @@ export interface PrioritizerOptions {
   readonly topicOf?: (level: Level) => string;
   readonly jobsTopic?: string;
   readonly dlqTopic?: string;
+  /** Raw bytes fetched per partition and batch (default 1 MiB). */
+  readonly maxBytesPerPartition?: number; // bytes
 }
 
 export interface PrioritizerStats {
@@ -218,6 +220,10 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         topics: [rawTopic],
         transactionalId: `gexstream-prioritizer-${o.instanceId ?? '0'}`,
         transform,
+        // the raw topic has no priority: smaller per-partition batches and transactions let a critical snapshot on one
+        // partition wait for less of a backlog on another (kafkajs handles a fetch's partitions one after the other)
+        maxBytesPerPartition: o.maxBytesPerPartition ?? 1024 * 1024,
+        maxMessagesPerTransaction: 500,
       });
       await processor.start();
       log.info({ ruleSetVersion: rules.version, sources: sources.size }, 'prioritizer started');
