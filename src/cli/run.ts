@@ -108,7 +108,7 @@ export const runCommand = (cfg: Config): Command => ({
         metrics,
         port: opsPort,
         ready: async () => {
-          const broker = await probeBrokers(cfg.brokers);
+          const broker = await probeBrokers(cfg.kafka);
           const reg = await registryReady(cfg.registryUrl).catch(() => false);
           return { ok: broker.ok && reg, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', roles } };
         },
@@ -169,7 +169,7 @@ export const runCommand = (cfg: Config): Command => ({
         bodyLimit: 16 * 1024 * 1024,
         subscribe: hub.subscribe,
         ready: async () => {
-          const broker = await probeBrokers(cfg.brokers);
+          const broker = await probeBrokers(cfg.kafka);
           const reg = await registryReady(cfg.registryUrl).catch(() => false);
           const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
           // consumers assigned: each role's consumers have joined their groups and hold partitions

@@ -46,8 +46,11 @@ export const createKafka = ({ brokers, clientId = 'gexstream', logger, connectio
   });
 
 /** True when a broker answers a metadata request (not merely an open port). */
-export const probeBrokers = async (brokers: string[]): Promise<{ ok: true; brokers: number; controller: number | null } | { ok: false; error: string }> => {
-  const admin = createKafka({ brokers, retries: 0, connectionTimeout: 1_000 }).admin();
+export const probeBrokers = async (
+  target: string[] | Pick<CreateKafkaOptions, 'brokers' | 'ssl' | 'sasl'>,
+): Promise<{ ok: true; brokers: number; controller: number | null } | { ok: false; error: string }> => {
+  // with the process's TLS/SASL settings, so that a secured cluster is probed as the roles reach it
+  const admin = createKafka({ ...(Array.isArray(target) ? { brokers: target } : target), retries: 0, connectionTimeout: 1_000 }).admin();
   try {
     await admin.connect();
     const c = await admin.describeCluster();
