@@ -17,26 +17,13 @@ import { publishFiles, readFileBytes } from '../src/pipelines/publish.js';
 import { LEVELS } from '../src/domain/priority/level.js';
 import { generatePayloads } from '../src/domain/generator.js';
 import { H } from '../src/domain/headers.js';
-import { registry } from '../tests/support/pipeline.js';
+import { groupCaughtUp, registry } from '../tests/support/pipeline.js';
 import { isolatedPipeline } from '../tests/support/projection.js';
-import { config, fmt, kafka, median, wdayFile } from './support.js';
+import { bareProduce, config, fmt, kafka, median, wdayFile } from './support.js';
 
 const RUNS = Number(process.argv[2] ?? 1);
 const SNAPSHOTS = Number(process.argv[3] ?? 23_400);
 const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
-
-const committedAll = async (group: string, topic: string): Promise<boolean> => {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [c] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    const m = new Map((c?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return ends.every((e) => Number(e.high) <= Number(e.low) || (m.get(e.partition) ?? -1) >= Number(e.high) - 1);
-  } finally {
-    await admin.disconnect();
-  }
-};
 
 const file = wdayFile(SNAPSHOTS);
 const { bytes } = await readFileBytes(file);
@@ -56,19 +43,8 @@ for (let run = 0; run < RUNS; run++) {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: bareTopic, numPartitions: 6, replicationFactor: 1 }] });
     await admin.disconnect();
+    const produce = await bareProduce(producer, bareTopic, records);
     let t = process.hrtime.bigint();
-    for (let i = 0; i < records.length; ) {
-      const batch = [];
-      let size = 0;
-      while (i < records.length && size < 1024 * 1024) {
-        const rec = records[i++];
-        if (!rec) break;
-        batch.push({ key: 'SPX', value: rec.bytes });
-        size += rec.bytes.length;
-      }
-      await producer.send([{ topic: bareTopic, messages: batch }]);
-    }
-    const produce = Number(process.hrtime.bigint() - t) / 1e9;
     // ceiling 2: a bare consume of them
     t = process.hrtime.bigint();
     {
@@ -135,8 +111,8 @@ for (let run = 0; run < RUNS; run++) {
     stopCrit = true;
     await critFeed;
     for (;;) {
-      let done = (await committedAll(`${iso.prefix}.prioritizer`, iso.raw)) && (await committedAll(`${iso.prefix}.projector`, iso.topics.processed));
-      if (done) for (const l of LEVELS) done = done && (await committedAll(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)));
+      let done = (await groupCaughtUp(`${iso.prefix}.prioritizer`, iso.raw)) && (await groupCaughtUp(`${iso.prefix}.projector`, iso.topics.processed));
+      if (done) for (const l of LEVELS) done = done && (await groupCaughtUp(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)));
       if (done) break;
       if (Date.now() - t0 > 20 * 60_000) throw new Error('the pipeline did not finish W-day in 20 minutes');
       await new Promise((r) => setTimeout(r, 250));

@@ -4,7 +4,7 @@ import { createProducer } from '../src/kafka/producer.js';
 import { publishFiles } from '../src/pipelines/publish.js';
 import { readFileBytes } from '../src/pipelines/publish.js';
 import { splitRecords } from '../src/domain/records.js';
-import { config, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
+import { bareProduce, config, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const file = wdayFile();
@@ -20,23 +20,11 @@ try {
     const t1 = await scratchTopic('bare', 6);
     topics.push(t1);
     const p = await createProducer({ kafka: kafka(), compression: config.compression });
-    let s = process.hrtime.bigint();
-    for (let i = 0; i < records.length; ) {
-      const batch = [];
-      let size = 0;
-      while (i < records.length && size < 1024 * 1024) {
-        const rec = records[i++];
-        if (!rec) break;
-        batch.push({ key: 'SPX', value: rec.bytes });
-        size += rec.bytes.length;
-      }
-      await p.send([{ topic: t1, messages: batch }]);
-    }
-    bare.push(Number(process.hrtime.bigint() - s) / 1e9);
+    bare.push(await bareProduce(p, t1, records));
     // publish: reads the file, splits, headers and lineage per record
     const t2 = await scratchTopic('publish', 6);
     topics.push(t2);
-    s = process.hrtime.bigint();
+    const s = process.hrtime.bigint();
     await publishFiles([file], { producer: p, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'historical', topic: t2 });
     pub.push(Number(process.hrtime.bigint() - s) / 1e9);
     await p.close();

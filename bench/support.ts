@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { generatePayloads } from '../src/domain/generator.js';
 import { loadConfig } from '../src/config.js';
 import { createKafka } from '../src/kafka/client.js';
+import type { GexProducer } from '../src/kafka/producer.js';
 import { createTopicAdmin } from '../src/kafka/admin.js';
 import { applyTopics } from '../src/pipelines/topics.js';
 import { loadTopicSpecs } from '../src/resources.js';
@@ -73,4 +74,21 @@ export const runWithRandomKills = async ({ args, total, consumed, kills, seed }:
   child.kill('SIGTERM');
   await once(child, 'exit');
   return { elapsed, recoveries };
+};
+
+/** The bare ceiling of a produce: record bytes in ~1 MiB sends, key SPX, no headers; resolves with the seconds taken. */
+export const bareProduce = async (producer: GexProducer, topic: string, records: ReadonlyArray<{ bytes: Buffer }>): Promise<number> => {
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < records.length; ) {
+    const batch = [];
+    let size = 0;
+    while (i < records.length && size < 1024 * 1024) {
+      const rec = records[i++];
+      if (!rec) break;
+      batch.push({ key: 'SPX', value: rec.bytes });
+      size += rec.bytes.length;
+    }
+    await producer.send([{ topic, messages: batch }]);
+  }
+  return Number(process.hrtime.bigint() - t) / 1e9;
 };

@@ -91,6 +91,20 @@ export const groupConsumed = async (group: string, topic: string): Promise<numbe
   }
 };
 
+/** The group has committed every partition of the topic up to its end (the last offset may be a commit marker). */
+export const groupCaughtUp = async (group: string, topic: string): Promise<boolean> => {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [c] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    const committed = new Map((c?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    return ends.every((e) => Number(e.high) <= Number(e.low) || (committed.get(e.partition) ?? -1) >= Number(e.high) - 1);
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 /** `gexstream run` as a child process (so a test can kill -9 it). */
 export const spawnRun = (args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess =>
   spawn(process.execPath, [join(process.cwd(), 'bin', 'gexstream.js'), 'run', '--ops-port', '0', '--http-port', '0', ...args], { env: { ...process.env, GEXSTREAM_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -14,23 +14,9 @@ import { openStore } from '../../../src/duckdb/store.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { publishFiles } from '../../../src/pipelines/publish.js';
 import { eventually, kafka, unique } from '../../support/env.js';
-import { registry, spawnRun } from '../../support/pipeline.js';
+import { groupCaughtUp, registry, spawnRun } from '../../support/pipeline.js';
 import { readProcessed } from '../../support/processing.js';
 import { isolatedPipeline } from '../../support/projection.js';
-
-/** The group has committed every partition of the topic up to its end (the last offset may be a commit marker). */
-const caughtUp = async (group: string, topic: string): Promise<boolean> => {
-  const admin = kafka().admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const [c] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    const committed = new Map((c?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    return ends.every((e) => Number(e.high) <= Number(e.low) || (committed.get(e.partition) ?? -1) >= Number(e.high) - 1);
-  } finally {
-    await admin.disconnect();
-  }
-};
 
 const N = 2_000;
 
@@ -70,9 +56,9 @@ test('SIGTERM during load: clean exit, then no lost or duplicated rows', async (
     children.push(second);
     await eventually('the restarted run is up', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) ? true : undefined), 60_000, 200);
     await eventually('the restarted pipeline finished', async () => {
-      for (const l of LEVELS) if (!(await caughtUp(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)))) return undefined;
-      if (!(await caughtUp(`${iso.prefix}.prioritizer`, iso.raw))) return undefined;
-      return (await caughtUp(`${iso.prefix}.projector`, iso.topics.processed)) && (await caughtUp(`${iso.prefix}.projector`, iso.topics.jobs)) ? true : undefined;
+      for (const l of LEVELS) if (!(await groupCaughtUp(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)))) return undefined;
+      if (!(await groupCaughtUp(`${iso.prefix}.prioritizer`, iso.raw))) return undefined;
+      return (await groupCaughtUp(`${iso.prefix}.projector`, iso.topics.processed)) && (await groupCaughtUp(`${iso.prefix}.projector`, iso.topics.jobs)) ? true : undefined;
     }, 180_000, 1000);
     second.kill('SIGTERM');
     const [code2] = (await once(second, 'exit')) as [number | null];
