@@ -44,9 +44,8 @@ for (let run = 0; run < RUNS; run++) {
     await admin.createTopics({ topics: [{ topic: bareTopic, numPartitions: 6, replicationFactor: 1 }] });
     await admin.disconnect();
     const produce = await bareProduce(producer, bareTopic, records);
-    let t = process.hrtime.bigint();
     // ceiling 2: a bare consume of them
-    t = process.hrtime.bigint();
+    const t = process.hrtime.bigint();
     {
       const c = kafka().consumer({ groupId: `${iso.prefix}.bare`, maxBytes: 50 * 1024 * 1024, maxBytesPerPartition: 8 * 1024 * 1024 });
       await c.connect();
