@@ -84,6 +84,21 @@ export const runCommand = (cfg: Config): Command => ({
     let processor: Processor | null = null;
     let projector: Projector | null = null;
     const hub = createStatusHub();
+    // one readiness for /readyz on the ops port and on the API: broker, registry, DuckDB, and every role started with
+    // its consumers assigned (joined their groups and holding partitions)
+    let started = false;
+    const ready = async (): Promise<{ ok: boolean; detail: Record<string, unknown> }> => {
+      const broker = await probeBrokers(cfg.kafka);
+      const reg = await registryReady(cfg.registryUrl).catch(() => false);
+      const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
+      const consumers: Record<string, boolean> = {
+        ...(prioritizer ? { prioritizer: true } : {}),
+        ...Object.fromEntries(Object.entries(processor?.stats().running ?? {}).map(([l, r]) => [`processor-${l}`, r === true])),
+        ...(projector ? { projector: projector.assigned() } : {}),
+      };
+      const ok = started && broker.ok && reg && duck !== false && Object.values(consumers).every(Boolean);
+      return { ok, detail: { started, broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', consumers, roles } };
+    };
     // --topic-prefix P: every topic and group of every role under P (a second environment, or a test, on one cluster)
     const ns = str(values['topic-prefix']);
     const nsTopics = ns ? prefixedTopics(ns) : null;
@@ -107,11 +122,7 @@ export const runCommand = (cfg: Config): Command => ({
       const ops = await startOpsServer({
         metrics,
         port: opsPort,
-        ready: async () => {
-          const broker = await probeBrokers(cfg.kafka);
-          const reg = await registryReady(cfg.registryUrl).catch(() => false);
-          return { ok: broker.ok && reg, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', roles } };
-        },
+        ready,
       });
       services.unshift({ name: 'ops', stop: ops.close });
       logger.info({ address: ops.address }, 'ops endpoints: /healthz /readyz /metrics');
@@ -163,35 +174,24 @@ export const runCommand = (cfg: Config): Command => ({
         ...(levelOf ? { topicOf: levelOf } : {}),
         ...(ns ? { processorGroupPrefix: `${ns}.processor` } : {}),
       };
+      const svc = apiService(roleApi);
       const api = await createApi({
         metrics,
         token,
         bodyLimit: 16 * 1024 * 1024,
         subscribe: hub.subscribe,
-        ready: async () => {
-          const broker = await probeBrokers(cfg.kafka);
-          const reg = await registryReady(cfg.registryUrl).catch(() => false);
-          const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
-          // consumers assigned: each role's consumers have joined their groups and hold partitions
-          const consumers: Record<string, boolean> = {
-            ...(prioritizer ? { prioritizer: true } : {}),
-            ...Object.fromEntries(Object.entries(processor?.stats().running ?? {}).map(([l, r]) => [`processor-${l}`, r === true])),
-            ...(projector ? { projector: projector.assigned() } : {}),
-          };
-          const ok = broker.ok && reg && duck !== false && Object.values(consumers).every(Boolean);
-          return { ok, detail: { broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', consumers, roles } };
-        },
-        ...apiService(roleApi),
+        ready,
+        ...svc,
       });
       const address = await api.listen({ host: '127.0.0.1', port: httpPort });
       // the queue on the status stream once a second, while somebody listens
-      const svc = apiService(roleApi);
       const tick = setInterval(() => {
         if (hub.size() > 0) void svc.queue().then((q) => hub.emit({ type: 'queue', levels: q['levels'] as Record<string, unknown>, at_ms: Date.now() })).catch(() => undefined);
       }, 1_000);
       services.unshift({ name: 'api', stop: async () => { clearInterval(tick); await api.close(); await producer.close(); } });
       logger.info({ address, openapi: `${address}/docs/openapi.json` }, 'HTTP API');
     }
+    started = true;
     logger.info({ roles, instanceId }, 'running');
     const sig = await stopSignal;
     logger.info({ signal: sig }, 'stopping: draining in-flight work');

@@ -50,7 +50,7 @@ export const processedSnapshot = (p: PrioritizedSnapshot, snapshot: CanonicalSna
   processed_at_ms: processedAtMs,
   quality_score: snapshot.derived?.quality_score ?? 0,
   snapshot,
-  components: p.components ? { ...p.components } : null,
-  matched_rules: [...(p.matched_rules ?? [])],
-  rule_set_version: p.rule_set_version ?? 0,
+  components: { ...p.components },
+  matched_rules: [...p.matched_rules],
+  rule_set_version: p.rule_set_version,
 });

@@ -38,6 +38,10 @@ export interface OwnedOffsetsConsumer {
 }
 
 export const tp = (topic: string, partition: number): string => `${topic}:${partition}`;
+const parseTp = (key: string): { topic: string; partition: number } => {
+  const i = key.lastIndexOf(':');
+  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
+};
 
 /**
  * kafkajs has no manual assignment: a group of its own per start (one member, every partition, nothing committed)
@@ -103,10 +107,8 @@ export const createOwnedOffsetsConsumer = ({
       next = new Map(await positions());
       // the lag group learns the stored positions too, also of partitions with nothing new to consume
       for (const [key, offset] of next) {
-        const i = key.lastIndexOf(':');
-        const topic = key.slice(0, i);
-        if (!topics.includes(topic)) continue;
-        (lag.get(topic) ?? lag.set(topic, new Map()).get(topic))?.set(Number(key.slice(i + 1)), offset);
+        const { topic, partition } = parseTp(key);
+        if (topics.includes(topic)) (lag.get(topic) ?? lag.set(topic, new Map()).get(topic))?.set(partition, offset);
       }
       const c = kafka.consumer({
         groupId: `gexstream-owned-${randomUUID()}`,
@@ -160,9 +162,8 @@ export const createOwnedOffsetsConsumer = ({
       run.catch((err: Error) => onError?.(err));
       // After run(): kafkajs applies seeks before its first fetch of each partition.
       for (const [key, offset] of next) {
-        const i = key.lastIndexOf(':');
-        const topic = key.slice(0, i);
-        if (topics.includes(topic)) c.seek({ topic, partition: Number(key.slice(i + 1)), offset: String(offset) });
+        const { topic, partition } = parseTp(key);
+        if (topics.includes(topic)) c.seek({ topic, partition, offset: String(offset) });
       }
       await run;
       if (lagGroupId) {

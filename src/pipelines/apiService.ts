@@ -130,8 +130,6 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
     return { levels, held_by_breakers: p?.held ?? null, dead_letters: p?.deadLetters ?? null, at: new Date(clock()).toISOString() };
   };
 
-  const ruleView = (e: { rule: Record<string, unknown> } | unknown): unknown => e;
-
   return {
     ingest,
     queue,
@@ -142,7 +140,7 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
     },
     rules: async () => {
       const set = r.prioritizer ? r.prioritizer.ruleSet() : (await readRules({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}) })).ruleSet;
-      return [...set.rules.values()].map((e) => ruleView(e));
+      return [...set.rules.values()];
     },
     writeRule: async (cmd) => {
       const res = await writeRuleCommand({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}), now: clock }, cmd as unknown as RuleCommand);

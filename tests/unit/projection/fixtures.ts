@@ -33,7 +33,9 @@ export const processed = (requestId = 'req-00000001', opts: { ticker?: string; w
     published_at_ms: TS + 1000,
     prioritized_at_ms: TS + 1500,
   } as unknown as PrioritizedSnapshot;
-  return processedSnapshot(p, snap, opts.processedAt ?? TS + 2000);
+  // a decision without components or matched rules: the record as written before ProcessedSnapshot carried them
+  const { components: _c, matched_rules: _m, ...before } = processedSnapshot({ ...p, components: { market_impact: 0, freshness: 0, source_reliability: 0, urgency: 0 }, matched_rules: [], rule_set_version: 0 }, snap, opts.processedAt ?? TS + 2000);
+  return before;
 };
 
 export const job = (status: JobStatus, atMs: number, retryCount = 0, requestId = 'req-00000001'): JobEvent =>
