@@ -173,6 +173,7 @@ export const runCommand = (cfg: Config): Command => ({
         ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}),
         ...(levelOf ? { topicOf: levelOf } : {}),
         ...(ns ? { processorGroupPrefix: `${ns}.processor` } : {}),
+        ...(nsTopics ? { dlqTopic: nsTopics.dlq } : {}),
       };
       const svc = apiService(roleApi);
       const api = await createApi({

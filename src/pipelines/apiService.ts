@@ -18,7 +18,9 @@ import { matches, readDeadLetters } from './deadLetters.js';
 import type { Prioritizer } from './prioritize.js';
 import type { Processor } from './process.js';
 import type { Projector } from './project.js';
-import { RAW_TOPIC } from './publish.js';
+import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
+import { valueSubject } from './schemas.js';
+import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { readRules, writeRuleCommand } from './rules.js';
 
 export class Unavailable extends Error {
@@ -37,6 +39,7 @@ export interface ApiRoles {
   readonly rulesTopic?: string;
   readonly processorGroupPrefix?: string;
   readonly topicOf?: (level: Level) => string;
+  readonly dlqTopic?: string;
   readonly maxRecordBytes?: number; // bytes
   readonly maxSkewMs?: number; // ms
   readonly clock?: () => number;
@@ -72,17 +75,22 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
   const rawTopic = r.rawTopic ?? RAW_TOPIC;
   const maxBytes = r.maxRecordBytes ?? 8 * 1024 * 1024 - 64 * 1024;
   const groupPrefix = r.processorGroupPrefix ?? 'gexstream-processor';
+  const dlqTopic = r.dlqTopic ?? DLQ_TOPIC;
+  const dlqEncoder = r.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
+  dlqEncoder.catch(() => undefined);
   let lastRates: { at: number; processed: Record<Level, number> } | null = null;
 
   const ingest = async (req: IngestRequest): Promise<{ ok: true; requestIds: string[] } | { ok: false; errors: PathError[] }> => {
     const errors: PathError[] = [];
     const now = clock();
+    const rejected: DeadLetter[] = [];
     const messages = req.payloads.map((payload, i) => {
       const at = req.payloads.length === 1 ? '$.payload' : `$.payloads[${i}]`;
       const value = Buffer.from(JSON.stringify(payload));
-      if (value.length > maxBytes) errors.push({ path: at, message: `${value.length} bytes exceeds the ${maxBytes}-byte limit of ${rawTopic}` });
+      const mine: PathError[] = [];
+      if (value.length > maxBytes) mine.push({ path: at, message: `${value.length} bytes exceeds the ${maxBytes}-byte limit of ${rawTopic}` });
       const d = decodeValue(payload, { dataType: req.data_type, kind: req.kind, category: req.category }, { nowMs: now, maxSkewMs: r.maxSkewMs ?? 5_000, maxBytes });
-      if (isLeft(d)) for (const e of d.left) errors.push({ path: `${at}${e.path.startsWith('[') ? '' : '.'}${e.path}`, message: e.message });
+      if (isLeft(d)) for (const e of d.left) mine.push({ path: `${at}${e.path.startsWith('[') ? '' : '.'}${e.path}`, message: e.message });
       const requestId = randomUUID();
       const ticker = isLeft(d) ? null : d.right.ticker;
       const headers: Record<string, string> = {
@@ -95,9 +103,18 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
         ...(req.kind ? { [H.kind]: req.kind } : {}),
         ...(req.category ? { [H.category]: req.category } : {}),
       };
+      if (mine.length > 0) {
+        errors.push(...mine);
+        rejected.push(deadLetter({ stage: 'validate', errors: mine, value, key: ticker, headers, source: req.source, ticker, requestId }, now));
+      }
       return { requestId, message: { key: ticker, value, headers } };
     });
-    if (errors.length > 0) return { ok: false, errors: errors.slice(0, 200) };
+    if (errors.length > 0) {
+      // the caller gets the paths; the rejected payloads are kept on the DLQ with their bytes, like any bad input
+      const enc = await dlqEncoder;
+      await r.producer.send([{ topic: dlqTopic, messages: rejected.map((d) => ({ key: d.dead_letter_id, value: enc.encode(d) })) }]);
+      return { ok: false, errors: errors.slice(0, 200) };
+    }
     await r.producer.send([{ topic: rawTopic, messages: messages.map((m) => m.message) }]);
     return { ok: true, requestIds: messages.map((m) => m.requestId) };
   };

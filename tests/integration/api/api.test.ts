@@ -49,7 +49,7 @@ test('every endpoint against the running pipeline, with bad input and the status
       bodyLimit: 256 * 1024,
       subscribe: hub.subscribe,
       ready: async () => ({ ok: true, detail: { roles: ['prioritizer', 'processor', 'projector'] } }),
-      ...apiService({ kafka: kafka(), registry, producer, prioritizer, processor, projector, rawTopic: iso.raw, rulesTopic: iso.topics.rules, processorGroupPrefix: groupPrefix, topicOf: iso.levelTopic }),
+      ...apiService({ kafka: kafka(), registry, producer, prioritizer, processor, projector, rawTopic: iso.raw, rulesTopic: iso.topics.rules, processorGroupPrefix: groupPrefix, topicOf: iso.levelTopic, dlqTopic: iso.topics.dlq }),
     });
     const base = await api.listen({ host: '127.0.0.1', port: 0 });
     stops.push(() => api.close());
@@ -119,7 +119,14 @@ test('every endpoint against the running pipeline, with bad input and the status
       return (r.body['snapshots'] as unknown[]).length === 1 ? r.body : undefined;
     }, 30_000);
     assert.is(((latest['snapshots'] as { request_id: string }[])[0] as { request_id: string }).request_id, critId);
-    assert.ok(Array.isArray((await call('GET', '/api/v1/dlq?limit=5')).body['dead_letters']));
+    // the payload refused with a 400 is on the DLQ with its bytes and the same path (nothing lost)
+    const dl = await eventually('the refused payload on the DLQ', async () => {
+      const r = await call('GET', '/api/v1/dlq?limit=5&stage=validate');
+      return (r.body['dead_letters'] as unknown[]).length > 0 ? (r.body['dead_letters'] as Array<{ errors: { path: string }[]; original_bytes: number; source: string }>) : undefined;
+    }, 30_000);
+    assert.equal(dl[0]?.errors.map((e) => e.path), ['$.payloads[1].spot']);
+    assert.equal(dl[0]?.source, 'x');
+    assert.ok((dl[0]?.original_bytes ?? 0) > 100);
     assert.is((await call('GET', '/api/v1/dlq?limit=zero')).status, 400);
 
     // rules: define (201), change (200), disable, refuse a bad condition (400 with path), unknown rule (404), no token (401)
