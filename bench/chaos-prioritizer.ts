@@ -3,7 +3,7 @@
 import { generatePayloads } from '../src/domain/generator.js';
 import { H } from '../src/domain/headers.js';
 import { createProducer } from '../src/kafka/producer.js';
-import { groupConsumed, isolated, markOutputs, prioritizedFrom } from '../tests/support/pipeline.js';
+import { groupConsumed, isolated, prioritizedFrom } from '../tests/support/pipeline.js';
 import { fmt, kafka, median, runWithRandomKills } from './support.js';
 
 const N = Number(process.argv[2] ?? 100_000);
@@ -11,7 +11,6 @@ const KILLS = Number(process.argv[3] ?? 8);
 const seed = Number(process.argv[4] ?? Date.now() % 100_000);
 
 const iso = await isolated('chaos', 6);
-const marks = await markOutputs();
 const producer = await createProducer({ kafka: kafka() });
 let batch: Array<{ key: string; value: Buffer; headers: Record<string, string> }> = [];
 for (const p of generatePayloads({ seed: 3, tickers: ['SPX', 'NDX', 'QQQ', 'SPY', 'ES_SPX', 'NQ_NDX'], count: N, strikes: 20 })) {
@@ -24,9 +23,9 @@ for (const p of generatePayloads({ seed: 3, tickers: ['SPX', 'NDX', 'QQQ', 'SPY'
 if (batch.length) await producer.send([{ topic: iso.rawTopic, messages: batch }]);
 await producer.close();
 
-const args = ['--role', 'prioritizer', '--raw-topic', iso.rawTopic, '--rules-topic', iso.rulesTopic, '--group', iso.group, '--instance', iso.instance];
+const args = ['--role', 'prioritizer', '--topic-prefix', iso.prefix, '--group', iso.group, '--instance', iso.instance];
 const { elapsed, recoveries } = await runWithRandomKills({ args, total: N, consumed: () => groupConsumed(iso.group, iso.rawTopic), kills: KILLS, seed });
-const decided = await prioritizedFrom(marks, iso.rawTopic);
+const decided = await prioritizedFrom(iso);
 const positions = new Map<string, number>();
 for (const d of decided) positions.set(`${d.raw.partition}/${d.raw.offset}`, (positions.get(`${d.raw.partition}/${d.raw.offset}`) ?? 0) + 1);
 const duplicates = [...positions.values()].filter((n) => n > 1).length;

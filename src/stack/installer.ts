@@ -28,11 +28,18 @@ export const checkTools = (): void => {
 };
 
 const mvn = (cacheDir: string, args: string[]): void => {
+  const work = join(cacheDir, 'mvn-work');
   try {
-    execFileSync('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(cacheDir, 'm2')}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // a goal run without a pom writes its markers under a literal `${project.basedir}` in the working directory, and a
+    // marker left from an earlier run makes `unpack` skip the archive: run in a scratch directory made fresh each time
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    execFileSync('mvn', ['-q', '-B', `-Dmaven.repo.local=${join(cacheDir, 'm2')}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: work });
   } catch (err) {
     const e = err as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`maven failed: mvn ${args.join(' ')}\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 };
 

@@ -2,9 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createKafka, type KafkaClient } from '../../src/kafka/client.js';
+import { createRegistry } from '../../src/registry/registry.js';
 
 export const config: Config = loadConfig();
 export const kafka = (): KafkaClient => createKafka({ brokers: config.brokers, clientId: 'gexstream-test' });
+export const registry = createRegistry({ url: config.registryUrl });
 
 /** A random topic/group/subject name, so tests never see each other's data. */
 export const unique = (prefix: string): string => `${prefix}.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;

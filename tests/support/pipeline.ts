@@ -1,81 +1,55 @@
-// Owns what pipeline integration tests share: isolated raw/rules topics, reading outputs by origin, waiting for counts.
+// Owns what pipeline integration tests share: a prioritizer's isolated topics, reading its outputs, waiting for counts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { DeadLetter } from '../../src/domain/deadLetter.js';
 import type { PrioritizedSnapshot } from '../../src/domain/prioritized.js';
-import { LEVELS } from '../../src/domain/priority/level.js';
-import { createTopicAdmin } from '../../src/kafka/admin.js';
-import { endOffsets, readToEnd } from '../../src/kafka/reader.js';
-import { applyTopics } from '../../src/pipelines/topics.js';
-import { createRegistry } from '../../src/registry/registry.js';
-import { loadTopicSpecs } from '../../src/resources.js';
-import { config, kafka, unique } from './env.js';
+import { LEVELS, type Level } from '../../src/domain/priority/level.js';
+import { readToEnd } from '../../src/kafka/reader.js';
+import { kafka, registry, unique } from './env.js';
+import { isolatedPipeline } from './projection.js';
 
-export const registry = createRegistry({ url: config.registryUrl });
+export { registry };
 
 export interface Isolated {
+  readonly prefix: string;
   readonly rawTopic: string;
   readonly rulesTopic: string;
+  readonly levelTopic: (l: Level) => string;
+  readonly jobsTopic: string;
+  readonly dlqTopic: string;
+  /** The options that point a prioritizer at these topics. */
+  readonly topics: { rawTopic: string; rulesTopic: string; topicOf: (l: Level) => string; jobsTopic: string; dlqTopic: string };
   readonly group: string;
   readonly instance: string;
   readonly cleanup: () => Promise<void>;
 }
 
-/** A private raw topic and rules topic (with the shipped configs), so a test's prioritizer sees only its own input. */
+/**
+ * Every topic a prioritizer reads and writes under one prefix (`run --topic-prefix` lays out the same names), so a
+ * test sees only its own input and output, and never waits on a transaction another suite's killed process left open.
+ */
 export const isolated = async (name: string, rawPartitions = 3): Promise<Isolated> => {
-  const specs = loadTopicSpecs();
-  const raw = specs.find((s) => s.name === 'gex.raw.v1');
-  const rules = specs.find((s) => s.name === 'gex.rules.v1');
-  if (!raw || !rules) throw new Error('topic specs missing');
-  const rawTopic = unique(`test.${name}.raw`);
-  const rulesTopic = unique(`test.${name}.rules`);
-  await applyTopics({ kafka: kafka(), specs: [{ ...raw, name: rawTopic, partitions: rawPartitions }, { ...rules, name: rulesTopic }] });
-  // the rules topic must have a value schema for RuleEvent under its own subject
-  const subj = await registry.latest('gex.rules.v1-value');
-  if (subj) await registry.register(`${rulesTopic}-value`, subj.schema);
-  return {
-    rawTopic,
-    rulesTopic,
-    group: unique(`test.${name}.group`),
-    instance: unique(name),
-    cleanup: async () => {
-      const admin = await createTopicAdmin({ kafka: kafka() });
-      await admin.deleteTopics([rawTopic, rulesTopic]).catch(() => undefined);
-      await admin.close();
-    },
-  };
+  const p = await isolatedPipeline(name, rawPartitions);
+  const topics = { rawTopic: p.raw, rulesTopic: p.topics.rules, topicOf: p.levelTopic, jobsTopic: p.topics.jobs, dlqTopic: p.topics.dlq };
+  return { prefix: p.prefix, ...topics, levelTopic: p.levelTopic, topics, group: unique(`test.${name}.group`), instance: unique(name), cleanup: p.cleanup };
 };
 
-export type Marks = Map<string, Map<number, number>>;
-
-/** End offsets of the shared output topics now, so a test reads only what was written after. */
-export const markOutputs = async (): Promise<Marks> => {
-  const marks: Marks = new Map();
-  for (const t of [...LEVELS.map((l) => `gex.priority.${l}.v1`), 'gex.dlq.v1', 'gex.jobs.v1']) marks.set(t, await endOffsets(kafka(), t));
-  return marks;
-};
-
-/** Every prioritized snapshot written since `marks` whose raw message came from `rawTopic` (read_committed). */
-export const prioritizedFrom = async (marks: Marks, rawTopic: string): Promise<PrioritizedSnapshot[]> => {
+/** Every prioritized snapshot on the test's level topics (read_committed). */
+export const prioritizedFrom = async (iso: Isolated): Promise<PrioritizedSnapshot[]> => {
   const out: PrioritizedSnapshot[] = [];
-  for (const l of LEVELS) {
-    const topic = `gex.priority.${l}.v1`;
-    await readToEnd(kafka(), topic, async (m) => {
-      if (!m.value) return;
-      const v = await registry.decode<PrioritizedSnapshot>(m.value);
-      if (v.raw.topic === rawTopic) out.push(v);
-    }, { from: marks.get(topic) ?? new Map(), idleMs: 800 });
-  }
+  for (const l of LEVELS)
+    await readToEnd(kafka(), iso.levelTopic(l), async (m) => {
+      if (m.value) out.push(await registry.decode<PrioritizedSnapshot>(m.value));
+    }, { idleMs: 800 });
   return out;
 };
 
-export const deadLettersFrom = async (marks: Marks, rawTopic: string): Promise<DeadLetter[]> => {
+/** Every dead letter on the test's DLQ topic (read_committed). */
+export const deadLettersFrom = async (iso: Isolated): Promise<DeadLetter[]> => {
   const out: DeadLetter[] = [];
-  await readToEnd(kafka(), 'gex.dlq.v1', async (m) => {
-    if (!m.value) return;
-    const v = await registry.decode<DeadLetter>(m.value);
-    if (v.original_topic === rawTopic) out.push(v);
-  }, { from: marks.get('gex.dlq.v1') ?? new Map(), idleMs: 800 });
+  await readToEnd(kafka(), iso.dlqTopic, async (m) => {
+    if (m.value) out.push(await registry.decode<DeadLetter>(m.value));
+  }, { idleMs: 800 });
   return out;
 };
 

@@ -1,57 +1,42 @@
-// Owns what processor tests share: isolated level/processed/sources topics and prioritized snapshots built for them.
+// Owns what processor tests share: isolated level/processed/sources/jobs/dlq topics and prioritized snapshots built for them.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../../src/domain/decode.js';
 import { generatePayloads } from '../../src/domain/generator.js';
 import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
 import type { ProcessedSnapshot } from '../../src/domain/processed.js';
-import { LEVELS, type Level } from '../../src/domain/priority/level.js';
-import { createTopicAdmin } from '../../src/kafka/admin.js';
+import type { Level } from '../../src/domain/priority/level.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { readToEnd } from '../../src/kafka/reader.js';
-import { applyTopics } from '../../src/pipelines/topics.js';
-import { loadTopicSpecs } from '../../src/resources.js';
-import { kafka, unique } from './env.js';
-import { registry } from './pipeline.js';
+import { kafka, registry, unique } from './env.js';
+import { isolatedPipeline } from './projection.js';
 
 export interface Lanes {
   readonly prefix: string;
   readonly topicOf: (l: Level) => string;
   readonly processed: string;
   readonly sources: string;
+  readonly jobs: string;
+  readonly dlq: string;
   readonly groupPrefix: string;
   readonly cleanup: () => Promise<void>;
 }
 
+/**
+ * Every topic a processor writes under one prefix (`--topic-prefix` lays out the same names), so a suite never reads
+ * a shared topic: on a shared jobs topic a transaction left open by another suite's killed process holds read_committed
+ * readers until it times out.
+ */
 export const isolatedLanes = async (name: string, partitions = 3): Promise<Lanes> => {
-  const specs = loadTopicSpecs();
-  const spec = (n: string) => {
-    const s = specs.find((x) => x.name === n);
-    if (!s) throw new Error(`no spec ${n}`);
-    return s;
-  };
-  const prefix = unique(`test.${name}.lane`);
-  const topicOf = (l: Level) => `${prefix}.${l}`;
-  const processed = unique(`test.${name}.processed`);
-  const sources = unique(`test.${name}.sources`);
-  await applyTopics({
-    kafka: kafka(),
-    specs: [...LEVELS.map((l) => ({ ...spec(`gex.priority.${l}.v1`), name: topicOf(l), partitions })), { ...spec('gex.snapshots.processed.v1'), name: processed, partitions }, { ...spec('gex.sources.v1'), name: sources }],
-  });
-  for (const [from, to] of [['gex.snapshots.processed.v1', processed], ['gex.sources.v1', sources], ...LEVELS.map((l) => [`gex.priority.${l}.v1`, topicOf(l)])] as const) {
-    const s = await registry.latest(`${from}-value`);
-    if (s) await registry.register(`${to}-value`, s.schema);
-  }
+  const p = await isolatedPipeline(name, partitions);
   return {
-    prefix,
-    topicOf,
-    processed,
-    sources,
+    prefix: p.prefix,
+    topicOf: p.levelTopic,
+    processed: p.topics.processed,
+    sources: p.topics.sources,
+    jobs: p.topics.jobs,
+    dlq: p.topics.dlq,
     groupPrefix: unique(`test.${name}.proc`),
-    cleanup: async () => {
-      const admin = await createTopicAdmin({ kafka: kafka() });
-      await admin.deleteTopics([...LEVELS.map(topicOf), processed, sources]).catch(() => undefined);
-      await admin.close();
-    },
+    cleanup: p.cleanup,
   };
 };
 

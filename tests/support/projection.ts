@@ -15,8 +15,7 @@ import { loadDefaultGuidelines } from '../../src/pipelines/prioritize.js';
 import { DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../../src/pipelines/project.js';
 import { applyTopics } from '../../src/pipelines/topics.js';
 import { loadTopicSpecs } from '../../src/resources.js';
-import { kafka, unique } from './env.js';
-import { registry } from './pipeline.js';
+import { kafka, registry, unique } from './env.js';
 
 export interface IsolatedProjection {
   readonly prefix: string;

@@ -9,14 +9,13 @@ import type { JobEvent } from '../../../src/domain/prioritized.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { readToEnd } from '../../../src/kafka/reader.js';
 import { eventually, kafka } from '../../support/env.js';
-import { groupConsumed, isolated, markOutputs, prioritizedFrom, registry, spawnRun } from '../../support/pipeline.js';
+import { groupConsumed, isolated, prioritizedFrom, registry, spawnRun } from '../../support/pipeline.js';
 
 const test = suite('prioritizer: kill -9 mid-run (real broker)');
 const N = 20_000;
 
 test(`${N} messages, SIGKILL after a third, restart: every raw message decided exactly once`, async () => {
   const iso = await isolated('chaos', 3);
-  const marks = await markOutputs();
   const producer = await createProducer({ kafka: kafka() });
   const tickers = ['SPX', 'NDX', 'QQQ', 'SPY'];
   let batch: Array<{ key: string; value: Buffer; headers: Record<string, string> }> = [];
@@ -33,7 +32,7 @@ test(`${N} messages, SIGKILL after a third, restart: every raw message decided e
   await producer.close();
   assert.is(i, N);
 
-  const args = ['--role', 'prioritizer', '--raw-topic', iso.rawTopic, '--rules-topic', iso.rulesTopic, '--group', iso.group, '--instance', iso.instance];
+  const args = ['--role', 'prioritizer', '--topic-prefix', iso.prefix, '--group', iso.group, '--instance', iso.instance];
   const first = spawnRun(args);
   const atKill = await eventually('a third of the messages', async () => {
     const c = await groupConsumed(iso.group, iso.rawTopic);
@@ -51,20 +50,20 @@ test(`${N} messages, SIGKILL after a third, restart: every raw message decided e
     const [code] = (await once(second, 'exit')) as [number | null];
     assert.is(code, 0, 'SIGTERM stops the prioritizer cleanly');
   }
-  const decided = await prioritizedFrom(marks, iso.rawTopic);
+  const decided = await prioritizedFrom(iso);
   const positions = new Set(decided.map((d) => `${d.raw.partition}/${d.raw.offset}`));
   const ids = new Set(decided.map((d) => d.request_id));
   assert.is(decided.length, N, 'no duplicate and no loss across the level topics');
   assert.is(positions.size, N);
   assert.is(ids.size, N);
   const queued = new Map<string, number>();
-  await readToEnd(kafka(), 'gex.jobs.v1', async (m) => {
+  await readToEnd(kafka(), iso.jobsTopic, async (m) => {
     if (!m.value) return;
     const key = m.key?.toString() ?? '';
     if (!ids.has(key)) return;
     const j = await registry.decode<JobEvent>(m.value);
     if (j.status === 'QUEUED') queued.set(key, (queued.get(key) ?? 0) + 1);
-  }, { from: marks.get('gex.jobs.v1') ?? new Map(), idleMs: 1000 });
+  }, { idleMs: 1000 });
   assert.is(queued.size, N, 'every request has a JobQueued');
   assert.ok([...queued.values()].every((n) => n === 1), 'exactly one JobQueued per request');
   await iso.cleanup();

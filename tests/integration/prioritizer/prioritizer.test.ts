@@ -14,11 +14,11 @@ import { createPrioritizer, type Prioritizer } from '../../../src/pipelines/prio
 import { CASES, caseBytes } from '../../unit/domain/malformedCases.js';
 import { NOW_MS, OPTS, fixtureText } from '../../unit/domain/support.js';
 import { eventually, kafka } from '../../support/env.js';
-import { deadLettersFrom, isolated, markOutputs, prioritizedFrom, registry, type Isolated } from '../../support/pipeline.js';
+import { deadLettersFrom, isolated, prioritizedFrom, registry, type Isolated } from '../../support/pipeline.js';
 
 const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
 const start = async (iso: Isolated, clock: () => number, maxBytes?: number): Promise<Prioritizer> => {
-  const p = await createPrioritizer({ kafka: kafka(), registry, logger, priority: defaultPriorityConfig, rawTopic: iso.rawTopic, rulesTopic: iso.rulesTopic, groupId: iso.group, instanceId: iso.instance, clock, ...(maxBytes ? { maxBytes } : {}) });
+  const p = await createPrioritizer({ kafka: kafka(), registry, logger, priority: defaultPriorityConfig, ...iso.topics, groupId: iso.group, instanceId: iso.instance, clock, ...(maxBytes ? { maxBytes } : {}) });
   await p.start();
   return p;
 };
@@ -35,7 +35,6 @@ const produce = async (topic: string, messages: Array<{ key?: string; value: Buf
 const dlq = suite('prioritizer: bad input to the DLQ (real broker)');
 dlq('every malformed payload of the table lands in the DLQ with its bytes and path-precise errors; good ones around it are prioritized', async () => {
   const iso = await isolated('dlq');
-  const marks = await markOutputs();
   const p = await start(iso, () => NOW_MS, OPTS.maxBytes); // the table's errors are relative to its clock and limits
   try {
     const bytesCases = CASES.filter((c) => !('value' in c.input) && c.meta?.dataType !== ('live' as never));
@@ -49,7 +48,7 @@ dlq('every malformed payload of the table lands in the DLQ with its bytes and pa
     msgs.push({ value: Buffer.from(good), headers: { [H.dataType]: 'real_time' } });
     await produce(iso.rawTopic, msgs);
     const letters = await eventually('all dead letters', async () => {
-      const d = await deadLettersFrom(marks, iso.rawTopic);
+      const d = await deadLettersFrom(iso);
       return d.length >= bytesCases.length ? d : undefined;
     }, 60_000, 1000);
     assert.is(letters.length, bytesCases.length, 'exactly one dead letter per malformed payload');
@@ -63,7 +62,7 @@ dlq('every malformed payload of the table lands in the DLQ with its bytes and pa
       assert.ok(d.original_offset !== null && d.original_offset >= 0);
     }
     const decided = await eventually('the good messages', async () => {
-      const x = await prioritizedFrom(marks, iso.rawTopic);
+      const x = await prioritizedFrom(iso);
       return x.length >= bytesCases.length + 1 ? x : undefined;
     }, 30_000, 1000);
     assert.is(decided.length, bytesCases.length + 1, 'every good message was prioritized, none lost');
@@ -78,7 +77,6 @@ dlq.run();
 const levels = suite('prioritizer: guideline levels through Kafka');
 levels('front index real-time -> critical, other real-time -> high, snapshot -> medium, historical -> low; decisions name rules and version', async () => {
   const iso = await isolated('levels');
-  const marks = await markOutputs();
   const now = Date.UTC(2025, 10, 7, 20, 15, 0); // Fri 2025-11-07 15:15 ET: regular hours, not yet the last 30 minutes
   const t0 = Date.now();
   const p = await start(iso, () => now + (Date.now() - t0));
@@ -87,7 +85,7 @@ levels('front index real-time -> critical, other real-time -> high, snapshot -> 
       [...generatePayloads({ seed: 5, tickers: [ticker], day: '2025-11-07', startTime: '15:14:50', count: n, strikes: 20 })].map((pl) => ({ key: ticker, value: Buffer.from(JSON.stringify(pl)), headers: { [H.dataType]: dataType, [H.source]: 'gexbot' } }));
     await produce(iso.rawTopic, [...feed('SPX', 'real_time', 4), ...feed('QQQ', 'real_time', 3), ...feed('SPY', 'snapshot', 2), ...feed('NDX', 'historical', 2)]);
     const got = await eventually('11 decisions', async () => {
-      const x = await prioritizedFrom(marks, iso.rawTopic);
+      const x = await prioritizedFrom(iso);
       return x.length >= 11 ? x : undefined;
     }, 30_000, 500);
     const by = (t: string) => got.filter((g) => g.snapshot.ticker === t);
@@ -113,7 +111,6 @@ levels.run();
 const reload = suite('prioritizer: hot reload');
 reload('disabling a rule changes the very next decisions, without restart or pause', async () => {
   const iso = await isolated('reload');
-  const marks = await markOutputs();
   const now = Date.UTC(2025, 10, 7, 17, 0, 0); // 12:00 ET
   const t0 = Date.now();
   const clock = () => now + (Date.now() - t0);
@@ -143,7 +140,7 @@ reload('disabling a rule changes the very next decisions, without restart or pau
     flowing = false;
     await flow;
     const got = await eventually('all decisions', async () => {
-      const x = await prioritizedFrom(marks, iso.rawTopic);
+      const x = await prioritizedFrom(iso);
       return x.length >= sent ? x : undefined;
     }, 30_000, 500);
     const ordered = got.sort((a, b) => a.prioritized_at_ms - b.prioritized_at_ms);

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { once } from 'node:events';
 import type { JobEvent } from '../../../src/domain/prioritized.js';
 import { LEVELS } from '../../../src/domain/priority/level.js';
-import { endOffsets, readToEnd } from '../../../src/kafka/reader.js';
+import { readToEnd } from '../../../src/kafka/reader.js';
 import { eventually, kafka } from '../../support/env.js';
 import { groupConsumed, registry, spawnRun } from '../../support/pipeline.js';
 import { isolatedLanes, prioritized, readProcessed, sendPrioritized } from '../../support/processing.js';
@@ -15,7 +15,6 @@ const N = 20_000;
 
 test(`${N} messages over the four levels, SIGKILL after a third, restart: each processed exactly once, COMPLETED once`, async () => {
   const lanes = await isolatedLanes('pchaos');
-  const jobsFrom = await endOffsets(kafka(), 'gex.jobs.v1');
   const tag = lanes.prefix.split('.').at(-1);
   for (const [i, level] of LEVELS.entries())
     await sendPrioritized(lanes.topicOf(level), Array.from({ length: N / 4 }, (_, k) => prioritized(`${tag}-${level}-${k}`, level, 'gexbot', ['SPX', 'NDX', 'QQQ', 'SPY'][(k + i) % 4])));
@@ -24,7 +23,7 @@ test(`${N} messages over the four levels, SIGKILL after a third, restart: each p
     for (const l of LEVELS) n += await groupConsumed(`${lanes.groupPrefix}-${l}`, lanes.topicOf(l));
     return n;
   };
-  const args = ['--role', 'processor', '--level-topic-prefix', lanes.prefix, '--processed-topic', lanes.processed, '--sources-topic', lanes.sources, '--group-prefix', lanes.groupPrefix, '--instance', `${tag}`];
+  const args = ['--role', 'processor', '--topic-prefix', lanes.prefix, '--group-prefix', lanes.groupPrefix, '--instance', `${tag}`];
   const first = spawnRun(args);
   const atKill = await eventually('a third processed', async () => {
     const c = await consumed();
@@ -47,12 +46,12 @@ test(`${N} messages over the four levels, SIGKILL after a third, restart: each p
   assert.is(out.length, N, 'no duplicate, no loss on the processed topic');
   assert.is(ids.size, N);
   const completed = new Map<string, number>();
-  await readToEnd(kafka(), 'gex.jobs.v1', async (m) => {
+  await readToEnd(kafka(), lanes.jobs, async (m) => {
     const key = m.key?.toString() ?? '';
     if (!m.value || !key.startsWith(`${tag}-`)) return;
     const j = await registry.decode<JobEvent>(m.value);
     if (j.status === 'COMPLETED') completed.set(key, (completed.get(key) ?? 0) + 1);
-  }, { from: jobsFrom, idleMs: 1000 });
+  }, { idleMs: 1000 });
   assert.is(completed.size, N, 'every job COMPLETED');
   assert.ok([...completed.values()].every((n) => n === 1), 'exactly once');
   await lanes.cleanup();

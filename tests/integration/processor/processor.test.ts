@@ -6,7 +6,6 @@ import type { DeadLetter } from '../../../src/domain/deadLetter.js';
 import type { JobEvent } from '../../../src/domain/prioritized.js';
 import type { Level } from '../../../src/domain/priority/level.js';
 import { readToEnd } from '../../../src/kafka/reader.js';
-import { endOffsets } from '../../../src/kafka/reader.js';
 import { createLogger } from '../../../src/log.js';
 import { createProcessor, type ProcessingStep } from '../../../src/pipelines/process.js';
 import { eventually, kafka, unique } from '../../support/env.js';
@@ -15,7 +14,7 @@ import { isolatedLanes, prioritized, readProcessed, sendPrioritized, type Lanes 
 
 const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
 const start = async (lanes: Lanes, extra: Partial<Parameters<typeof createProcessor>[0]> = {}) => {
-  const p = await createProcessor({ kafka: kafka(), registry, logger, topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, groupPrefix: lanes.groupPrefix, instanceId: unique('i'), ...extra });
+  const p = await createProcessor({ kafka: kafka(), registry, logger, topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, jobsTopic: lanes.jobs, dlqTopic: lanes.dlq, groupPrefix: lanes.groupPrefix, instanceId: unique('i'), ...extra });
   await p.start();
   return p;
 };
@@ -67,8 +66,6 @@ overtake.run();
 const failures = suite('processor: retries, DLQ and circuit breaker (real broker)');
 failures('3 retries with backoff then the DLQ; the breaker holds the failing source only and closes after recovery', async () => {
   const lanes = await isolatedLanes('breaker');
-  const jobsFrom = await endOffsets(kafka(), 'gex.jobs.v1');
-  const dlqFrom = await endOffsets(kafka(), 'gex.dlq.v1');
   let failing = true;
   const step: ProcessingStep = (s, { source }) => {
     if (source === 'flaky' && failing) throw Object.assign(new Error('vendor timeout'), { name: 'TimeoutError', retriable: true });
@@ -96,16 +93,10 @@ failures('3 retries with backoff then the DLQ; the breaker holds the failing sou
     assert.is(p.stats().breakers.get('flaky')?.status, 'closed', 'a successful probe closed the breaker');
     await p.stop();
 
-    // gex.jobs.v1 is shared: a transaction left open by another suite's killed process holds read_committed readers
-    // at its start until it is fenced or times out, so read until the last attempt's events are visible (or 60 s)
-    let jobs: JobEvent[] = [];
-    await eventually('the job events of the last attempt', async () => {
-      jobs = [];
-      await readToEnd(kafka(), 'gex.jobs.v1', async (m) => {
-        if (m.value && m.key?.toString() === `${id}-0`) jobs.push(await registry.decode<JobEvent>(m.value));
-      }, { from: jobsFrom, idleMs: 800 });
-      return jobs.some((j) => j.status === 'FAILED' && j.retry_count === 3) ? true : undefined;
-    }, 60_000, 1000).catch(() => undefined);
+    const jobs: JobEvent[] = [];
+    await readToEnd(kafka(), lanes.jobs, async (m) => {
+      if (m.value && m.key?.toString() === `${id}-0`) jobs.push(await registry.decode<JobEvent>(m.value));
+    }, { idleMs: 800 });
     const sequence = jobs.sort((a, b) => a.at_ms - b.at_ms || a.retry_count - b.retry_count).map((j) => `${j.status}:${j.retry_count}`);
     assert.equal(sequence, ['PROCESSING:0', 'FAILED:0', 'QUEUED:1', 'PROCESSING:1', 'FAILED:1', 'QUEUED:2', 'PROCESSING:2', 'FAILED:2', 'QUEUED:3', 'PROCESSING:3', 'FAILED:3'], 'QUEUED -> PROCESSING -> FAILED -> QUEUED ... at most 3 retries');
     const queued = jobs.filter((j) => j.status === 'QUEUED');
@@ -113,12 +104,12 @@ failures('3 retries with backoff then the DLQ; the breaker holds the failing sou
     assert.ok(waits[2]! > waits[0]!, `backoff grows: ${waits.join(', ')} ms`);
     assert.match(jobs.at(-1)?.error_message ?? '', 'vendor timeout');
     const letters: DeadLetter[] = [];
-    await readToEnd(kafka(), 'gex.dlq.v1', async (m) => {
+    await readToEnd(kafka(), lanes.dlq, async (m) => {
       if (m.value) {
         const d = await registry.decode<DeadLetter>(m.value);
         if (d.request_id === `${id}-0`) letters.push(d);
       }
-    }, { from: dlqFrom, idleMs: 800 });
+    }, { idleMs: 800 });
     assert.is(letters.length, 1);
     assert.is(letters[0]?.stage, 'process');
     assert.is(letters[0]?.attempts, 4);
