@@ -175,7 +175,7 @@ export const runCommand = (cfg: Config): Command => ({
         ...(ns ? { processorGroupPrefix: `${ns}.processor` } : {}),
         ...(nsTopics ? { dlqTopic: nsTopics.dlq } : {}),
       };
-      const svc = apiService(roleApi);
+      const { close: closeService, ...svc } = apiService(roleApi);
       const api = await createApi({
         metrics,
         token,
@@ -189,7 +189,7 @@ export const runCommand = (cfg: Config): Command => ({
       const tick = setInterval(() => {
         if (hub.size() > 0) void svc.queue().then((q) => hub.emit({ type: 'queue', levels: q['levels'] as Record<string, unknown>, at_ms: Date.now() })).catch(() => undefined);
       }, 1_000);
-      services.unshift({ name: 'api', stop: async () => { clearInterval(tick); await api.close(); await producer.close(); } });
+      services.unshift({ name: 'api', stop: async () => { clearInterval(tick); await api.close(); await closeService(); await producer.close(); } });
       logger.info({ address, openapi: `${address}/docs/openapi.json` }, 'HTTP API');
     }
     started = true;

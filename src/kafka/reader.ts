@@ -39,7 +39,7 @@ export const readToEnd = async (
   const pending = new Set([...end].filter(([p, h]) => h > (low.get(p) ?? 0)).map(([p]) => p));
   let messages = 0;
   if (pending.size === 0) return { messages, endOffsets: end };
-  const consumer = kafka.consumer({ groupId: `gexstream-reader-${randomUUID()}`, readUncommitted: false, maxBytes: 50 * 1024 * 1024 });
+  const consumer = kafka.consumer({ groupId: `gexstream-reader-${randomUUID()}`, readUncommitted: false, maxBytes: 50 * 1024 * 1024, maxWaitTimeInMs: 250 }); // disconnect waits out the fetch in flight: keep it short
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let lastActivity = Date.now();

@@ -6,6 +6,11 @@ import type { KafkaClient } from './client.js';
 export interface TableReader {
   /** Resolves once every record up to the end offsets at start has been folded. */
   readonly ready: Promise<void>;
+  /**
+   * Resolves once every record written before the call has been folded (read-your-writes: one metadata request, then a
+   * wait for the follower); rejects after `timeoutMs`.
+   */
+  readonly caughtUp: (timeoutMs?: number) => Promise<void>;
   readonly stop: () => Promise<void>;
 }
 
@@ -27,6 +32,9 @@ export const followTable = async ({
   const end = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
   await admin.disconnect();
   const behind = new Set([...end].filter(([, h]) => h > 0).map(([p]) => p));
+  // the next offset to fold per partition, and the high watermark the last fetch saw
+  const position = new Map<number, number>();
+  const seenHigh = new Map<number, number>();
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (markReady = r));
   if (behind.size === 0) markReady();
@@ -38,8 +46,10 @@ export const followTable = async ({
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
         await onRecord({ key: m.key?.toString('utf8') ?? null, value: m.value, partition: batch.partition, offset: Number(m.offset) });
+        position.set(batch.partition, Number(m.offset) + 1);
         if (Number(m.offset) >= (end.get(batch.partition) ?? 0) - 1) behind.delete(batch.partition);
       }
+      seenHigh.set(batch.partition, Number(batch.highWatermark));
       if (Number(batch.highWatermark) >= (end.get(batch.partition) ?? 0)) {
         // caught up with what existed at start (transaction markers may hide the very last offsets)
         if (batch.messages.length === 0 || Number(batch.lastOffset()) >= (end.get(batch.partition) ?? 0) - 2) behind.delete(batch.partition);
@@ -47,5 +57,33 @@ export const followTable = async ({
       if (behind.size === 0) markReady();
     },
   });
-  return { ready, stop: () => consumer.disconnect() };
+  let admin2: ReturnType<KafkaClient['admin']> | null = null;
+  const caughtUp = async (timeoutMs = 10_000): Promise<void> => {
+    if (!admin2) {
+      admin2 = kafka.admin();
+      await admin2.connect();
+    }
+    const target = (await admin2.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, high: Number(o.high), low: Number(o.low) }));
+    const t0 = Date.now();
+    // a partition is there when its next offset reaches the end; one or two offsets short is a transaction marker (never
+    // delivered) once the fetches have seen that end
+    const there = (): boolean =>
+      target.every(({ partition, high, low }) => {
+        const pos = Math.max(position.get(partition) ?? 0, low);
+        return pos >= high || (high - pos <= 2 && (seenHigh.get(partition) ?? 0) >= high && Date.now() - t0 > 200);
+      });
+    await ready;
+    while (!there()) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`${topic}: the follower did not reach the end offsets within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return {
+    ready,
+    caughtUp,
+    stop: async () => {
+      await consumer.disconnect();
+      await admin2?.disconnect();
+    },
+  };
 };

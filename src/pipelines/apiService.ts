@@ -21,7 +21,7 @@ import type { Projector } from './project.js';
 import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
-import { readRules, writeRuleCommand } from './rules.js';
+import { followRules, ruleWriter, type RuleView } from './rules.js';
 
 export class Unavailable extends Error {
   override readonly name = 'Unavailable';
@@ -70,7 +70,7 @@ const need = <T>(x: T | null | undefined, role: string): T => {
   return x;
 };
 
-export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bodyLimit' | 'ready' | 'subscribe'> => {
+export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bodyLimit' | 'ready' | 'subscribe'> & { close: () => Promise<void> } => {
   const clock = r.clock ?? Date.now;
   const rawTopic = r.rawTopic ?? RAW_TOPIC;
   const maxBytes = r.maxRecordBytes ?? 8 * 1024 * 1024 - 64 * 1024;
@@ -79,6 +79,20 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
   const dlqEncoder = r.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
   dlqEncoder.catch(() => undefined);
   let lastRates: { at: number; processed: Record<Level, number> } | null = null;
+  // rules: the prioritizer's live view when it runs here, else one of our own, started on first use
+  let ownView: Promise<RuleView> | null = null;
+  const ruleView = async (): Promise<RuleView> => {
+    const mine = r.prioritizer?.rules();
+    if (mine) return mine;
+    ownView ??= followRules({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}) });
+    return ownView;
+  };
+  const writers = new WeakMap<RuleView, ReturnType<typeof ruleWriter>>();
+  const writerOf = (view: RuleView): ReturnType<typeof ruleWriter> => {
+    let w = writers.get(view);
+    if (!w) writers.set(view, (w = ruleWriter({ view, producer: r.producer, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}), now: clock })));
+    return w;
+  };
 
   const ingest = async (req: IngestRequest): Promise<{ ok: true; requestIds: string[] } | { ok: false; errors: PathError[] }> => {
     const errors: PathError[] = [];
@@ -156,11 +170,12 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
       return [...need(r.processor, 'projector').stats().sources.values()];
     },
     rules: async () => {
-      const set = r.prioritizer ? r.prioritizer.ruleSet() : (await readRules({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}) })).ruleSet;
-      return [...set.rules.values()];
+      const view = await ruleView();
+      await view.caughtUp();
+      return [...view.ruleSet().rules.values()];
     },
     writeRule: async (cmd) => {
-      const res = await writeRuleCommand({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}), now: clock }, cmd as unknown as RuleCommand);
+      const res = await writerOf(await ruleView())(cmd as unknown as RuleCommand);
       if (!isLeft(res)) return { ok: true, event: res.right };
       const e = res.left;
       return { ok: false, status: typeof e === 'string' ? (/unknown rule/.test(e) ? 404 : 409) : 400, errors: e };
@@ -177,6 +192,9 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
         .slice(-q.limit)
         .reverse()
         .map((d) => ({ ...d, original_value: undefined, original_bytes: d.original_value.length, original_key: d.original_key?.toString('utf8') ?? null }));
+    },
+    close: async () => {
+      if (ownView) await (await ownView).stop();
     },
   };
 };

@@ -6,14 +6,15 @@ import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import { H } from '../domain/headers.js';
 import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, publishedAtOf, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
-import { decide, evolveRuleSet, initialRuleSet, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
+import { decide, initialRuleSet, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import { automaticShare, evolveTally, initialTally, type DecisionTally } from '../domain/priority/tally.js';
 import { DataType } from '../domain/snapshot.js';
 import { peekTicker } from '../domain/records.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type OutMessage } from '../kafka/producer.js';
-import { followTable, type TableReader } from '../kafka/tableReader.js';
+import { followTable } from '../kafka/tableReader.js';
+import { followRules, RULES_TOPIC, type RuleView } from './rules.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -22,7 +23,7 @@ import { packageRoot } from '../stack/paths.js';
 import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
 
-export const RULES_TOPIC = 'gex.rules.v1';
+export { RULES_TOPIC } from './rules.js';
 export const SOURCES_TOPIC = 'gex.sources.v1';
 export const JOBS_TOPIC = 'gex.jobs.v1';
 export const PRIORITIZER_GROUP = 'gexstream-prioritizer';
@@ -64,6 +65,8 @@ export interface Prioritizer {
   readonly start: () => Promise<void>;
   readonly stop: () => Promise<void>;
   readonly ruleSet: () => RuleSet;
+  /** The live rule view once started (null before). */
+  readonly rules: () => RuleView | null;
   readonly stats: () => PrioritizerStats;
 }
 
@@ -96,7 +99,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const sources = new Map<string, SourceStatsView>();
   let tally = initialTally();
   let deadLetters = 0;
-  const tables: TableReader[] = [];
+  const tables: Array<{ stop: () => Promise<void> }> = [];
+  let rulesView: RuleView | null = null;
   let processor: TransactionalProcessor | undefined;
 
   const transform = async (batch: readonly InMessage[]) => {
@@ -164,26 +168,22 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
 
   return {
     ruleSet: () => rules,
+    rules: () => rulesView,
     stats: () => ({ tally, deadLetters, ruleSetVersion: rules.version, sources: sources.size }),
     start: async () => {
-      let ruleRecords = 0;
-      const rulesTable = await followTable({
+      const view = await followRules({
         kafka: o.kafka,
+        registry: o.registry,
         topic: rulesTopic,
-        onRecord: async ({ value }) => {
-          if (!value) return;
-          ruleRecords++;
-          try {
-            const ev = await o.registry.decode<RuleEvent>(value);
-            rules = evolveRuleSet(rules, ev);
-            o.metrics?.ruleSetVersion.set(rules.version);
-            log.info({ ruleSetVersion: rules.version, rule: ev.rule_id, type: ev.type }, 'rule set changed');
-          } catch (err) {
-            log.error({ err }, 'unreadable rule event skipped');
-          }
+        onChange: (set, ev) => {
+          rules = set;
+          o.metrics?.ruleSetVersion.set(set.version);
+          log.info({ ruleSetVersion: set.version, rule: ev.rule_id, type: ev.type }, 'rule set changed');
         },
+        onError: (err) => log.error({ err }, 'unreadable rule event skipped'),
       });
-      tables.push(rulesTable);
+      rulesView = view;
+      tables.push(view);
       const sourcesTable = await followTable({
         kafka: o.kafka,
         topic: SOURCES_TOPIC,
@@ -202,8 +202,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         },
       });
       tables.push(sourcesTable);
-      await Promise.all([rulesTable.ready, sourcesTable.ready]);
-      if (ruleRecords === 0 && o.seedGuidelines !== false) {
+      await Promise.all([view.ready, sourcesTable.ready]);
+      if (view.records() === 0 && o.seedGuidelines !== false) {
         const events = loadDefaultGuidelines(clock());
         const enc = await o.registry.encoder<RuleEvent>(valueSubject(rulesTopic));
         const producer = await createProducer({ kafka: o.kafka });

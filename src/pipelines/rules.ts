@@ -5,9 +5,12 @@ import { decideRuleCommand, evolveRuleSet, initialRuleSet, type RuleCommand, typ
 import type { KafkaClient } from '../kafka/client.js';
 import { createProducer } from '../kafka/producer.js';
 import { readToEnd } from '../kafka/reader.js';
+import { followTable } from '../kafka/tableReader.js';
+import type { GexProducer } from '../kafka/producer.js';
 import type { Registry } from '../registry/registry.js';
-import { RULES_TOPIC } from './prioritize.js';
 import { valueSubject } from './schemas.js';
+
+export const RULES_TOPIC = 'gex.rules.v1';
 
 export interface RuleLog {
   readonly ruleSet: RuleSet;
@@ -39,4 +42,65 @@ export const writeRuleCommand = async (
     await producer.close();
   }
   return right(ev.right);
+};
+
+/** The rule set folded live from the rules topic: what the prioritizer decides with and what the API reads and writes against. */
+export interface RuleView {
+  readonly ruleSet: () => RuleSet;
+  /** Rule events seen so far (0 on an empty topic). */
+  readonly records: () => number;
+  /** Resolves when every event on the topic at start is folded. */
+  readonly ready: Promise<void>;
+  /** Resolves when every event written before the call is folded (read-your-writes). */
+  readonly caughtUp: (timeoutMs?: number) => Promise<void>;
+  readonly stop: () => Promise<void>;
+}
+
+export const followRules = async ({ kafka, registry, topic = RULES_TOPIC, onChange, onError }: {
+  kafka: KafkaClient;
+  registry: Registry;
+  topic?: string;
+  onChange?: (set: RuleSet, ev: RuleEvent) => void;
+  onError?: (err: unknown) => void;
+}): Promise<RuleView> => {
+  let set = initialRuleSet();
+  let records = 0;
+  const table = await followTable({
+    kafka,
+    topic,
+    onRecord: async ({ value }) => {
+      if (!value) return;
+      records++;
+      try {
+        const ev = await registry.decode<RuleEvent>(value);
+        set = evolveRuleSet(set, ev);
+        onChange?.(set, ev);
+      } catch (err) {
+        onError?.(err);
+      }
+    },
+  });
+  return { ruleSet: () => set, records: () => records, ready: table.ready, caughtUp: table.caughtUp, stop: table.stop };
+};
+
+/**
+ * Decides `cmd` against a live view once it has caught up with the topic, appends the event with a long-lived producer
+ * and waits until the view holds it, so the next read shows the change. Writes through one writer are serialised.
+ */
+export const ruleWriter = ({ view, producer, registry, topic = RULES_TOPIC, now = Date.now }: { view: RuleView; producer: GexProducer; registry: Registry; topic?: string; now?: () => number }) => {
+  let chain: Promise<unknown> = Promise.resolve();
+  const write = async (cmd: RuleCommand): Promise<Either<RuleCommandError, RuleEvent>> => {
+    await view.caughtUp();
+    const ev = decideRuleCommand(cmd, view.ruleSet(), { nowMs: now(), newId: randomUUID() });
+    if (isLeft(ev)) return left(ev.left);
+    const enc = await registry.encoder<RuleEvent>(valueSubject(topic));
+    await producer.send([{ topic, messages: [{ key: ev.right.rule_id, value: enc.encode(ev.right) }] }]);
+    await view.caughtUp();
+    return right(ev.right);
+  };
+  return (cmd: RuleCommand): Promise<Either<RuleCommandError, RuleEvent>> => {
+    const next = chain.then(() => write(cmd));
+    chain = next.catch(() => undefined);
+    return next;
+  };
 };

@@ -142,11 +142,24 @@ test('every endpoint against the running pipeline, with bad input and the status
     assert.ok((badRule.body['errors'] as { path: string }[]).some((e) => e.path.includes('condition')), JSON.stringify(badRule.body));
     assert.is((await call('PATCH', '/api/v1/rules/nope', { description: 'x' })).status, 404);
     assert.is((await call('POST', '/api/v1/rules', { name: 'x', condition: 'true' }, { 'content-type': 'application/json' })).status, 401);
-    await eventually('the prioritizer follows the rule events', async () => {
-      const r = await call('GET', '/api/v1/rules');
-      const mine = (r.body['rules'] as { rule: { rule_id: string; active: boolean; description: string } }[]).find((x) => x.rule.rule_id === ruleId);
-      return mine && !mine.rule.active && mine.rule.description === 'changed' ? true : undefined;
-    }, 30_000);
+    // read-your-writes: a write returns once the rule view holds it, so the next read shows it without waiting
+    const listed = await call('GET', '/api/v1/rules');
+    const mine = (listed.body['rules'] as { rule: { rule_id: string; active: boolean; description: string } }[]).find((x) => x.rule.rule_id === ruleId);
+    assert.equal([mine?.rule.active, mine?.rule.description], [false, 'changed'], 'the next read shows the writes');
+    // a process without the prioritizer follows the rules topic with a view of its own: the same set, its own writes
+    // show on its next read, and the prioritizer's view follows them
+    const bare = apiService({ kafka: kafka(), registry, producer, rulesTopic: iso.topics.rules });
+    try {
+      const seen = (await bare.rules()) as { rule: { rule_id: string; description: string } }[];
+      assert.is(seen.find((x) => x.rule.rule_id === ruleId)?.rule.description, 'changed', 'the own view folded the earlier events');
+      const w = await bare.writeRule({ type: 'UpdateRule', rule_id: ruleId, changes: { description: 'from a bare API' }, actor: 'test' });
+      assert.ok(w.ok, JSON.stringify(w));
+      const again = (await bare.rules()) as { rule: { rule_id: string; description: string } }[];
+      assert.is(again.find((x) => x.rule.rule_id === ruleId)?.rule.description, 'from a bare API');
+      await eventually('the prioritizer follows the rule events', async () => (prioritizer.ruleSet().rules.get(ruleId)?.rule.description === 'from a bare API' ? true : undefined), 30_000, 20);
+    } finally {
+      await bare.close();
+    }
 
     // the stream carried the SPX job events only (the filter), and queue snapshots
     await eventually('job events on the WebSocket', async () => (events.some((e) => e['type'] === 'job' && e['status'] === 'COMPLETED') ? true : undefined), 30_000);
