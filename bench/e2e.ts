@@ -15,8 +15,6 @@ import { openStore } from '../src/duckdb/store.js';
 import { createProducer } from '../src/kafka/producer.js';
 import { publishFiles, readFileBytes } from '../src/pipelines/publish.js';
 import { LEVELS } from '../src/domain/priority/level.js';
-import { generatePayloads } from '../src/domain/generator.js';
-import { H } from '../src/domain/headers.js';
 import { groupCaughtUp, registry } from '../tests/support/pipeline.js';
 import { isolatedPipeline } from '../tests/support/projection.js';
 import { bareProduce, config, fmt, kafka, median, wdayFile } from './support.js';
@@ -78,18 +76,11 @@ for (let run = 0; run < RUNS; run++) {
     await new Promise((r) => setTimeout(r, 3_000)); // the roles join their groups
     const dlq = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
     const t0 = Date.now();
-    // a critical snapshot every 100 ms while W-day flows
-    let stopCrit = false;
-    let crit = 0;
-    const critFeed = (async () => {
-      const payloads = [...generatePayloads({ seed: 77, tickers: ['NDX'], count: 2_000, strikes: 100 })];
-      while (!stopCrit) {
-        const p = { ...(payloads[crit % payloads.length] as Record<string, unknown>), timestamp: Math.floor(Date.now() / 1000) };
-        await producer.send([{ topic: iso.raw, messages: [{ key: 'NDX', value: Buffer.from(JSON.stringify(p)), headers: { [H.source]: 'desk', [H.dataType]: 'real_time', [H.requestedLevel]: 'critical', [H.requestId]: `crit-${run}-${crit}`, [H.publishedAt]: String(Date.now()) } }] }]);
-        crit++;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    // a critical snapshot every 100 ms while W-day flows, from a desk publisher of its own (a separate process)
+    const critFeed = spawn(process.execPath, [join(process.cwd(), 'dist', 'bench', 'feeds', 'critical.js'), iso.raw, String(run), '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let critOut = '';
+    critFeed.stdout?.on('data', (d) => (critOut += d));
+    const critDone = new Promise((r) => critFeed.once('exit', r));
     await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: iso.raw, source: 'gexbot', dataType: 'real_time' });
     process.stderr.write(`run ${run + 1}: W-day published in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
     // the critical feed runs while W-day flows: until the projector has committed as many processed snapshots
@@ -107,8 +98,9 @@ for (let run = 0; run < RUNS; run++) {
       if (Date.now() - t0 > 20 * 60_000) throw new Error('the pipeline did not finish W-day in 20 minutes');
       await new Promise((r) => setTimeout(r, 250));
     }
-    stopCrit = true;
-    await critFeed;
+    critFeed.kill('SIGTERM');
+    await critDone;
+    const crit = Number(critOut.trim());
     for (;;) {
       let done = (await groupCaughtUp(`${iso.prefix}.prioritizer`, iso.raw)) && (await groupCaughtUp(`${iso.prefix}.projector`, iso.topics.processed));
       if (done) for (const l of LEVELS) done = done && (await groupCaughtUp(`${iso.prefix}.processor-${l}`, iso.levelTopic(l)));
@@ -122,9 +114,12 @@ for (let run = 0; run < RUNS; run++) {
     await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once('exit', r)))));
     await producer.close();
     const store = await openStore(join(dir, 'state.duckdb'), { readOnly: true });
-    const rowsLat = (await store.connection.runAndReadAll("SELECT processed_at_ms - published_at_ms, prioritized_at_ms - published_at_ms FROM gex_snapshots WHERE level = 'critical' AND request_id LIKE 'crit-%'")).getRows();
+    const rowsLat = (await store.connection.runAndReadAll("SELECT processed_at_ms - published_at_ms, prioritized_at_ms - published_at_ms, published_at_ms FROM gex_snapshots WHERE level = 'critical' AND request_id LIKE 'crit-%'")).getRows();
     const lat = rowsLat.map((r) => Number(r[0]));
     const toPrio = rowsLat.map((r) => Number(r[1]));
+    if (lat.length !== crit) throw new Error(`the desk sent ${crit} critical snapshots, DuckDB holds ${lat.length} at level critical`);
+    const slow = rowsLat.map((r) => ({ lat: Number(r[0]), prio: Number(r[1]), at: (Number(r[2]) - t0) / 1000 })).sort((a, b) => b.lat - a.lat).slice(0, Math.max(1, Math.ceil(rowsLat.length / 100)));
+    process.stderr.write(`run ${run + 1}: the slowest 1% of critical snapshots (published at t+s: to prioritized / to processed ms): ${slow.map((x) => `${fmt(x.at, 1)}: ${x.prio}/${x.lat}`).join(', ')}\n`);
     process.stderr.write(`run ${run + 1}: critical publish -> prioritized p50 ${q(toPrio, 0.5)} ms p99 ${q(toPrio, 0.99)} ms (the rest is level topic -> processed)\n`);
     const [snaps] = (await store.connection.runAndReadAll("SELECT count(*) FROM gex_snapshots WHERE request_id NOT LIKE 'crit-%'")).getRows().map((r) => Number(r[0]));
     store.close();

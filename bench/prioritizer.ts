@@ -44,10 +44,10 @@ const bare = async (produce: boolean): Promise<number> => {
   return s;
 };
 
-const service = async (): Promise<number> => {
+const service = async (concurrency: number): Promise<number> => {
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
-  const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: raw, rulesTopic: rules, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID() });
+  const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: raw, rulesTopic: rules, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID(), concurrency });
   const t0 = process.hrtime.bigint();
   let lastLog = Date.now();
   const timer = setInterval(() => {
@@ -69,6 +69,7 @@ const service = async (): Promise<number> => {
 const consume: number[] = [];
 const relay: number[] = [];
 const prio: number[] = [];
+const prioSerial: number[] = [];
 let rss = 0;
 try {
   for (let r = 0; r < RUNS; r++) {
@@ -76,8 +77,10 @@ try {
     console.error(`run ${r + 1}: consume ${fmt(consume.at(-1) ?? 0, 2)} s`);
     relay.push(await bare(true));
     console.error(`run ${r + 1}: consume+produce ${fmt(relay.at(-1) ?? 0, 2)} s`);
-    prio.push(await service());
+    prio.push(await service(3));
     console.error(`run ${r + 1}: prioritizer ${fmt(prio.at(-1) ?? 0, 2)} s`);
+    prioSerial.push(await service(1));
+    console.error(`run ${r + 1}: prioritizer, one partition at a time ${fmt(prioSerial.at(-1) ?? 0, 2)} s`);
     rss = Math.max(rss, rssMb());
   }
 } finally {
@@ -88,4 +91,5 @@ console.log(`prioritizer W-day: ${fmt(N)} snapshots x 100 strikes, median of ${R
 console.log(row('bare consume (ceiling)', median(consume)));
 console.log(row('bare consume + produce same bytes', median(relay)));
 console.log(row('prioritizer (decode, rules, Avro, EOS)', median(prio)));
-console.log(`  prioritizer / consume+produce time: ${(median(prio) / median(relay)).toFixed(2)}x; peak RSS of this process ${fmt(rss)} MB`);
+console.log(row('  the same, one partition at a time', median(prioSerial)));
+console.log(`  prioritizer / consume+produce time: ${(median(prio) / median(relay)).toFixed(2)}x; three partitions at once / one at a time: ${(median(prio) / median(prioSerial)).toFixed(2)}x; peak RSS of this process ${fmt(rss)} MB`);

@@ -52,6 +52,8 @@ export interface PrioritizerOptions {
   readonly dlqTopic?: string;
   /** Raw bytes fetched per partition and batch (default 1 MiB). */
   readonly maxBytesPerPartition?: number; // bytes
+  /** Raw partitions handled at once, one transactional producer each (default 3; keep it stable per instance). */
+  readonly concurrency?: number;
 }
 
 export interface PrioritizerStats {
@@ -223,6 +225,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         // the raw topic has no priority: smaller per-partition batches and transactions let a critical snapshot on one
         // partition wait for less of a backlog on another (kafkajs handles a fetch's partitions one after the other)
         maxBytesPerPartition: o.maxBytesPerPartition ?? 1024 * 1024,
+        // a critical snapshot on a quiet partition commits while another partition's backlog is worked through
+        concurrency: o.concurrency ?? 3,
         maxMessagesPerTransaction: 500,
       });
       await processor.start();
