@@ -20,6 +20,8 @@ import { isolatedPipeline } from '../tests/support/projection.js';
 import { bareProduce, config, fmt, kafka, median, wdayFile } from './support.js';
 
 const RUNS = Number(process.argv[2] ?? 1);
+// GEXSTREAM_BENCH_PRIORITIZER_ARGS: extra `run` options for the prioritizer, e.g. "--raw-partitions-at-once 1" for an A/B
+const prioritizerExtra = (process.env['GEXSTREAM_BENCH_PRIORITIZER_ARGS'] ?? '').split(' ').filter(Boolean);
 const SNAPSHOTS = Number(process.argv[3] ?? 23_400);
 const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 
@@ -58,7 +60,7 @@ for (let run = 0; run < RUNS; run++) {
 
     // the pipeline: three roles, three processes
     const common = ['--topic-prefix', iso.prefix, '--ops-port', '0', '--http-port', '0', '--instance', `e2e-${run}`];
-    const roleArgs: Record<string, string[]> = { prioritizer: ['--role', 'prioritizer'], processor: ['--role', 'processor'], projector: ['--role', 'projector', '--db', join(dir, 'state.duckdb'), '--parquet', join(dir, 'pq')] };
+    const roleArgs: Record<string, string[]> = { prioritizer: ['--role', 'prioritizer', ...prioritizerExtra], processor: ['--role', 'processor'], projector: ['--role', 'projector', '--db', join(dir, 'state.duckdb'), '--parquet', join(dir, 'pq')] };
     for (const [role, a] of Object.entries(roleArgs)) {
       const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'gexstream.js'), 'run', ...a, ...common], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GEXSTREAM_LOG_LEVEL: 'warn' } });
       children.push({ role, child, peak: 0 });

@@ -1,10 +1,15 @@
 // Benchmarks the prioritizer service raw -> level topics on W-day (23,400 snapshots x 100 strikes) on the local broker,
-// next to ceilings measured in the same run: a bare consume of the same topic, and a bare consume + produce of the same bytes.
+// next to ceilings measured in the same run: a bare consume of the same topic, and a bare consume + produce of the same bytes;
+// with a desk's critical feed on top, three raw partitions at once against one at a time.
 import { randomUUID } from 'node:crypto';
 import { defaultPriorityConfig } from '../src/domain/priority/config.js';
 import { createProducer } from '../src/kafka/producer.js';
 import { createLogger } from '../src/log.js';
 import { createPrioritizer } from '../src/pipelines/prioritize.js';
+import { generatePayloads } from '../src/domain/generator.js';
+import { H } from '../src/domain/headers.js';
+import { levelTopic, type PrioritizedSnapshot } from '../src/domain/prioritized.js';
+import { readToEnd } from '../src/kafka/reader.js';
 import { publishFiles } from '../src/pipelines/publish.js';
 import { createRegistry } from '../src/registry/registry.js';
 import { config, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
@@ -13,6 +18,10 @@ const RUNS = Number(process.argv[2] ?? 3);
 const N = 23_400;
 const registry = createRegistry({ url: config.registryUrl });
 const raw = await scratchTopic('raw', 6);
+const critOut = await scratchTopic('critical', 3, 'gex.priority.critical.v1');
+const critSchema = await registry.latest('gex.priority.critical.v1-value');
+if (critSchema) await registry.register(`${critOut}-value`, critSchema.schema);
+const deskPayloads = [...generatePayloads({ seed: 77, tickers: ['NDX'], count: 500, strikes: 100 })];
 const rules = await scratchTopic('rules', 1, 'gex.rules.v1');
 const sink = await scratchTopic('sink', 6);
 const latest = await registry.latest('gex.rules.v1-value');
@@ -44,10 +53,26 @@ const bare = async (produce: boolean): Promise<number> => {
   return s;
 };
 
-const service = async (concurrency: number): Promise<number> => {
+/**
+ * The prioritizer on the W-day backlog, with a desk's critical NDX snapshot every 50 ms on top (another partition than
+ * SPX's), from a producer of its own; returns the time to decide W-day and the critical publish -> prioritized latencies.
+ */
+const service = async (concurrency: number): Promise<{ s: number; critical: number[] }> => {
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
-  const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: raw, rulesTopic: rules, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID(), concurrency });
+  const tag = randomUUID().slice(0, 8);
+  const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: raw, rulesTopic: rules, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID(), concurrency, topicOf: (l) => (l === 'critical' ? critOut : levelTopic(l)) });
+  const desk = await createProducer({ kafka: kafka() });
+  let sent = 0;
+  let feeding = true;
+  const feed = (async () => {
+    while (feeding) {
+      const payload = { ...(deskPayloads[sent % deskPayloads.length] as Record<string, unknown>), timestamp: Math.floor(Date.now() / 1000) };
+      await desk.send([{ topic: raw, messages: [{ key: 'NDX', value: Buffer.from(JSON.stringify(payload)), headers: { [H.source]: 'desk', [H.dataType]: 'real_time', [H.requestedLevel]: 'critical', [H.requestId]: `crit-${tag}-${sent}`, [H.publishedAt]: String(Date.now()) } }] }]);
+      sent++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
   const t0 = process.hrtime.bigint();
   let lastLog = Date.now();
   const timer = setInterval(() => {
@@ -56,20 +81,35 @@ const service = async (concurrency: number): Promise<number> => {
       lastLog = Date.now();
       console.error(`  prioritizer: ${st.tally.total} decided, ${st.deadLetters} dead letters`);
     }
-    if (st.tally.total + st.deadLetters >= N) done();
+    if (feeding && st.tally.total + st.deadLetters >= N) feeding = false;
+    if (!feeding && st.tally.total + st.deadLetters >= N + sent) done();
   }, 5);
   await p.start();
   await finished;
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   clearInterval(timer);
+  await feed;
+  await desk.close();
   await p.stop();
-  return s;
+  const critical: number[] = [];
+  await readToEnd(kafka(), critOut, async (m) => {
+    if (!m.value) return;
+    const x = await registry.decode<PrioritizedSnapshot>(m.value);
+    if (x.request_id.startsWith(`crit-${tag}-`)) critical.push(x.prioritized_at_ms - x.published_at_ms);
+  });
+  if (critical.length !== sent) throw new Error(`the desk sent ${sent} critical snapshots, ${critical.length} were decided critical`);
+  return { s, critical };
 };
 
 const consume: number[] = [];
 const relay: number[] = [];
 const prio: number[] = [];
 const prioSerial: number[] = [];
+const p99: number[] = [];
+const p99Serial: number[] = [];
+const p50: number[] = [];
+const p50Serial: number[] = [];
+const q = (xs: number[], f: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * f))] ?? NaN;
 let rss = 0;
 try {
   for (let r = 0; r < RUNS; r++) {
@@ -77,14 +117,17 @@ try {
     console.error(`run ${r + 1}: consume ${fmt(consume.at(-1) ?? 0, 2)} s`);
     relay.push(await bare(true));
     console.error(`run ${r + 1}: consume+produce ${fmt(relay.at(-1) ?? 0, 2)} s`);
-    prio.push(await service(3));
-    console.error(`run ${r + 1}: prioritizer ${fmt(prio.at(-1) ?? 0, 2)} s`);
-    prioSerial.push(await service(1));
-    console.error(`run ${r + 1}: prioritizer, one partition at a time ${fmt(prioSerial.at(-1) ?? 0, 2)} s`);
+    for (const [at, times, hi, mid] of [[3, prio, p99, p50], [1, prioSerial, p99Serial, p50Serial]] as const) {
+      const { s, critical } = await service(at);
+      times.push(s);
+      hi.push(q(critical, 0.99));
+      mid.push(q(critical, 0.5));
+      console.error(`run ${r + 1}: prioritizer, ${at} partition(s) at once: ${fmt(s, 2)} s; critical publish -> prioritized p50 ${mid.at(-1)} ms, p99 ${hi.at(-1)} ms over ${critical.length}`);
+    }
     rss = Math.max(rss, rssMb());
   }
 } finally {
-  await dropTopics([raw, rules, sink]);
+  await dropTopics([raw, rules, sink, critOut]);
 }
 const row = (name: string, s: number) => `  ${name.padEnd(40)} ${fmt(N / s).padStart(8)} snapshots/s ${fmt((N * 100) / s).padStart(10)} strike rows/s  ${fmt(s, 2)} s`;
 console.log(`prioritizer W-day: ${fmt(N)} snapshots x 100 strikes, median of ${RUNS} runs (each a fresh consumer group)`);
@@ -92,4 +135,5 @@ console.log(row('bare consume (ceiling)', median(consume)));
 console.log(row('bare consume + produce same bytes', median(relay)));
 console.log(row('prioritizer (decode, rules, Avro, EOS)', median(prio)));
 console.log(row('  the same, one partition at a time', median(prioSerial)));
+console.log(`  critical NDX every 50 ms during the W-day backlog, publish -> prioritized: three partitions at once p50 ${median(p50)} ms, p99 ${median(p99)} ms; one at a time p50 ${median(p50Serial)} ms, p99 ${median(p99Serial)} ms`);
 console.log(`  prioritizer / consume+produce time: ${(median(prio) / median(relay)).toFixed(2)}x; three partitions at once / one at a time: ${(median(prio) / median(prioSerial)).toFixed(2)}x; peak RSS of this process ${fmt(rss)} MB`);

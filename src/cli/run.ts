@@ -46,7 +46,7 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' } },
+  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
     'topic-prefix': 'every topic and group of every role under PREFIX: PREFIX.raw, PREFIX.<level>, PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources, PREFIX.dlq (topics and schemas must exist)',
@@ -65,6 +65,7 @@ export const runCommand = (cfg: Config): Command => ({
     'raw-topic': 'read raw snapshots from this topic (default gex.raw.v1)',
     'rules-topic': 'follow rules on this topic (default gex.rules.v1)',
     group: 'consumer group of the prioritizer (default gexstream-prioritizer)',
+    'raw-partitions-at-once': 'prioritizer: raw partitions handled at once, one transactional producer each (default 3; keep it the same across restarts of an instance)',
   },
   run: async ({ values }) => {
     const roles = (str(values['role']) ?? ROLES.join(',')).split(',').map((r) => r.trim());
@@ -107,9 +108,12 @@ export const runCommand = (cfg: Config): Command => ({
     const rulesTopic = str(values['rules-topic']) ?? nsTopics?.rules;
     if (roles.includes('prioritizer')) {
       const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
+      const atOnce = str(values['raw-partitions-at-once']);
+      const concurrency = atOnce === undefined ? undefined : Number(atOnce);
+      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) throw new UsageError(`--raw-partitions-at-once: expected a whole number from 1 to 64, got ${JSON.stringify(atOnce)}`);
       const p = await createPrioritizer({
         kafka, registry, logger, metrics, priority: cfg.priority, instanceId,
-        ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}),
+        ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}), ...(concurrency ? { concurrency } : {}),
         ...(nsTopics && levelOf ? { topicOf: levelOf, jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
       });
       await p.start();
