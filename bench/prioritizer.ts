@@ -57,6 +57,7 @@ const bare = async (produce: boolean): Promise<number> => {
  * The prioritizer on the W-day backlog, with a desk's critical NDX snapshot every 50 ms on top (another partition than
  * SPX's), from a producer of its own; returns the time to decide W-day and the critical publish -> prioritized latencies.
  */
+let deskSent = 0;
 const service = async (concurrency: number): Promise<{ s: number; critical: number[] }> => {
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
@@ -64,7 +65,9 @@ const service = async (concurrency: number): Promise<{ s: number; critical: numb
   const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: raw, rulesTopic: rules, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID(), concurrency, topicOf: (l) => (l === 'critical' ? critOut : levelTopic(l)) });
   const desk = await createProducer({ kafka: kafka() });
   let sent = 0;
+  const earlier = deskSent; // earlier services' desk snapshots are on the raw topic too, decided again by this fresh group
   let feeding = true;
+  let fed = false; // the last send returned: `sent` is final
   const feed = (async () => {
     while (feeding) {
       const payload = { ...(deskPayloads[sent % deskPayloads.length] as Record<string, unknown>), timestamp: Math.floor(Date.now() / 1000) };
@@ -72,6 +75,8 @@ const service = async (concurrency: number): Promise<{ s: number; critical: numb
       sent++;
       await new Promise((r) => setTimeout(r, 50));
     }
+    fed = true;
+    deskSent += sent;
   })();
   const t0 = process.hrtime.bigint();
   let lastLog = Date.now();
@@ -81,8 +86,8 @@ const service = async (concurrency: number): Promise<{ s: number; critical: numb
       lastLog = Date.now();
       console.error(`  prioritizer: ${st.tally.total} decided, ${st.deadLetters} dead letters`);
     }
-    if (feeding && st.tally.total + st.deadLetters >= N) feeding = false;
-    if (!feeding && st.tally.total + st.deadLetters >= N + sent) done();
+    if (feeding && st.tally.total + st.deadLetters >= N + earlier) feeding = false;
+    if (fed && st.tally.total + st.deadLetters >= N + earlier + sent) done();
   }, 5);
   await p.start();
   await finished;
