@@ -57,13 +57,15 @@ export const followTable = async ({
       if (behind.size === 0) markReady();
     },
   });
-  let admin2: ReturnType<KafkaClient['admin']> | null = null;
+  // one admin client for every caughtUp, connected on first use (concurrent callers share the connecting promise)
+  let offsetsAdmin: Promise<ReturnType<KafkaClient['admin']>> | null = null;
   const caughtUp = async (timeoutMs = 10_000): Promise<void> => {
-    if (!admin2) {
-      admin2 = kafka.admin();
-      await admin2.connect();
-    }
-    const target = (await admin2.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, high: Number(o.high), low: Number(o.low) }));
+    offsetsAdmin ??= (async () => {
+      const a = kafka.admin();
+      await a.connect();
+      return a;
+    })();
+    const target = (await (await offsetsAdmin).fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, high: Number(o.high), low: Number(o.low) }));
     const t0 = Date.now();
     // a partition is there when its next offset reaches the end; one or two offsets short is a transaction marker (never
     // delivered) once the fetches have seen that end
@@ -83,7 +85,7 @@ export const followTable = async ({
     caughtUp,
     stop: async () => {
       await consumer.disconnect();
-      await admin2?.disconnect();
+      if (offsetsAdmin) await (await offsetsAdmin).disconnect();
     },
   };
 };
