@@ -79,20 +79,15 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
   const dlqEncoder = r.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
   dlqEncoder.catch(() => undefined);
   let lastRates: { at: number; processed: Record<Level, number> } | null = null;
-  // rules: the prioritizer's live view when it runs here, else one of our own, started on first use
+  // rules: the prioritizer's live view when it runs here, else one of our own; chosen on first use, with its writer
+  const rulesTopic = r.rulesTopic ? { topic: r.rulesTopic } : {};
   let ownView: Promise<RuleView> | null = null;
-  const ruleView = async (): Promise<RuleView> => {
-    const mine = r.prioritizer?.rules();
-    if (mine) return mine;
-    ownView ??= followRules({ kafka: r.kafka, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}) });
-    return ownView;
-  };
-  const writers = new WeakMap<RuleView, ReturnType<typeof ruleWriter>>();
-  const writerOf = (view: RuleView): ReturnType<typeof ruleWriter> => {
-    let w = writers.get(view);
-    if (!w) writers.set(view, (w = ruleWriter({ view, producer: r.producer, registry: r.registry, ...(r.rulesTopic ? { topic: r.rulesTopic } : {}), now: clock })));
-    return w;
-  };
+  let access: Promise<{ view: RuleView; write: ReturnType<typeof ruleWriter> }> | null = null;
+  const rulesAccess = (): Promise<{ view: RuleView; write: ReturnType<typeof ruleWriter> }> =>
+    (access ??= (async () => {
+      const view = r.prioritizer?.rules() ?? (await (ownView = followRules({ kafka: r.kafka, registry: r.registry, ...rulesTopic })));
+      return { view, write: ruleWriter({ view, producer: r.producer, registry: r.registry, ...rulesTopic, now: clock }) };
+    })());
 
   const ingest = async (req: IngestRequest): Promise<{ ok: true; requestIds: string[] } | { ok: false; errors: PathError[] }> => {
     const errors: PathError[] = [];
@@ -170,12 +165,12 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
       return [...need(r.processor, 'projector').stats().sources.values()];
     },
     rules: async () => {
-      const view = await ruleView();
+      const { view } = await rulesAccess();
       await view.caughtUp();
       return [...view.ruleSet().rules.values()];
     },
     writeRule: async (cmd) => {
-      const res = await writerOf(await ruleView())(cmd as unknown as RuleCommand);
+      const res = await (await rulesAccess()).write(cmd as unknown as RuleCommand);
       if (!isLeft(res)) return { ok: true, event: res.right };
       const e = res.left;
       return { ok: false, status: typeof e === 'string' ? (/unknown rule/.test(e) ? 404 : 409) : 400, errors: e };

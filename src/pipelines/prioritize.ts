@@ -97,12 +97,14 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(jobsTopic));
   const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
 
-  let rules: RuleSet = initialRuleSet();
   const sources = new Map<string, SourceStatsView>();
   let tally = initialTally();
   let deadLetters = 0;
   const tables: Array<{ stop: () => Promise<void> }> = [];
   let rulesView: RuleView | null = null;
+  const noRules = initialRuleSet();
+  /** The rule set as the live view holds it now (none before start). */
+  const currentRules = (): RuleSet => rulesView?.ruleSet() ?? noRules;
   let processor: TransactionalProcessor | undefined;
 
   const transform = async (batch: readonly InMessage[]) => {
@@ -142,7 +144,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       let out: PrioritizedSnapshot;
       try {
         const now = clock();
-        const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, rules, o.priority, now);
+        const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now);
         out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, origin, publishedAtMs: publishedAtOf(m.headers, m.timestamp), receivedAtMs, prioritizedAtMs: now });
         tally = evolveTally(tally, decision);
         if (o.metrics) {
@@ -169,16 +171,15 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   };
 
   return {
-    ruleSet: () => rules,
+    ruleSet: currentRules,
     rules: () => rulesView,
-    stats: () => ({ tally, deadLetters, ruleSetVersion: rules.version, sources: sources.size }),
+    stats: () => ({ tally, deadLetters, ruleSetVersion: currentRules().version, sources: sources.size }),
     start: async () => {
       const view = await followRules({
         kafka: o.kafka,
         registry: o.registry,
         topic: rulesTopic,
         onChange: (set, ev) => {
-          rules = set;
           o.metrics?.ruleSetVersion.set(set.version);
           log.info({ ruleSetVersion: set.version, rule: ev.rule_id, type: ev.type }, 'rule set changed');
         },
@@ -212,8 +213,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         await producer.send([{ topic: rulesTopic, messages: events.map((e) => ({ key: e.rule_id, value: enc.encode(e) })) }]);
         await producer.close();
         // Decide nothing before the seeded rules are folded in.
-        const deadline = clock() + 30_000;
-        while (rules.version < events.length && clock() < deadline) await new Promise((r) => setTimeout(r, 20));
+        await view.caughtUp(30_000).catch((err: unknown) => log.warn({ err }, 'the seeded guidelines were not folded in within 30 s'));
         log.info({ rules: events.length, topic: rulesTopic }, 'seeded the default guidelines');
       }
       processor = await createTransactionalProcessor({
@@ -230,7 +230,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         maxMessagesPerTransaction: 500,
       });
       await processor.start();
-      log.info({ ruleSetVersion: rules.version, sources: sources.size }, 'prioritizer started');
+      log.info({ ruleSetVersion: currentRules().version, sources: sources.size }, 'prioritizer started');
     },
     stop: async () => {
       await processor?.stop();

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { isLeft, type Either, left, right } from 'fp-ts/lib/Either.js';
 import { decideRuleCommand, evolveRuleSet, initialRuleSet, type RuleCommand, type RuleCommandError, type RuleEvent, type RuleSet } from '../domain/priority/index.js';
 import type { KafkaClient } from '../kafka/client.js';
-import { createProducer } from '../kafka/producer.js';
+import { createProducer, type GexProducer } from '../kafka/producer.js';
 import { readToEnd } from '../kafka/reader.js';
 import { followTable } from '../kafka/tableReader.js';
-import type { GexProducer } from '../kafka/producer.js';
 import type { Registry } from '../registry/registry.js';
 import { valueSubject } from './schemas.js';
 
@@ -32,15 +31,20 @@ export const writeRuleCommand = async (
   cmd: RuleCommand,
 ): Promise<Either<RuleCommandError, RuleEvent>> => {
   const { ruleSet } = await readRules({ kafka, registry, topic });
-  const ev = decideRuleCommand(cmd, ruleSet, { nowMs: now(), newId: randomUUID() });
-  if (isLeft(ev)) return left(ev.left);
-  const enc = await registry.encoder<RuleEvent>(valueSubject(topic));
   const producer = await createProducer({ kafka });
   try {
-    await producer.send([{ topic, messages: [{ key: ev.right.rule_id, value: enc.encode(ev.right) }] }]);
+    return await decideAndAppend({ set: ruleSet, cmd, producer, registry, topic, now });
   } finally {
     await producer.close();
   }
+};
+
+/** Decides `cmd` against `set` and appends the event; a refused command writes nothing. */
+const decideAndAppend = async ({ set, cmd, producer, registry, topic, now }: { set: RuleSet; cmd: RuleCommand; producer: GexProducer; registry: Registry; topic: string; now: () => number }): Promise<Either<RuleCommandError, RuleEvent>> => {
+  const ev = decideRuleCommand(cmd, set, { nowMs: now(), newId: randomUUID() });
+  if (isLeft(ev)) return left(ev.left);
+  const enc = await registry.encoder<RuleEvent>(valueSubject(topic));
+  await producer.send([{ topic, messages: [{ key: ev.right.rule_id, value: enc.encode(ev.right) }] }]);
   return right(ev.right);
 };
 
@@ -91,12 +95,9 @@ export const ruleWriter = ({ view, producer, registry, topic = RULES_TOPIC, now 
   let chain: Promise<unknown> = Promise.resolve();
   const write = async (cmd: RuleCommand): Promise<Either<RuleCommandError, RuleEvent>> => {
     await view.caughtUp();
-    const ev = decideRuleCommand(cmd, view.ruleSet(), { nowMs: now(), newId: randomUUID() });
-    if (isLeft(ev)) return left(ev.left);
-    const enc = await registry.encoder<RuleEvent>(valueSubject(topic));
-    await producer.send([{ topic, messages: [{ key: ev.right.rule_id, value: enc.encode(ev.right) }] }]);
-    await view.caughtUp();
-    return right(ev.right);
+    const res = await decideAndAppend({ set: view.ruleSet(), cmd, producer, registry, topic, now });
+    if (!isLeft(res)) await view.caughtUp();
+    return res;
   };
   return (cmd: RuleCommand): Promise<Either<RuleCommandError, RuleEvent>> => {
     const next = chain.then(() => write(cmd));
