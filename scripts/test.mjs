@@ -13,6 +13,8 @@ const unitOnly = args.has('--unit');
 const cli = (...a) => spawnSync(process.execPath, [join(root, 'bin', 'gexstream.js'), ...a], { cwd: root, stdio: 'inherit' }).status;
 const log = (s) => process.stderr.write(`[test] ${s}\n`);
 
+log(`Node ${process.version} (${process.execPath})`);
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
