@@ -11,7 +11,7 @@ import { createMetrics } from '../metrics.js';
 import { startOpsServer } from '../http/opsServer.js';
 import { probeBrokers } from '../kafka/client.js';
 import { registryReady } from '../stack/stack.js';
-import { int, str, UsageError, type Command } from './command.js';
+import { int, num, port, str, UsageError, type Command } from './command.js';
 import { createApi } from '../http/api.js';
 import { apiService, createStatusHub } from '../pipelines/apiService.js';
 import { createProducer } from '../kafka/producer.js';
@@ -70,6 +70,11 @@ export const runCommand = (cfg: Config): Command => ({
   run: async ({ values }) => {
     const roles = (str(values['role']) ?? ROLES.join(',')).split(',').map((r) => r.trim());
     for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`--role: unknown role ${JSON.stringify(r)}; one of ${ROLES.join(', ')}`);
+    // every option is checked before anything starts: a usage error must not leave started consumers behind
+    const opsPort = port('ops-port', values['ops-port'], 9464);
+    const httpPort = port('http-port', values['http-port'], cfg.httpPort);
+    const atOnce = values['raw-partitions-at-once'];
+    const concurrency = atOnce === undefined ? undefined : num('raw-partitions-at-once', atOnce, 3, { integer: true, min: 1, max: 64 });
     const logger = createLogger(cfg.logLevel);
     // the handlers go in first: a SIGTERM while the roles start up still stops them cleanly once they run
     const stopSignal = new Promise<string>((resolve) => {
@@ -108,9 +113,6 @@ export const runCommand = (cfg: Config): Command => ({
     const rulesTopic = str(values['rules-topic']) ?? nsTopics?.rules;
     if (roles.includes('prioritizer')) {
       const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
-      const atOnce = str(values['raw-partitions-at-once']);
-      const concurrency = atOnce === undefined ? undefined : Number(atOnce);
-      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) throw new UsageError(`--raw-partitions-at-once: expected a whole number from 1 to 64, got ${JSON.stringify(atOnce)}`);
       const p = await createPrioritizer({
         kafka, registry, logger, metrics, priority: cfg.priority, instanceId,
         ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}), ...(concurrency ? { concurrency } : {}),
@@ -120,8 +122,6 @@ export const runCommand = (cfg: Config): Command => ({
       prioritizer = p;
       services.push({ name: 'prioritizer', stop: p.stop });
     }
-    const opsPort = Number(str(values['ops-port']) ?? '9464');
-    if (!Number.isInteger(opsPort) || opsPort < 0 || opsPort > 65535) throw new UsageError(`--ops-port: expected a TCP port, got ${JSON.stringify(values['ops-port'])}`);
     if (opsPort > 0) {
       const ops = await startOpsServer({
         metrics,
@@ -167,8 +167,6 @@ export const runCommand = (cfg: Config): Command => ({
       services.push({ name: 'projector', stop: p.stop });
       logger.info({ db, parquet: pq }, 'projector writing');
     }
-    const httpPort = str(values['http-port']) === undefined ? cfg.httpPort : Number(values['http-port']);
-    if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) throw new UsageError(`--http-port: expected a TCP port, got ${JSON.stringify(values['http-port'])}`);
     if (httpPort > 0) {
       const producer = await createProducer({ kafka, compression: cfg.compression });
       const token = cfg.apiToken ?? ensureToken(cfg.stateDir);
