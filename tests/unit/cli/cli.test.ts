@@ -24,8 +24,13 @@ const headOne = async (args: string[]): Promise<{ code: number | null; first: st
   const child = spawn(process.execPath, [bin, ...args], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  child.stdout.destroy();
+  // closed in the same tick as the first chunk arrives: a flowing stream would otherwise drain the writer to the end
+  const chunk = await new Promise<Buffer>((resolve) =>
+    child.stdout.once('data', (c: Buffer) => {
+      child.stdout.destroy();
+      resolve(c);
+    }),
+  );
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, first: chunk.toString('utf8').split('\n')[0] ?? '', stderr };
 };
