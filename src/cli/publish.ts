@@ -63,7 +63,7 @@ export const publishCommand = (cfg: Config): Command => ({
     const maxErrorRate = num('max-error-rate', values['max-error-rate'], 0.001, { min: 0, max: 1, what: 'a fraction' });
     const level = str(values['level']);
     if (level !== undefined && !['critical', 'high', 'medium', 'low'].includes(level)) throw new UsageError(`--level: expected critical, high, medium or low, got ${JSON.stringify(level)}`);
-    const registry = createRegistry({ url: cfg.registryUrl });
+    const registry = createRegistry(cfg.registry);
     const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
     const producer = await createProducer({ kafka: createKafka({ ...cfg.kafka }), compression: cfg.compression });
     const batchId = str(values['batch']) ?? randomUUID();

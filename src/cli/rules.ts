@@ -49,7 +49,7 @@ const describe = (e: RuleEvent): string => {
 };
 
 export const rulesCommand = (cfg: Config): Command => {
-  const deps = () => ({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry({ url: cfg.registryUrl }) });
+  const deps = () => ({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry(cfg.registry) });
   const actor = (v: Record<string, unknown>) => str(v['actor']) ?? process.env['USER'] ?? 'cli';
   const written = (e: RuleEvent): number => {
     out(`${e.type} ${e.rule_id} (rule version ${e.rule.version}); the running prioritizers apply it to their next message`);

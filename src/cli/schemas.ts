@@ -17,7 +17,7 @@ export const schemasCommand = (cfg: Config): Command =>
       options: { json: { type: 'boolean' } },
       optionHelp: { json: 'one JSON object per subject: {"subject","id","version","created"}' },
       run: async ({ values }) => {
-        const res = await registerSchemas({ registry: createRegistry({ url: cfg.registryUrl }), specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
+        const res = await registerSchemas({ registry: createRegistry(cfg.registry), specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
         if (values['json']) {
           for (const r of res) out(JSON.stringify(r));
           return 0;
@@ -34,7 +34,7 @@ export const schemasCommand = (cfg: Config): Command =>
       options: { json: { type: 'boolean' } },
       optionHelp: { json: 'one JSON object per subject: {"subject","schema","registered","id","version"}' },
       run: async ({ values }) => {
-        const registry = createRegistry({ url: cfg.registryUrl });
+        const registry = createRegistry(cfg.registry);
         let missing = 0;
         for (const spec of loadTopicSpecs()) {
           if (!spec.valueSchema) continue;
