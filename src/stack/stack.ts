@@ -236,7 +236,7 @@ export const stackReset = async (cfg: Config): Promise<void> => {
 };
 
 export const stackStatus = async (cfg: Config): Promise<ComponentStatus[]> => {
-  const probe = await probeBrokers(cfg.brokers);
+  const probe = await probeBrokers(cfg.kafka); // with TLS and SASL: a secured cluster is probed as the roles reach it
   const reg = await registryReady(cfg.registryUrl, cfg.registry.auth).then(
     (ok) => (ok ? undefined : 'no answer'),
     (e: Error) => e.message,
