@@ -97,9 +97,14 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
     }
   };
   const writes = { preHandler: authorize, schema: { security: [{ bearer: [] }] } };
+  const same = (got: Buffer): boolean => got.length === expected.length && timingSafeEqual(got, expected);
+  // a read may also carry the token as ?access_token= (RFC 6750 2.3): a browser cannot set a header on a page load or
+  // a WebSocket upgrade; writes take the header only
+  const queryToken = (req: FastifyRequest): string | null => (req.method === 'GET' ? new URL(req.url, 'http://x').searchParams.get('access_token') : null);
   const hasToken = (req: FastifyRequest): boolean => {
-    const got = Buffer.from(req.headers.authorization ?? '');
-    return got.length === expected.length && timingSafeEqual(got, expected);
+    if (same(Buffer.from(req.headers.authorization ?? ''))) return true;
+    const q = queryToken(req);
+    return q !== null && same(Buffer.from(`Bearer ${q}`));
   };
   // probes stay open so that an orchestrator can use them without the secret; /readyz then answers its status only
   const PROBES = new Set(['/healthz', '/readyz']);

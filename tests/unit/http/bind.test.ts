@@ -1,6 +1,8 @@
 // Off loopback (`--bind 0.0.0.0` in a container) the API and the ops port need the bearer token for reads too; the
 // probes /healthz and /readyz stay open with their status only. Checked with Fastify inject and with real requests.
+import { once } from 'node:events';
 import { test } from 'uvu';
+import WebSocket from 'ws';
 import * as assert from 'uvu/assert';
 import { createApi, type ApiDeps } from '../../../src/http/api.js';
 import { startOpsServer } from '../../../src/http/opsServer.js';
@@ -53,6 +55,10 @@ test('off loopback: every read needs the token; the probes answer without it, /r
   assert.is((await app.inject({ url: '/api/v1/sources', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
   assert.equal((await app.inject({ url: '/api/v1/sources', headers: auth })).json(), { sources: [{ source: 'gexbot' }] });
   assert.is((await app.inject({ url: '/metrics', headers: auth })).statusCode, 200);
+  // a browser's page load or WebSocket upgrade carries it in the query; writes never take it from there
+  assert.is((await app.inject({ url: `/api/v1/sources?access_token=${TOKEN}` })).statusCode, 200);
+  assert.is((await app.inject({ url: '/api/v1/sources?access_token=wrong' })).statusCode, 401);
+  assert.is((await app.inject({ method: 'POST', url: `/api/v1/rules?access_token=${TOKEN}`, payload: { name: 'x', condition: 'true' } })).statusCode, 401);
   assert.equal((await app.inject({ url: '/healthz' })).json(), { status: 'up' });
   assert.equal((await app.inject({ url: '/readyz' })).json(), { status: 'ready' });
   assert.equal((await app.inject({ url: '/readyz', headers: auth })).json(), { status: 'ready', broker: 'ok', registry: 'ok' });
@@ -68,6 +74,13 @@ test('off loopback, real requests: the API bound to 0.0.0.0', async () => {
     assert.is((await fetch(`${base}/api/v1/sources`)).status, 401);
     assert.is((await fetch(`${base}/api/v1/sources`, { headers: auth })).status, 200);
     assert.is((await fetch(`${base}/healthz`)).status, 200);
+    // the status stream: refused without the token, open with it in the query (what a browser can send)
+    const ws = `ws://127.0.0.1:${port}/api/v1/ingest/status`;
+    const refusedWith = await new Promise<number>((resolve) => new WebSocket(ws).on('unexpected-response', (_q, res) => resolve(res.statusCode ?? 0)));
+    assert.is(refusedWith, 401);
+    const open = new WebSocket(`${ws}?access_token=${TOKEN}`);
+    await once(open, 'open');
+    open.close();
   } finally {
     await app.close();
   }
