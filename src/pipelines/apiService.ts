@@ -22,6 +22,7 @@ import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { followRules, ruleWriter, type RuleView } from './rules.js';
+import { readLevelLag } from './queue.js';
 
 export class Unavailable extends Error {
   override readonly name = 'Unavailable';
@@ -129,22 +130,9 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
   };
 
   const queue = async (): Promise<Record<string, unknown>> => {
-    const admin = r.kafka.admin();
-    await admin.connect();
-    const levels: Record<string, Record<string, unknown>> = {};
-    try {
-      for (const l of LEVELS) {
-        const topic = (r.topicOf ?? levelTopic)(l);
-        const ends = await admin.fetchTopicOffsets(topic);
-        const [committed] = await admin.fetchOffsets({ groupId: `${groupPrefix}-${l}`, topics: [topic] });
-        const c = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-        // a transactional topic ends with a commit marker: one offset of lag per partition is none
-        const lag = ends.reduce((a, e) => a + Math.max(0, Number(e.high) - Math.max(Number(e.low), c.get(e.partition) ?? -1, 0) - 1), 0);
-        levels[l] = { topic, lag };
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    // the same lag as `gexstream queue`, from Kafka; the processor's own stats are added when it runs here
+    const lags = await readLevelLag({ kafka: r.kafka, topicOf: r.topicOf ?? levelTopic, groupPrefix });
+    const levels: Record<string, Record<string, unknown>> = Object.fromEntries(lags.map((x) => [x.level, { topic: x.topic, lag: x.lag }]));
     const p = r.processor?.stats();
     if (p) {
       const now = clock();
