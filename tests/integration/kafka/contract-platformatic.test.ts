@@ -3,4 +3,4 @@ import { platformaticEdge } from '../../../src/kafka/platformatic/edge.js';
 import { config } from '../../support/env.js';
 import { kafkaContract } from './contract.js';
 
-kafkaContract('@platformatic/kafka', () => platformaticEdge({ brokers: config.brokers, clientId: 'gexstream-test' }));
+kafkaContract('@platformatic/kafka', () => platformaticEdge({ brokers: config.brokers, clientId: 'gexstream-test' }), { child: 'platformatic' });

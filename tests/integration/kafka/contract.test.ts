@@ -3,4 +3,4 @@ import { kafkajsEdge } from '../../../src/kafka/edge.js';
 import { config } from '../../support/env.js';
 import { kafkaContract } from './contract.js';
 
-kafkaContract('kafkajs', () => kafkajsEdge({ brokers: config.brokers, clientId: 'gexstream-test' }));
+kafkaContract('kafkajs', () => kafkajsEdge({ brokers: config.brokers, clientId: 'gexstream-test' }), { child: 'kafkajs' });

@@ -1,6 +1,9 @@
 // The contract of the Kafka edge (src/kafka/edge.ts) as the pipelines rely on it, as one suite to run against every
 // implementation: `kafkaContract(name, () => edge)`. Real broker, random topics and groups per test, no fixed delays.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { KafkaEdge } from '../../../src/kafka/edge.js';
@@ -17,7 +20,11 @@ const spec = (name: string, partitions: number, configs: Record<string, string> 
 
 const text = (b: Buffer | null): string => b?.toString() ?? '<null>';
 
-export const kafkaContract = (name: string, makeEdge: () => KafkaEdge): void => {
+/**
+ * `child` names the implementation in relayChild.ts, for the kill -9 test (a process boundary the factory cannot cross);
+ * without it that test is left out.
+ */
+export const kafkaContract = (name: string, makeEdge: () => KafkaEdge, { child }: { child?: string } = {}): void => {
   const test = suite(`Kafka edge contract: ${name} (real broker)`);
   const edge = makeEdge();
   const created: string[] = [];
@@ -243,6 +250,46 @@ export const kafkaContract = (name: string, makeEdge: () => KafkaEdge): void => 
     const g = await edge.groupProgress(`test.contract.nobody-${randomUUID()}`, input);
     assert.equal(g.map((x) => [x.partition, x.low, x.high, x.committed, x.lag]), [[0, 0, 3, null, 3], [1, 0, 3, null, 3], [2, 0, 3, null, 3]]);
   });
+
+  if (child)
+    test('transactional, across kill -9: every input exactly once in the output after three kills mid-stream and restarts with the same ids', async () => {
+      const N = 3_000;
+      const [input, output] = [await topic('chaos-in', 3), await topic('chaos-out', 3)];
+      const groupId = unique('test.contract.group');
+      const transactionalId = unique('test.contract.tx');
+      const pad = 'x'.repeat(2_000); // ~2 KB records: transactions take long enough to be killed in flight
+      const p = await edge.producer();
+      try {
+        for (let i = 0; i < N; i += 500) await p.send([{ topic: input, messages: Array.from({ length: 500 }, (_, k) => ({ key: `k${(i + k) % 7}`, value: Buffer.from(`in-${i + k}-${pad}`) })) }]);
+      } finally {
+        await p.close();
+      }
+      let progress = 0; // transactions reported by the current child
+      const spawnChild = (): ChildProcess => {
+        progress = 0;
+        const c = spawn(process.execPath, [join(import.meta.dirname, 'relayChild.js'), child, input, output, groupId, transactionalId], { stdio: ['ignore', 'pipe', 'inherit'] });
+        c.stdout?.on('data', (d: Buffer) => void (progress += String(d).split('\n').filter((l) => l.startsWith('committed')).length));
+        return c;
+      };
+      let c = spawnChild();
+      try {
+        for (let k = 0; k < 3; k++) {
+          const after = 3 + k * 4; // transactions of this child before its kill: a different point each time
+          await eventually(`child ${k + 1} committing`, async () => (progress >= after ? true : undefined), 60_000, 5);
+          c.kill('SIGKILL');
+          await once(c, 'exit');
+          c = spawnChild();
+        }
+        await eventually('every input committed', async () => ((await edge.groupProgress(groupId, input)).every((x) => x.lag === 0) ? true : undefined), 120_000, 250);
+      } finally {
+        c.kill('SIGTERM');
+        await once(c, 'exit');
+      }
+      const out = await readAll(output);
+      const ids = out.map((m) => text(m.value).split('-')[1]);
+      assert.equal(new Set(ids).size, N, 'none missing');
+      assert.equal(out.length, N, 'none twice');
+    });
 
   test.run();
 };
