@@ -251,6 +251,57 @@ export const kafkaContract = (name: string, makeEdge: () => KafkaEdge, { child }
     assert.equal(g.map((x) => [x.partition, x.low, x.high, x.committed, x.lag]), [[0, 0, 3, null, 3], [1, 0, 3, null, 3], [2, 0, 3, null, 3]]);
   });
 
+  test('transactional, across rebalances: a second member joining mid-stream and the first leaving, input flowing meanwhile; every input exactly once', async () => {
+    const N = 4_000;
+    const [input, output] = [await topic('rebalance-in', 3), await topic('rebalance-out', 3)];
+    const groupId = unique('test.contract.group');
+    const pad = 'y'.repeat(2_000);
+    // input keeps arriving (40 records every 100 ms, about 10 s) so that both members have work across both rebalances
+    const p = await edge.producer();
+    let fed = 0;
+    const feeding = (async () => {
+      while (fed < N) {
+        await p.send([{ topic: input, messages: Array.from({ length: 40 }, (_, k) => ({ key: `k${(fed + k) % 7}`, value: Buffer.from(`in-${fed + k}-${pad}`) })) }]);
+        fed += 40;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const committed = { a: 0, b: 0 };
+    const member = async (who: 'a' | 'b') => {
+      const m = await edge.transactional({
+        groupId,
+        topics: [input],
+        transactionalId: unique(`test.contract.tx-${who}`),
+        maxMessagesPerTransaction: 50,
+        maxWaitTimeInMs: 200,
+        sessionTimeout: 6_000,
+        transform: async (batch) => [{ topic: output, messages: batch.map((x) => ({ key: x.key, value: x.value ?? Buffer.alloc(0) })) }],
+        onCommitted: ({ messages }) => void (committed[who] += messages),
+      });
+      await m.start();
+      return m;
+    };
+    const a = await member('a');
+    let b: Awaited<ReturnType<typeof member>> | null = null;
+    try {
+      await eventually('a under way', async () => (committed.a >= 200 ? true : undefined), 60_000, 5);
+      b = await member('b');
+      await eventually('b under way', async () => (committed.b >= 100 ? true : undefined), 60_000, 5);
+      assert.ok(fed < N, `the second rebalance happens while input still arrives (${fed} of ${N} sent)`);
+      await a.stop();
+      await feeding;
+      await eventually('every input committed', async () => ((await edge.groupProgress(groupId, input)).every((x) => x.lag === 0) ? true : undefined), 120_000, 250);
+    } finally {
+      await feeding.catch(() => undefined);
+      await p.close();
+      await a.stop().catch(() => undefined);
+      await b?.stop();
+    }
+    const out = await readAll(output);
+    assert.equal(new Set(out.map((m) => text(m.value).split('-')[1])).size, N, 'none missing');
+    assert.equal(out.length, N, `none twice (a committed ${committed.a}, b ${committed.b})`);
+  });
+
   if (child)
     test('transactional, across kill -9: every input exactly once in the output after three kills mid-stream and restarts with the same ids', async () => {
       const N = 3_000;
