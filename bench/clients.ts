@@ -5,10 +5,15 @@
 // src/kafka/platformatic/), so both run the same code path the roles would; the bare consume drives each library
 // directly with its best settings. Median of RUNS, the client order alternating per run; CPU seconds of this process
 // per operation next to the wall time (the machine is shared: CPU is the steadier figure).
-//   node dist/bench/clients.js [RUNS] [COUNT]
+//   node dist/bench/clients.js [RUNS] [COUNT] [raw|level]
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Consumer, type Message } from '@platformatic/kafka';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeValue } from '../src/domain/decode.js';
+import type { PrioritizedSnapshot } from '../src/domain/prioritized.js';
+import { createRegistry } from '../src/registry/registry.js';
+import { prioritized } from '../tests/support/processing.js';
 import { kafkajsEdge, type KafkaEdge } from '../src/kafka/edge.js';
 import { platformaticEdge } from '../src/kafka/platformatic/edge.js';
 import type { InMessage } from '../src/kafka/transactional.js';
@@ -17,11 +22,23 @@ import { bareProduce, config, dropTopics, fmt, kafka, median, rssMb, scratchTopi
 const RUNS = Number(process.argv[2] ?? 3);
 const N = Number(process.argv[3] ?? 23_400);
 
-const records = readFileSync(wdayFile(Math.max(N, 23_400)), 'utf8')
+// `raw`: the W-day JSON as published (the prioritizer's input); `level`: the same snapshots as Avro PrioritizedSnapshot
+// records of ~10 KB (the processors' input), encoded as bench/processor does
+const PAYLOAD = process.argv[4] === 'level' ? 'level' : 'raw';
+const rawLines = readFileSync(wdayFile(Math.max(N, 23_400)), 'utf8')
   .split('\n')
   .filter((l) => l.length > 0)
-  .slice(0, N)
-  .map((l) => ({ bytes: Buffer.from(l) }));
+  .slice(0, N);
+const records: Array<{ bytes: Buffer }> = [];
+if (PAYLOAD === 'raw') for (const l of rawLines) records.push({ bytes: Buffer.from(l) });
+else {
+  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshot>('gex.priority.high.v1-value');
+  for (const l of rawLines) {
+    const d = decodeValue(JSON.parse(l) as unknown, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
+    if (isLeft(d)) throw new Error('bad W-day snapshot');
+    records.push({ bytes: enc.encode({ ...prioritized(`w-${records.length}`, 'high'), snapshot: d.right }) });
+  }
+}
 const totalBytes = records.reduce((s, r) => s + r.bytes.length, 0);
 
 type Client = 'kafkajs' | 'platformatic';
@@ -150,7 +167,7 @@ try {
 }
 
 const mb = totalBytes / 1e6;
-console.log(`Kafka clients on W-day: ${fmt(N)} raw SPX snapshots x 100 strikes, ${fmt(mb, 1)} MB (${fmt(totalBytes / N / 1024, 1)} KiB each), one partition, median of ${RUNS} runs`);
+console.log(`Kafka clients on W-day: ${fmt(N)} SPX snapshots x 100 strikes as ${PAYLOAD === 'raw' ? 'raw JSON' : 'Avro level records'}, ${fmt(mb, 1)} MB (${fmt(totalBytes / N / 1024, 1)} KiB each), one partition, median of ${RUNS} runs`);
 console.log(`  ${'operation'.padEnd(48)} ${'kafkajs 2.2.4'.padStart(41)}   ${'@platformatic/kafka 2.12.1'.padStart(41)}   platformatic/kafkajs (throughput; CPU: kafkajs/platformatic)`);
 const row = (name: string, what: keyof typeof times) => {
   const [a, b] = clients.map((c) => median(times[what].get(c) ?? [])) as [number, number];
