@@ -14,8 +14,11 @@ export type KafkaVersion = t.TypeOf<typeof KafkaVersion>;
 /** Producer compression of record batches; every role reads all five whatever it writes (src/kafka/codecs.ts). */
 export const Compression = t.keyof({ none: null, gzip: null, snappy: null, lz4: null, zstd: null }, 'none | gzip | snappy | lz4 | zstd');
 export type Compression = t.TypeOf<typeof Compression>;
-/** The default producer compression; chosen from bench/codecs on W-day (see README). */
-export const DEFAULT_COMPRESSION: Compression = 'lz4';
+/**
+ * zstd, from bench/codecs on W-day: 3.9x fewer bytes on disk (gzip's 4.0x at less than half its CPU) for 0.83x the publish
+ * throughput of none; lz4 cost about the same (0.85x) for only 2.1x. The topics are kept forever and replicated 3 times.
+ */
+export const DEFAULT_COMPRESSION: Compression = 'zstd';
 
 const EnvConfig = t.partial({
   KAFKA_BROKERS: t.string,

@@ -3,7 +3,7 @@
 usage: produce_compressed.py BROKERS TOPIC CODEC PAYLOADS_JSONL [--headers]
 CODEC is librdkafka's compression.type: none, gzip, snappy, lz4 or zstd. Each line of PAYLOADS_JSONL is one message
 value, sent as its exact bytes with key = its "ticker". With --headers, each message also carries gex-source =
-"librdkafka-CODEC" and gex-request-id = "CODEC-<line index>". Batching is forced (linger, batch size) so that the
+"librdkafka-CODEC" and gex-request-id = "librdkafka-CODEC-<line index>" (request ids have 8 to 64 characters). Batching is forced (linger, batch size) so that the
 records really travel as compressed multi-record batches. Prints one JSON line: {"codec", "sent"}.
 """
 import json
@@ -38,7 +38,7 @@ def main() -> int:
             if not value:
                 continue
             key = str(json.loads(value).get("ticker", "")).encode() or None
-            headers = [("gex-source", f"librdkafka-{codec}".encode()), ("gex-request-id", f"{codec}-{i}".encode())] if with_headers else None
+            headers = [("gex-source", f"librdkafka-{codec}".encode()), ("gex-request-id", f"librdkafka-{codec}-{i}".encode())] if with_headers else None
             while True:
                 try:
                     producer.produce(topic, value=value, key=key, headers=headers, on_delivery=delivered)
