@@ -35,6 +35,12 @@ const EnvConfig = t.partial({
   GEXSTREAM_HTTP_PORT: t.string,
   GEXSTREAM_API_TOKEN: t.string,
   GEXSTREAM_CONFIG: t.string,
+  GEXSTREAM_BIND: t.string,
+  KAFKA_SASL_MECHANISM: t.keyof({ plain: null, 'scram-sha-256': null, 'scram-sha-512': null }),
+  KAFKA_SASL_USERNAME: t.string,
+  KAFKA_SASL_PASSWORD: t.string,
+  KAFKA_SSL: t.keyof({ true: null, false: null }),
+  SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO: t.string,
 });
 
 const Port = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'Port');
@@ -45,8 +51,8 @@ const Tls = t.partial({ ca_file: t.string, cert_file: t.string, key_file: t.stri
 export const FileConfig = t.partial(
   {
     kafka: t.partial({ brokers: t.array(t.string), client_id: t.string, ssl: t.union([t.boolean, Tls]), sasl: Sasl, compression: Compression }),
-    registry: t.partial({ url: t.string }),
-    http: t.partial({ port: Port, token: t.string }),
+    registry: t.partial({ url: t.string, basic_auth: t.type({ username: t.string, password: t.string }) }),
+    http: t.partial({ port: Port, token: t.string, bind: t.string }),
     paths: t.partial({ state_dir: t.string, cache_dir: t.string, db: t.string, parquet: t.string }),
     duckdb: t.partial({ memory: t.string, threads: t.number }),
     priority: t.UnknownRecord,
@@ -62,8 +68,9 @@ const KNOWN: Record<string, readonly string[]> = {
   kafka: ['brokers', 'client_id', 'ssl', 'sasl', 'compression'],
   'kafka.ssl': ['ca_file', 'cert_file', 'key_file', 'reject_unauthorized'],
   'kafka.sasl': ['mechanism', 'username', 'password'],
-  registry: ['url'],
-  http: ['port', 'token'],
+  registry: ['url', 'basic_auth'],
+  'registry.basic_auth': ['username', 'password'],
+  http: ['port', 'token', 'bind'],
   paths: ['state_dir', 'cache_dir', 'db', 'parquet'],
   duckdb: ['memory', 'threads'],
   limits: ['max_record_bytes', 'max_skew_ms'],
@@ -78,14 +85,21 @@ const unknownKeys = (v: unknown, at = ''): string[] => {
   });
 };
 
+export interface RegistrySettings {
+  readonly url: string;
+  readonly auth?: { readonly username: string; readonly password: string };
+}
+
 export interface KafkaSettings {
   readonly brokers: string[];
   readonly clientId?: string;
   readonly ssl?: boolean | { ca?: string[]; cert?: string; key?: string; rejectUnauthorized?: boolean };
-  readonly sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  readonly sasl?: KafkaSasl;
   /** What the client's producers compress with, unless a producer is given its own. */
   readonly compression?: Compression;
 }
+
+type KafkaSasl = { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
 
 const readConfigFile = (path: string): { file: FileConfig; dir: string } => {
   if (!existsSync(path)) throw new ConfigError(`config file ${path}: not found`);
@@ -107,6 +121,10 @@ export interface Config {
   readonly brokers: string[];
   /** Base URL of the Confluent-compatible API (Apicurio: .../apis/ccompat/v7). */
   readonly registryUrl: string;
+  /** The registry's URL and HTTP basic auth (Confluent Cloud: API key and secret): what every registry client is created with. */
+  readonly registry: RegistrySettings;
+  /** Address the API and ops ports listen on (default 127.0.0.1); off loopback, reads need the token too. */
+  readonly bind: string;
   /** True when KAFKA_BROKERS / SCHEMA_REGISTRY_URL point at an existing cluster: `stack` starts nothing. */
   readonly external: boolean;
   readonly stateDir: string;
@@ -163,6 +181,35 @@ const duckdbThreads = (raw: string | undefined): number => {
   return n;
 };
 
+/** SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO is `user:password` (Confluent's basic.auth.user.info); the password may hold colons. */
+const userInfo = (raw: string | undefined): { username: string; password: string } | undefined => {
+  if (raw === undefined || raw === '') return undefined;
+  const at = raw.indexOf(':');
+  if (at <= 0) throw new ConfigError('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO: expected user:password');
+  return { username: raw.slice(0, at), password: raw.slice(at + 1) };
+};
+
+/** SASL from the environment wins over the file's kafka.sasl; a user without a password (or the reverse) is an error. */
+const saslFromEnv = (e: { KAFKA_SASL_MECHANISM?: KafkaSasl['mechanism']; KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string }): KafkaSasl | undefined => {
+  const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = e;
+  if (username === undefined && password === undefined) {
+    if (e.KAFKA_SASL_MECHANISM !== undefined) throw new ConfigError('KAFKA_SASL_MECHANISM: set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD too');
+    return undefined;
+  }
+  if (!username || password === undefined || password === '') throw new ConfigError('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: expected both (or neither)');
+  return { mechanism: e.KAFKA_SASL_MECHANISM ?? 'plain', username, password };
+};
+
+export const bindAddress = (raw: string | undefined, what = 'GEXSTREAM_BIND'): string => {
+  if (raw === undefined || raw === '') return '127.0.0.1';
+  const s = raw.trim();
+  if (!/^[A-Za-z0-9.:_-]+$/.test(s)) throw new ConfigError(`${what}: expected a host name or IP address (0.0.0.0 for every interface), got ${JSON.stringify(raw)}`);
+  return s;
+};
+
+/** Loopback only: 127.0.0.0/8, ::1 and localhost. Any other bind can be reached from elsewhere. */
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::ffff:127.0.0.1';
+
 const apiToken = (raw: string | undefined): string | null => {
   if (raw === undefined || raw === '') return null;
   if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('GEXSTREAM_API_TOKEN: expected at least 16 characters without spaces');
@@ -191,17 +238,24 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = p
     if (!existsSync(abs)) throw new ConfigError(`config file ${configFile}: kafka.ssl.${what}: ${abs} not found`);
     return readFileSync(abs, 'utf8');
   };
-  const ssl = tls === undefined ? undefined : typeof tls === 'boolean' ? tls : {
+  const fileSsl = tls === undefined ? undefined : typeof tls === 'boolean' ? tls : {
     ...(tls.ca_file ? { ca: [read(tls.ca_file, 'ca_file') as string] } : {}),
     ...(tls.cert_file ? { cert: read(tls.cert_file, 'cert_file') as string } : {}),
     ...(tls.key_file ? { key: read(tls.key_file, 'key_file') as string } : {}),
     ...(tls.reject_unauthorized !== undefined ? { rejectUnauthorized: tls.reject_unauthorized } : {}),
   };
   const compression = e.GEXSTREAM_COMPRESSION ?? f.kafka?.compression ?? DEFAULT_COMPRESSION;
+  // KAFKA_SSL=true: TLS with the system's CAs (what SASL_SSL clusters such as Confluent Cloud need); false turns it off
+  const ssl = e.KAFKA_SSL === undefined ? fileSsl : e.KAFKA_SSL === 'true' ? (typeof fileSsl === 'object' ? fileSsl : true) : undefined;
+  const sasl = saslFromEnv(e) ?? f.kafka?.sasl;
+  const registryAuth = userInfo(e.SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO) ?? f.registry?.basic_auth;
+  const resolvedRegistryUrl = (registryUrl ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`).replace(/\/+$/, '');
   const stateDir = resolve(cwd, e.GEXSTREAM_STATE_DIR ?? fromFile(f.paths?.state_dir) ?? '.gexstream');
   return {
     brokers,
-    registryUrl: (registryUrl ?? `http://127.0.0.1:${registryPort}/apis/ccompat/v7`).replace(/\/+$/, ''),
+    registryUrl: resolvedRegistryUrl,
+    registry: { url: resolvedRegistryUrl, ...(registryAuth ? { auth: registryAuth } : {}) },
+    bind: bindAddress(e.GEXSTREAM_BIND ?? f.http?.bind),
     external: brokerList !== undefined || registryUrl !== undefined,
     stateDir,
     cacheDir: resolve(e.GEXSTREAM_CACHE_DIR ?? fromFile(f.paths?.cache_dir) ?? join(homedir(), '.cache', 'gexstream')),
@@ -215,7 +269,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env, cwd: string = p
     duckdbThreads: duckdbThreads(e.GEXSTREAM_DUCKDB_THREADS ?? (f.duckdb?.threads !== undefined ? String(f.duckdb.threads) : undefined)),
     httpPort: e.GEXSTREAM_HTTP_PORT === '0' ? 0 : e.GEXSTREAM_HTTP_PORT === undefined && f.http?.port !== undefined ? f.http.port : port('GEXSTREAM_HTTP_PORT', e.GEXSTREAM_HTTP_PORT, 8080),
     apiToken: apiToken(e.GEXSTREAM_API_TOKEN ?? f.http?.token),
-    kafka: { brokers, compression, ...(f.kafka?.client_id ? { clientId: f.kafka.client_id } : {}), ...(ssl !== undefined ? { ssl } : {}), ...(f.kafka?.sasl ? { sasl: f.kafka.sasl } : {}) },
+    kafka: { brokers, compression, ...(f.kafka?.client_id ? { clientId: f.kafka.client_id } : {}), ...(ssl !== undefined ? { ssl } : {}), ...(sasl ? { sasl } : {}) },
     priority: priority.right ?? defaultPriorityConfig,
     dbPath: fromFile(f.paths?.db) ?? 'data/gexstream.duckdb',
     parquetDir: fromFile(f.paths?.parquet) ?? 'data/parquet',

@@ -12,10 +12,19 @@ import { demoCommand } from './cli/demo.js';
 import { rulesCommand } from './cli/rules.js';
 import { runCommand as runRolesCommand } from './cli/run.js';
 import { auditCommand, checksumCommand, replayCommand } from './cli/state.js';
+import { queueCommand } from './cli/queue.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './stack/paths.js';
+import { exitQuietlyOnClosedStdout } from './cli/stdout.js';
+
+/** The version of the installed package (package.json), for `--version`. */
+export const packageVersion = (): string => (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const USAGE = `gexstream: a stream processor for options gamma-exposure (GEX) data on Apache Kafka
 
 usage: gexstream [--config FILE] <command> [options]     (gexstream <command> --help for details)
+       gexstream --version
 
 configuration: a JSON file (--config or GEXSTREAM_CONFIG; see config.example.json) and the environment, which wins.
 
@@ -24,7 +33,13 @@ commands:
 
 export const main = async (argv: string[]): Promise<void> => {
   let code = 0;
+  exitQuietlyOnClosedStdout();
   try {
+    if (argv[0] === '--version' || argv[0] === '-V') {
+      process.stdout.write(`gexstream ${packageVersion()}\n`);
+      process.exitCode = 0;
+      return;
+    }
     // --config FILE (before the command) is GEXSTREAM_CONFIG
     const at = argv.indexOf('--config');
     if (at >= 0 && (at === 0 || !argv.slice(0, at).some((a) => !a.startsWith('-')))) {
@@ -35,7 +50,7 @@ export const main = async (argv: string[]): Promise<void> => {
     }
     const cfg = loadConfig();
     const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg), rulesCommand(cfg)];
-    const commands: Command[] = [demoCommand(cfg), runRolesCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg), replayCommand(cfg), checksumCommand(), auditCommand()];
+    const commands: Command[] = [demoCommand(cfg), runRolesCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg), replayCommand(cfg), checksumCommand(), auditCommand(), queueCommand(cfg)];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -52,6 +67,8 @@ export const main = async (argv: string[]): Promise<void> => {
     const e = err as Error;
     process.stderr.write(`gexstream: ${e instanceof UsageError || e instanceof ConfigError || e.name.endsWith('Error') && e.name !== 'Error' ? e.message : e.stack ?? e.message}\n`);
     code = e instanceof UsageError ? 2 : 1;
+    // a command that failed half-way may hold connected clients: they must not keep the process alive
+    process.exit(code);
   }
   process.exitCode = code;
 };

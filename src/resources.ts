@@ -1,9 +1,10 @@
-// Owns loading the data files shipped with the package (topics/*.json) and decoding them at start-up.
+// Owns loading the data files shipped with the package (topics/*.json, calendar/*.json) and decoding them at start-up.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { TopicSpec } from './domain/topicSpec.js';
-import { formatErrors } from './domain/errors.js';
+import { formatErrors, formatPathError } from './domain/errors.js';
+import { decodeCalendar, type ExchangeCalendar } from './domain/calendar.js';
 import { packageRoot } from './stack/paths.js';
 
 export const topicsDir = join(packageRoot, 'topics');
@@ -26,3 +27,18 @@ export const loadTopicSpecs = (dir: string = topicsDir): TopicSpec[] =>
       if (`${d.right.name}.json` !== f) throw new Error(`${path}: file name must be the topic name (${d.right.name}.json)`);
       return d.right;
     });
+
+export const calendarFile = join(packageRoot, 'calendar', 'us-equity-options.json');
+
+/** The exchange calendar shipped in calendar/ (NYSE/Cboe holidays and early closes), decoded; a bad file stops start-up with its paths. */
+export const loadCalendar = (path: string = calendarFile): ExchangeCalendar => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+  const d = decodeCalendar(raw);
+  if (isLeft(d)) throw new Error(`${path}: ${d.left.map(formatPathError).join('; ')}`);
+  return d.right;
+};

@@ -73,9 +73,44 @@ export const runGroup = async (c: Command, argv: string[]): Promise<number> => {
 };
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-export const int = (name: string, v: unknown, fallback: number): number => {
+export interface NumberRule {
+  /** Smallest accepted value (inclusive, unless `above`). */
+  readonly min?: number;
+  readonly max?: number;
+  /** Exclusive lower bound, e.g. 0 for "a number > 0". */
+  readonly above?: number;
+  readonly integer?: boolean;
+  /** What the number is, for the message (e.g. "seconds", "a TCP port"). */
+  readonly what?: string;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The one parser of numeric options: `Number()` alone takes '' as 0, '0x10' as 16 and 'abc' as NaN (which turned
+ * limits off silently); here anything but a plain decimal in range is a usage error (exit 2) naming the option.
+ */
+export const num = (name: string, v: unknown, fallback: number, rule: NumberRule = {}): number => {
   if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name}: expected a whole number, got ${JSON.stringify(v)}`);
+  const s = typeof v === 'string' ? v.trim() : '';
+  const n = DECIMAL.test(s) ? Number(s) : NaN;
+  const range = [
+    rule.above !== undefined ? `> ${rule.above}` : rule.min !== undefined ? `>= ${rule.min}` : '',
+    rule.max !== undefined ? `<= ${rule.max}` : '',
+  ].filter(Boolean).join(' and ');
+  const expected = `${rule.what ?? (rule.integer ? 'a whole number' : 'a number')}${range ? ` ${range}` : ''}`;
+  const ok =
+    Number.isFinite(n) &&
+    (!rule.integer || Number.isSafeInteger(n)) &&
+    (rule.min === undefined || n >= rule.min) &&
+    (rule.max === undefined || n <= rule.max) &&
+    (rule.above === undefined || n > rule.above);
+  if (!ok) throw new UsageError(`--${name}: expected ${expected}, got ${JSON.stringify(v)}`);
   return n;
 };
+
+/** A whole number >= 0. */
+export const int = (name: string, v: unknown, fallback: number): number => num(name, v, fallback, { integer: true, min: 0 });
+
+/** A TCP port (0 = none). */
+export const port = (name: string, v: unknown, fallback: number): number => num(name, v, fallback, { integer: true, min: 0, max: 65535, what: 'a TCP port' });

@@ -55,7 +55,7 @@ export const demoCommand = (cfg: Config): Command => ({
     const t = await applyTopics({ kafka, specs: loadTopicSpecs() });
     say(`    ${t.actions.length === 0 ? 'all 10 topics in sync' : `${t.actions.length} change(s) applied`}`);
     say('3/6 schemas');
-    const registry = createRegistry({ url: cfg.registryUrl });
+    const registry = createRegistry(cfg.registry);
     const reg = await registerSchemas({ registry, specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
     say(`    ${reg.length} subjects (BACKWARD), ${reg.filter((r) => r.created).length} newly registered, ${[...new Set(reg.map((r) => r.id))].length} distinct schema ids`);
 

@@ -26,7 +26,7 @@ export const dlqCommand = (cfg: Config): Command =>
       options: { ...filterOptions, limit: { type: 'string' }, json: { type: 'boolean' } },
       optionHelp: { ...filterHelp, limit: 'show at most N (default 100)', json: 'one JSON object per dead letter (value as base64)' },
       run: async ({ values }) => {
-        const all = await readDeadLetters({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry({ url: cfg.registryUrl }) });
+        const all = await readDeadLetters({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry(cfg.registry) });
         const f = filterOf(values);
         const chosen = all.filter((d) => matches(d, f));
         const limit = int('limit', values['limit'], 100);
@@ -51,7 +51,7 @@ export const dlqCommand = (cfg: Config): Command =>
         const f = filterOf(values);
         if (Object.keys(f).length === 0 && !values['all']) throw new Error('dlq redrive: give a filter (--stage, --ticker, --source, --id, --reason) or --all');
         const kafka = createKafka({ ...cfg.kafka });
-        const letters = await readDeadLetters({ kafka, registry: createRegistry({ url: cfg.registryUrl }) });
+        const letters = await readDeadLetters({ kafka, registry: createRegistry(cfg.registry) });
         if (values['dry-run']) {
           process.stdout.write(`would re-drive ${letters.filter((d) => matches(d, f)).length} dead letter(s)\n`);
           return 0;

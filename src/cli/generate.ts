@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { generateSnapshots, type GeneratorOptions } from '../domain/generator.js';
-import { int, str, UsageError, type Command } from './command.js';
+import { int, num, str, UsageError, type Command } from './command.js';
 import { progressLine } from './progress.js';
 
 const write = async (out: Writable, s: string): Promise<void> => {
@@ -50,10 +50,8 @@ export const generateCommand = (): Command => ({
     if (shapeArg !== 'classic' && shapeArg !== 'chain') throw new UsageError(`--shape: expected classic or chain, got ${JSON.stringify(shapeArg)}`);
     const category = str(values['category']);
     if (category !== undefined && !['zero', 'one', 'full'].includes(category)) throw new UsageError(`--category: expected zero, one or full`);
-    const rate = Number(str(values['rate']) ?? '1');
-    const bad = Number(str(values['bad-fraction']) ?? '0');
-    if (!(rate > 0)) throw new UsageError('--rate: expected a number > 0');
-    if (!(bad >= 0 && bad <= 1)) throw new UsageError('--bad-fraction: expected a number in [0,1]');
+    const rate = num('rate', values['rate'], 1, { above: 0 });
+    const bad = num('bad-fraction', values['bad-fraction'], 0, { min: 0, max: 1 });
     const opts: GeneratorOptions = {
       seed: int('seed', values['seed'], 1),
       tickers: (str(values['tickers']) ?? 'SPX').split(',').map((s) => s.trim()).filter(Boolean),

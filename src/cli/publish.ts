@@ -6,7 +6,7 @@ import { publishFiles, RAW_TOPIC } from '../pipelines/publish.js';
 import { valueSubject } from '../pipelines/schemas.js';
 import { createRegistry } from '../registry/registry.js';
 import type { DeadLetter } from '../domain/deadLetter.js';
-import { str, UsageError, type Command } from './command.js';
+import { num, str, UsageError, type Command } from './command.js';
 import { progressLine } from './progress.js';
 import { randomUUID } from 'node:crypto';
 import type { ImportSummary } from '../domain/importSummary.js';
@@ -60,7 +60,12 @@ export const publishCommand = (cfg: Config): Command => ({
     if (positionals.length === 0) throw new UsageError('publish: name at least one FILE');
     const dataType = str(values['data-type']) ?? 'snapshot';
     if (!(DATA_TYPES as readonly string[]).includes(dataType)) throw new UsageError(`--data-type: expected one of ${DATA_TYPES.join(', ')}, got ${JSON.stringify(dataType)}`);
-    const registry = createRegistry({ url: cfg.registryUrl });
+    // options first: a usage error must not leave a connected producer behind
+    const timeoutS = num('timeout', values['timeout'], 600, { above: 0, what: 'seconds' });
+    const maxErrorRate = num('max-error-rate', values['max-error-rate'], 0.001, { min: 0, max: 1, what: 'a fraction' });
+    const level = str(values['level']);
+    if (level !== undefined && !['critical', 'high', 'medium', 'low'].includes(level)) throw new UsageError(`--level: expected critical, high, medium or low, got ${JSON.stringify(level)}`);
+    const registry = createRegistry(cfg.registry);
     const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
     const compression = str(values['compression']) ?? cfg.compression;
     if (!Compression.is(compression)) throw new UsageError(`--compression: expected one of none, gzip, snappy, lz4, zstd, got ${JSON.stringify(compression)}`);
@@ -68,12 +73,6 @@ export const publishCommand = (cfg: Config): Command => ({
     const batchId = str(values['batch']) ?? randomUUID();
     const kafka = createKafka({ ...cfg.kafka });
     const wait = values['wait'] === true;
-    const timeoutS = Number(str(values['timeout']) ?? '600');
-    if (!(timeoutS > 0)) throw new UsageError(`--timeout: expected seconds > 0, got ${JSON.stringify(values['timeout'])}`);
-    const maxErrorRate = Number(str(values['max-error-rate']) ?? '0.001');
-    if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) throw new UsageError(`--max-error-rate: expected a fraction in [0, 1], got ${JSON.stringify(values['max-error-rate'])}`);
-    const level = str(values['level']);
-    if (level !== undefined && !['critical', 'high', 'medium', 'low'].includes(level)) throw new UsageError(`--level: expected critical, high, medium or low, got ${JSON.stringify(level)}`);
     const marks = wait ? await markImport(kafka) : null;
     const bar = progressLine('publish');
     let base = 0;

@@ -6,7 +6,7 @@ import type { RuleCommandError, RuleEvent } from '../domain/priority/index.js';
 import { createKafka } from '../kafka/client.js';
 import { readRules, writeRuleCommand } from '../pipelines/rules.js';
 import { createRegistry } from '../registry/registry.js';
-import { group, str, UsageError, type Command, type Options } from './command.js';
+import { group, num, str, UsageError, type Command, type Options } from './command.js';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const fieldOptions: Options = { name: { type: 'string' }, condition: { type: 'string' }, description: { type: 'string' }, level: { type: 'string' }, score: { type: 'string' }, adjust: { type: 'string' }, actor: { type: 'string' } };
@@ -31,8 +31,7 @@ const fields = (v: Record<string, unknown>) => {
   for (const k of ['score', 'adjust'] as const) {
     const s = str(v[k]);
     if (s === undefined) continue;
-    const n = s === 'none' ? null : Number(s);
-    if (n !== null && !Number.isFinite(n)) throw new UsageError(`--${k}: expected a number (or none), got ${JSON.stringify(s)}`);
+    const n = s === 'none' ? null : num(k, s, 0, { what: 'a number (or none)' });
     f[k] = n;
   }
   return f;
@@ -50,7 +49,7 @@ const describe = (e: RuleEvent): string => {
 };
 
 export const rulesCommand = (cfg: Config): Command => {
-  const deps = () => ({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry({ url: cfg.registryUrl }) });
+  const deps = () => ({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry(cfg.registry) });
   const actor = (v: Record<string, unknown>) => str(v['actor']) ?? process.env['USER'] ?? 'cli';
   const written = (e: RuleEvent): number => {
     out(`${e.type} ${e.rule_id} (rule version ${e.rule.version}); the running prioritizers apply it to their next message`);

@@ -1,5 +1,5 @@
 // Owns `gexstream run`: starts the pipeline roles in this process and stops them cleanly on SIGTERM/SIGINT.
-import type { Config } from '../config.js';
+import { bindAddress, isLoopback, type Config } from '../config.js';
 import { createKafka } from '../kafka/client.js';
 import { createLogger } from '../log.js';
 import { createPrioritizer } from '../pipelines/prioritize.js';
@@ -11,7 +11,7 @@ import { createMetrics } from '../metrics.js';
 import { startOpsServer } from '../http/opsServer.js';
 import { probeBrokers } from '../kafka/client.js';
 import { registryReady } from '../stack/stack.js';
-import { int, str, UsageError, type Command } from './command.js';
+import { int, num, port, str, UsageError, type Command } from './command.js';
 import { createApi } from '../http/api.js';
 import { apiService, createStatusHub } from '../pipelines/apiService.js';
 import { createProducer } from '../kafka/producer.js';
@@ -46,11 +46,11 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' } },
+  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' }, bind: { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
     'topic-prefix': 'every topic and group of every role under PREFIX: PREFIX.raw, PREFIX.<level>, PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources, PREFIX.dlq (topics and schemas must exist)',
-    'http-port': `the HTTP API (OpenAPI at /docs/openapi.json) on 127.0.0.1:PORT (default ${cfg.httpPort}, GEXSTREAM_HTTP_PORT; 0 = none); writes need the bearer token GEXSTREAM_API_TOKEN (made and written to <state dir>/api-token when unset)`,
+    'http-port': `the HTTP API (OpenAPI at /docs/openapi.json) on the bind address (--bind), PORT (default ${cfg.httpPort}, GEXSTREAM_HTTP_PORT; 0 = none); writes need the bearer token GEXSTREAM_API_TOKEN (made and written to <state dir>/api-token when unset)`,
     db: `projector: the DuckDB file (default ${DEFAULT_DB_PATH}); one projector per file`,
     parquet: `projector: root of the Parquet tree (default ${DEFAULT_PARQUET_DIR}; none = no Parquet)`,
     'segment-offsets': `projector: offsets of the processed topic per Parquet segment file (default ${DEFAULT_SEGMENT_OFFSETS}); replay with the same value`,
@@ -60,7 +60,8 @@ export const runCommand = (cfg: Config): Command => ({
     'sources-topic': 'processor: write source stats here (default gex.sources.v1)',
     'group-prefix': 'processor: consumer groups PREFIX-<level> (default gexstream-processor)',
     levels: `levels the processor drains (default all: ${LEVELS.join(',')})`,
-    'ops-port': '/healthz, /readyz and /metrics on 127.0.0.1:PORT (default 9464; 0 = none)',
+    'ops-port': '/healthz, /readyz and /metrics on the bind address, PORT (default 9464; 0 = none)',
+    bind: `address of the API and ops ports (default ${cfg.bind}, GEXSTREAM_BIND; 0.0.0.0 in a container); off loopback every read but /healthz and /readyz needs the token too`,
     instance: 'stable instance id: its transactional ids fence a crashed predecessor with the same id (default 0)',
     'raw-topic': 'read raw snapshots from this topic (default gex.raw.v1)',
     'rules-topic': 'follow rules on this topic (default gex.rules.v1)',
@@ -70,6 +71,14 @@ export const runCommand = (cfg: Config): Command => ({
   run: async ({ values }) => {
     const roles = (str(values['role']) ?? ROLES.join(',')).split(',').map((r) => r.trim());
     for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new UsageError(`--role: unknown role ${JSON.stringify(r)}; one of ${ROLES.join(', ')}`);
+    // every option is checked before anything starts: a usage error must not leave started consumers behind
+    const opsPort = port('ops-port', values['ops-port'], 9464);
+    const bind = str(values['bind']) === undefined ? cfg.bind : bindAddress(str(values['bind']), '--bind');
+    // off loopback anybody on the network can connect: reads need the bearer token as well as writes
+    const readToken = isLoopback(bind) ? undefined : (cfg.apiToken ?? ensureToken(cfg.stateDir));
+    const httpPort = port('http-port', values['http-port'], cfg.httpPort);
+    const atOnce = values['raw-partitions-at-once'];
+    const concurrency = atOnce === undefined ? undefined : num('raw-partitions-at-once', atOnce, 3, { integer: true, min: 1, max: 64 });
     const logger = createLogger(cfg.logLevel);
     // the handlers go in first: a SIGTERM while the roles start up still stops them cleanly once they run
     const stopSignal = new Promise<string>((resolve) => {
@@ -77,7 +86,7 @@ export const runCommand = (cfg: Config): Command => ({
       process.once('SIGINT', () => resolve('SIGINT'));
     });
     const kafka = createKafka({ ...cfg.kafka, logger, clientId: `gexstream-${roles.join('+')}` });
-    const registry = createRegistry({ url: cfg.registryUrl });
+    const registry = createRegistry(cfg.registry);
     const instanceId = str(values['instance']) ?? '0';
     const services: Service[] = [];
     const metrics = createMetrics();
@@ -90,7 +99,7 @@ export const runCommand = (cfg: Config): Command => ({
     let started = false;
     const ready = async (): Promise<{ ok: boolean; detail: Record<string, unknown> }> => {
       const broker = await probeBrokers(cfg.kafka);
-      const reg = await registryReady(cfg.registryUrl).catch(() => false);
+      const reg = await registryReady(cfg.registryUrl, cfg.registry.auth).catch(() => false);
       const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
       const consumers: Record<string, boolean> = {
         ...(prioritizer ? { prioritizer: true } : {}),
@@ -108,9 +117,6 @@ export const runCommand = (cfg: Config): Command => ({
     const rulesTopic = str(values['rules-topic']) ?? nsTopics?.rules;
     if (roles.includes('prioritizer')) {
       const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
-      const atOnce = str(values['raw-partitions-at-once']);
-      const concurrency = atOnce === undefined ? undefined : Number(atOnce);
-      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) throw new UsageError(`--raw-partitions-at-once: expected a whole number from 1 to 64, got ${JSON.stringify(atOnce)}`);
       const p = await createPrioritizer({
         kafka, registry, logger, metrics, priority: cfg.priority, instanceId,
         ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}), ...(concurrency ? { concurrency } : {}),
@@ -120,10 +126,10 @@ export const runCommand = (cfg: Config): Command => ({
       prioritizer = p;
       services.push({ name: 'prioritizer', stop: p.stop });
     }
-    const opsPort = Number(str(values['ops-port']) ?? '9464');
-    if (!Number.isInteger(opsPort) || opsPort < 0 || opsPort > 65535) throw new UsageError(`--ops-port: expected a TCP port, got ${JSON.stringify(values['ops-port'])}`);
     if (opsPort > 0) {
       const ops = await startOpsServer({
+        host: bind,
+        ...(readToken ? { token: readToken } : {}),
         metrics,
         port: opsPort,
         ready,
@@ -167,8 +173,6 @@ export const runCommand = (cfg: Config): Command => ({
       services.push({ name: 'projector', stop: p.stop });
       logger.info({ db, parquet: pq }, 'projector writing');
     }
-    const httpPort = str(values['http-port']) === undefined ? cfg.httpPort : Number(values['http-port']);
-    if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535) throw new UsageError(`--http-port: expected a TCP port, got ${JSON.stringify(values['http-port'])}`);
     if (httpPort > 0) {
       const producer = await createProducer({ kafka, compression: cfg.compression });
       const token = cfg.apiToken ?? ensureToken(cfg.stateDir);
@@ -181,6 +185,7 @@ export const runCommand = (cfg: Config): Command => ({
       };
       const { close: closeService, ...svc } = apiService(roleApi);
       const api = await createApi({
+        readsNeedToken: readToken !== undefined,
         metrics,
         token,
         bodyLimit: 16 * 1024 * 1024,
@@ -188,7 +193,7 @@ export const runCommand = (cfg: Config): Command => ({
         ready,
         ...svc,
       });
-      const address = await api.listen({ host: '127.0.0.1', port: httpPort });
+      const address = await api.listen({ host: bind, port: httpPort });
       // the queue on the status stream once a second, while somebody listens
       const tick = setInterval(() => {
         if (hub.size() > 0) void svc.queue().then((q) => hub.emit({ type: 'queue', levels: q['levels'] as Record<string, unknown>, at_ms: Date.now() })).catch(() => undefined);

@@ -13,9 +13,15 @@ export const schemasCommand = (cfg: Config): Command =>
     {
       name: 'register',
       summary: 'Register each topic\'s value schema as `<topic>-value`; an incompatible change is refused, naming subject and field.',
-      usage: '',
-      run: async () => {
-        const res = await registerSchemas({ registry: createRegistry({ url: cfg.registryUrl }), specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
+      usage: '[--json]',
+      options: { json: { type: 'boolean' } },
+      optionHelp: { json: 'one JSON object per subject: {"subject","id","version","created"}' },
+      run: async ({ values }) => {
+        const res = await registerSchemas({ registry: createRegistry(cfg.registry), specs: loadTopicSpecs(), schemas: loadSchemas(schemasDir) });
+        if (values['json']) {
+          for (const r of res) out(JSON.stringify(r));
+          return 0;
+        }
         for (const r of res) out(`${r.created ? '+' : '='} ${r.subject.padEnd(38)} id ${r.id}  version ${r.version}${r.created ? '' : '  (unchanged)'}`);
         out(`${res.filter((r) => r.created).length} registered, ${res.filter((r) => !r.created).length} unchanged`);
         return 0;
@@ -24,15 +30,18 @@ export const schemasCommand = (cfg: Config): Command =>
     {
       name: 'list',
       summary: 'Show the registered id and version of each topic\'s value subject.',
-      usage: '',
-      run: async () => {
-        const registry = createRegistry({ url: cfg.registryUrl });
+      usage: '[--json]',
+      options: { json: { type: 'boolean' } },
+      optionHelp: { json: 'one JSON object per subject: {"subject","schema","registered","id","version"}' },
+      run: async ({ values }) => {
+        const registry = createRegistry(cfg.registry);
         let missing = 0;
         for (const spec of loadTopicSpecs()) {
           if (!spec.valueSchema) continue;
           const l = await registry.latest(valueSubject(spec.name));
           if (!l) missing++;
-          out(`${valueSubject(spec.name).padEnd(38)} ${spec.valueSchema.padEnd(32)} ${l ? `id ${l.id}  version ${l.version}` : 'not registered'}`);
+          if (values['json']) out(JSON.stringify({ subject: valueSubject(spec.name), schema: spec.valueSchema, registered: l !== undefined, id: l?.id ?? null, version: l?.version ?? null }));
+          else out(`${valueSubject(spec.name).padEnd(38)} ${spec.valueSchema.padEnd(32)} ${l ? `id ${l.id}  version ${l.version}` : 'not registered'}`);
         }
         return missing === 0 ? 0 : 1;
       },

@@ -69,7 +69,7 @@ export const replayCommand = (cfg: Config): Command => ({
     const bar = progressLine('replay', 'events', undefined);
     const projector = await createProjector({
       kafka,
-      registry: createRegistry({ url: cfg.registryUrl }),
+      registry: createRegistry(cfg.registry),
       db,
       parquet,
       topics,

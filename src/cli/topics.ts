@@ -13,12 +13,20 @@ export const topicsCommand = (cfg: Config): Command =>
     {
       name: 'apply',
       summary: 'Create missing topics, raise partition counts, alter changed configs; prints the diff. A no-op when in sync.',
-      usage: '[--dry-run] [--dir DIR]',
-      options: { 'dry-run': { type: 'boolean' }, dir: { type: 'string' } },
-      optionHelp: { 'dry-run': 'print the diff, change nothing', dir: `topic spec folder (default ${topicsDir})` },
+      usage: '[--dry-run] [--json] [--dir DIR]',
+      options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, dir: { type: 'string' } },
+      optionHelp: {
+        'dry-run': 'print the diff, change nothing',
+        json: 'print one JSON object: {"dry_run","brokers","declared","actions":[...],"warnings":[...],"changes":[text...]}',
+        dir: `topic spec folder (default ${topicsDir})`,
+      },
       run: async ({ values }) => {
         const specs = loadTopicSpecs(str(values['dir']));
         const r = await applyTopics({ kafka: createKafka({ ...cfg.kafka }), specs, dryRun: values['dry-run'] === true });
+        if (values['json']) {
+          out(JSON.stringify({ dry_run: values['dry-run'] === true, brokers: r.brokers, declared: specs.length, actions: r.actions, warnings: r.warnings, changes: r.actions.map(describeAction) }));
+          return 0;
+        }
         for (const a of r.actions) out(describeAction(a));
         for (const w of r.warnings) out(describeWarning(w));
         out(r.actions.length === 0 ? `topics in sync: ${specs.length} declared, nothing to do` : `${values['dry-run'] ? 'would apply' : 'applied'} ${r.actions.length} change(s) to ${specs.length} declared topics (${r.brokers} broker(s))`);

@@ -1,8 +1,10 @@
 // Owns `gexstream validate FILE...`: offline decoding and validation, no Kafka.
-import { DataType } from '../domain/snapshot.js';
+import { DataType, type CanonicalSnapshot } from '../domain/snapshot.js';
 import { toIsoJson } from '../domain/isoJson.js';
 import { validateFile } from '../pipelines/validateFiles.js';
-import { str, UsageError, type Command } from './command.js';
+import { num, str, UsageError, type Command } from './command.js';
+import { progressLine, type ProgressLine } from './progress.js';
+import { exitIfStdoutClosed } from './stdout.js';
 
 export const parseDataType = (v: unknown, fallback: DataType): DataType => {
   const s = str(v) ?? fallback;
@@ -18,12 +20,17 @@ export const parseNow = (v: unknown): number => {
   return ms;
 };
 
+/** The live progress line of `validate`: on stderr, only on a terminal, and never with --json or --quiet. */
+export const validateProgress = (o: { json: boolean; quiet: boolean }, stream: NodeJS.WriteStream = process.stderr): ProgressLine | null =>
+  o.json || o.quiet || stream.isTTY !== true ? null : progressLine('validate', 'records', undefined, stream);
+
 export const validateCommand = (): Command => ({
   name: 'validate',
   summary: 'Decode and validate snapshot files offline (JSON object, JSON array, JSONL; optionally .gz).\nPrints per file how many snapshots are valid and every error with file, line, index and field path; exit 0 only if all are valid.',
-  usage: 'FILE... [--json] [--kind KIND] [--category C] [--data-type T] [--max-skew SECONDS] [--now ISO]',
+  usage: 'FILE... [--json] [--quiet] [--kind KIND] [--category C] [--data-type T] [--max-skew SECONDS] [--now ISO]',
   options: {
     json: { type: 'boolean' },
+    quiet: { type: 'boolean', short: 'q' },
     kind: { type: 'string' },
     category: { type: 'string' },
     'data-type': { type: 'string' },
@@ -33,6 +40,7 @@ export const validateCommand = (): Command => ({
   },
   optionHelp: {
     json: 'print each valid canonical snapshot as one JSON line (ISO-8601 timestamp) on stdout',
+    quiet: 'no progress line (it is shown on stderr only when stderr is a terminal, and never with --json)',
     kind: 'input shape (classic, state, greek, majors, maxchange, orderflow, chain); detected when absent',
     category: 'vendor category, e.g. full, zero, one',
     'data-type': 'real_time | historical | snapshot (default historical)',
@@ -42,23 +50,36 @@ export const validateCommand = (): Command => ({
   },
   run: async ({ values, positionals }) => {
     if (positionals.length === 0) throw new UsageError('validate: name at least one FILE');
-    const skew = Number(str(values['max-skew']) ?? '5');
-    if (!Number.isFinite(skew) || skew < 0) throw new UsageError(`--max-skew: expected seconds >= 0, got ${JSON.stringify(values['max-skew'])}`);
-    const maxBytes = Number(str(values['max-bytes']) ?? String(8 * 1024 * 1024));
+    const skew = num('max-skew', values['max-skew'], 5, { min: 0, what: 'seconds' });
+    const maxBytes = num('max-bytes', values['max-bytes'], 8 * 1024 * 1024, { integer: true, above: 0, what: 'a size in bytes' });
     const opts = { nowMs: parseNow(values['now']), maxSkewMs: skew * 1000, maxBytes };
     const meta = { kind: str(values['kind']), category: str(values['category']), dataType: parseDataType(values['data-type'], 'historical') };
     const json = values['json'] === true;
-    const report = (s: string): void => void (json ? process.stderr : process.stdout).write(`${s}\n`);
+    const bar = validateProgress({ json, quiet: values['quiet'] === true });
+    const report = (s: string): void => {
+      bar?.done();
+      (json ? process.stderr : process.stdout).write(`${s}\n`);
+    };
     let bad = 0;
+    let seen = 0;
     for (const file of positionals) {
       let r;
       try {
-        r = await validateFile(file, meta, opts, json ? (s) => void process.stdout.write(`${JSON.stringify(toIsoJson(s))}\n`) : undefined);
+        // the index of the last valid record is how far the file has got: progress without a second pass to count
+        const onValid = (s: CanonicalSnapshot, index: number): void => {
+          if (json) {
+            process.stdout.write(`${JSON.stringify(toIsoJson(s))}\n`);
+            exitIfStdoutClosed();
+          }
+          bar?.update(seen + index + 1, file);
+        };
+        r = await validateFile(file, meta, opts, json || bar ? onValid : undefined);
       } catch (err) {
         report(`${file}: cannot read: ${(err as Error).message}`);
         bad++;
         continue;
       }
+      seen += r.valid + r.invalid;
       report(`${file}: ${r.valid} valid, ${r.invalid} invalid (${r.format})`);
       for (const e of r.errors) for (const p of e.errors) report(`  ${file}:${e.line} [${e.index}] ${p.path}: ${p.message}`);
       bad += r.invalid;

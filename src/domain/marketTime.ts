@@ -1,5 +1,7 @@
 // Owns US equity market time in both directions: Eastern wall clock -> UTC epoch ms, and a UTC instant read as Eastern
-// time (daylight saving by the post-2007 US rules, without Intl). No clock is read.
+// time (daylight saving by the post-2007 US rules, without Intl), and the session of a day from an exchange calendar
+// passed in. No clock is read.
+import { sessionOf, WEEKDAYS_ONLY, type ExchangeCalendar } from './calendar.js';
 
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME_PATTERN = /^(\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -104,9 +106,21 @@ export const easternTime = (utcMs: number): EasternTime => {
 
 export const isWeekday = (et: EasternTime): boolean => et.weekday >= 1 && et.weekday <= 5;
 
-/** 09:30 <= t < 16:00 ET on Monday to Friday. Exchange holidays are not known here. */
-export const isRegularHours = (et: EasternTime): boolean =>
-  isWeekday(et) && et.msOfDay >= OPEN_MINUTES * MINUTE_MS && et.msOfDay < CLOSE_MINUTES * MINUTE_MS;
+/**
+ * In the regular session: open <= t < close ET on a day the calendar gives a session (Monday to Friday, not a
+ * holiday; the close is 13:00 on early-close days). Without a calendar, every weekday is a full session.
+ */
+export const isRegularHours = (et: EasternTime, calendar: ExchangeCalendar = WEEKDAYS_ONLY): boolean => {
+  const s = sessionOf(calendar, et.epochDay, et.weekday);
+  return s !== null && et.msOfDay >= s.open * MINUTE_MS && et.msOfDay < s.close * MINUTE_MS;
+};
 
-/** Whole minutes left until 16:00 ET the same day (rounded up; negative after the close). */
-export const minutesToClose = (et: EasternTime): number => Math.ceil((CLOSE_MINUTES * MINUTE_MS - et.msOfDay) / MINUTE_MS);
+/**
+ * Whole minutes left until the day's close (rounded up; negative after the close): 16:00 ET, or the early close
+ * (13:00) on early-close days. A day without a session (weekend, holiday) counts to the regular 16:00, so a rule
+ * that means "near the close of a session" also checks is_regular_hours.
+ */
+export const minutesToClose = (et: EasternTime, calendar: ExchangeCalendar = WEEKDAYS_ONLY): number => {
+  const close = sessionOf(calendar, et.epochDay, et.weekday)?.close ?? calendar.closeMinutes;
+  return Math.ceil((close * MINUTE_MS - et.msOfDay) / MINUTE_MS);
+};

@@ -29,6 +29,8 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   /** Bearer token the write endpoints require. */
   readonly token: string;
+  /** Bound off loopback: every read needs the token too, but for the probes /healthz and /readyz (status only). */
+  readonly readsNeedToken?: boolean;
   readonly bodyLimit: number; // bytes
   readonly ready: () => Promise<{ ok: boolean; detail: Record<string, unknown> }>;
   /** Validates every payload (path-precise errors) and publishes them all, or none. */
@@ -95,11 +97,23 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
     }
   };
   const writes = { preHandler: authorize, schema: { security: [{ bearer: [] }] } };
+  const hasToken = (req: FastifyRequest): boolean => {
+    const got = Buffer.from(req.headers.authorization ?? '');
+    return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+  // probes stay open so that an orchestrator can use them without the secret; /readyz then answers its status only
+  const PROBES = new Set(['/healthz', '/readyz']);
+  if (deps.readsNeedToken) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (PROBES.has(req.url.split('?')[0] ?? '') || hasToken(req)) return;
+      await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'this API is bound off loopback: every request needs Authorization: Bearer <token> (GEXSTREAM_API_TOKEN)' });
+    });
+  }
 
   app.get('/healthz', { schema: { tags: ['operations'], response: { 200: AnyObject } } }, async () => ({ status: 'up' }));
-  app.get('/readyz', { schema: { tags: ['operations'] } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { tags: ['operations'] } }, async (req, reply) => {
     const r = await deps.ready();
-    return reply.code(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'not ready', ...r.detail });
+    return reply.code(r.ok ? 200 : 503).send({ status: r.ok ? 'ready' : 'not ready', ...(deps.readsNeedToken && !hasToken(req) ? {} : r.detail) });
   });
   app.get('/metrics', { schema: { tags: ['operations'] } }, async (_req, reply) => reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()));
 

@@ -8,6 +8,8 @@ import { H } from '../domain/headers.js';
 import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, publishedAtOf, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
 import { decide, initialRuleSet, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
+import type { ExchangeCalendar } from '../domain/calendar.js';
+import { loadCalendar } from '../resources.js';
 import { automaticShare, evolveTally, initialTally, type DecisionTally } from '../domain/priority/tally.js';
 import { DataType } from '../domain/snapshot.js';
 import { peekTicker } from '../domain/records.js';
@@ -33,6 +35,8 @@ export interface PrioritizerOptions {
   readonly registry: Registry;
   readonly logger: Logger;
   readonly priority: PriorityConfig;
+  /** Sessions, holidays and early closes for is_regular_hours and minutes_to_close (default: the shipped calendar/). */
+  readonly calendar?: ExchangeCalendar;
   /** Data type of raw messages that carry no gex-data-type header. */
   readonly defaultDataType?: DataType;
   readonly maxSkewMs?: number; // ms a snapshot may be ahead of the clock
@@ -81,6 +85,7 @@ export const loadDefaultGuidelines = (atMs: number): RuleEvent[] => {
 
 export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioritizer> => {
   const clock = o.clock ?? Date.now;
+  const calendar = o.calendar ?? loadCalendar();
   const maxSkewMs = o.maxSkewMs ?? 5_000;
   const maxBytes = o.maxBytes ?? 8 * 1024 * 1024;
   const maxOutputBytes = 7 * 1024 * 1024; // under the level topics' max.message.bytes (8 MiB) with room for the batch
@@ -144,7 +149,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       let out: PrioritizedSnapshot;
       try {
         const now = clock();
-        const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now);
+        const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
         out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, origin, publishedAtMs: publishedAtOf(m.headers, m.timestamp), receivedAtMs, prioritizedAtMs: now });
         tally = evolveTally(tally, decision);
         if (o.metrics) {

@@ -48,14 +48,24 @@ export interface Registry {
 
 const canonical = (s: AvroJson): string => JSON.stringify(s);
 
-export const createRegistry = ({ url }: { url: string }): Registry => {
-  const lib: SchemaRegistryT = new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } } as never);
+/** HTTP basic auth of a registry (Confluent Cloud: the API key and secret). */
+export interface RegistryAuth {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The Authorization header of basic auth, or none. */
+export const authHeaders = (auth: RegistryAuth | undefined): Record<string, string> =>
+  auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}` } : {};
+
+export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth | undefined }): Registry => {
+  const lib: SchemaRegistryT = new SchemaRegistry({ host: url, ...(auth ? { auth: { username: auth.username, password: auth.password } } : {}) }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } } as never);
   const types = new Map<number, Promise<AvroType>>();
 
   const http = async (path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> => {
     let res: Response;
     try {
-      res = await fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...(init?.headers ?? {}) }, signal: AbortSignal.timeout(10_000) });
+      res = await fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...authHeaders(auth), ...(init?.headers ?? {}) }, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
       throw new RegistryError(`schema registry ${url} unreachable: ${(err as Error).message}`, { retriable: true, cause: err });
     }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { probeBrokers } from '../kafka/client.js';
 import { APICURIO_VERSION, KAFKA_RELEASES, ensureKafka, ensureRegistry, kafkaCached, registryCached } from './installer.js';
 import { ownedPid, startDetached, stopOwned, tail, waitUntil } from './processes.js';
+import { authHeaders, type RegistryAuth } from '../registry/registry.js';
 
 export type Component = 'kafka' | 'registry';
 export const COMPONENTS: readonly Component[] = ['kafka', 'registry'];
@@ -35,12 +36,13 @@ const pidFile = (cfg: Config, c: Component): string => join(dirs(cfg).run, `${c}
 export const logFile = (cfg: Config, c: Component): string => join(dirs(cfg).logs, `${c}.log`);
 
 
-export const registryReady = async (url: string): Promise<boolean> => {
-  const res = await fetch(`${url.replace(/\/+$/, '')}/subjects`, { signal: AbortSignal.timeout(2_000) });
+export const registryReady = async (url: string, auth?: RegistryAuth): Promise<boolean> => {
+  const res = await fetch(`${url.replace(/\/+$/, '')}/subjects`, { headers: authHeaders(auth), signal: AbortSignal.timeout(2_000) });
   return res.ok;
 };
 
-const kafkaProperties = (cfg: Config): string => {
+/** The broker's server.properties; docker-compose.yml mirrors the settings that are not about local paths and ports. */
+export const kafkaProperties = (cfg: Config): string => {
   const d = dirs(cfg);
   return [
     '# Written by `gexstream stack up`: single-node KRaft broker+controller on loopback.',
@@ -169,7 +171,7 @@ const startRegistry = async (cfg: Config, say: (s: string) => void): Promise<voi
     ],
     { logFile: logFile(cfg, 'registry'), pidFile: pidFile(cfg, 'registry'), cwd: d.registry },
   );
-  await waitUntil('schema registry', () => registryReady(cfg.registryUrl), {
+  await waitUntil('schema registry', () => registryReady(cfg.registryUrl, cfg.registry.auth), {
     timeoutMs: 120_000,
     pidFile: pidFile(cfg, 'registry'),
     marker: marker(cfg, 'registry'),
@@ -205,13 +207,13 @@ export const stackUp = async (cfg: Config, say: (s: string) => void = () => unde
   }
   if (ownedPid(pidFile(cfg, 'registry'), marker(cfg, 'registry')) !== undefined) alreadyRunning.push('registry');
   else {
-    if (await registryReady(cfg.registryUrl).catch(() => false)) throw new Error(`port ${cfg.registryPort} already answers as a schema registry not started from ${cfg.stateDir}`);
+    if (await registryReady(cfg.registryUrl, cfg.registry.auth).catch(() => false)) throw new Error(`port ${cfg.registryPort} already answers as a schema registry not started from ${cfg.stateDir}`);
     await startRegistry(cfg, say);
     started.push('registry');
   }
   // A process we own may still be starting (e.g. `up` run twice quickly): wait until it answers.
   await waitUntil('kafka', async () => (await probeBrokers(cfg.brokers)).ok, { timeoutMs: 90_000, logFile: logFile(cfg, 'kafka') });
-  await waitUntil('schema registry', () => registryReady(cfg.registryUrl), { timeoutMs: 120_000, logFile: logFile(cfg, 'registry') });
+  await waitUntil('schema registry', () => registryReady(cfg.registryUrl, cfg.registry.auth), { timeoutMs: 120_000, logFile: logFile(cfg, 'registry') });
   return { started, alreadyRunning };
 };
 
@@ -235,7 +237,7 @@ export const stackReset = async (cfg: Config): Promise<void> => {
 
 export const stackStatus = async (cfg: Config): Promise<ComponentStatus[]> => {
   const probe = await probeBrokers(cfg.brokers);
-  const reg = await registryReady(cfg.registryUrl).then(
+  const reg = await registryReady(cfg.registryUrl, cfg.registry.auth).then(
     (ok) => (ok ? undefined : 'no answer'),
     (e: Error) => e.message,
   );

@@ -1,6 +1,7 @@
 // Owns the priority decision of one message: the score, the matching firm guidelines, and the documented order that resolves them.
 import { buildActivation } from './activation.js';
 import type { PriorityConfig } from './config.js';
+import { WEEKDAYS_ONLY, type ExchangeCalendar } from '../calendar.js';
 import { readFacts, type PriorityInput } from './facts.js';
 import { levelForScore, levelRank, shiftLevel, type Level } from './level.js';
 import type { ActiveRule, RuleSet } from './ruleSet.js';
@@ -39,7 +40,8 @@ const beats = (a: ActiveRule, b: ActiveRule): boolean => {
 };
 
 /**
- * Decides the level of one message at `nowMs`. Pure: the clock, the rule set and the configuration come in.
+ * Decides the level of one message at `nowMs`. Pure: the clock, the rule set, the configuration and the exchange
+ * calendar (sessions, holidays, early closes; the prioritizer passes the shipped one) come in.
  *
  * Conflict order:
  * (a) the computed score (weighted components) gives a level through the thresholds;
@@ -53,8 +55,8 @@ const beats = (a: ActiveRule, b: ActiveRule): boolean => {
  *     level and sets `overridden`; the score is kept.
  * A rule whose evaluation fails does not match and its error is recorded in `errors`.
  */
-export const decide = (input: PriorityInput, ruleSet: RuleSet, config: PriorityConfig, nowMs: number): Decision => {
-  const facts = readFacts(input, nowMs, config.source.default_reliability);
+export const decide = (input: PriorityInput, ruleSet: RuleSet, config: PriorityConfig, nowMs: number, calendar: ExchangeCalendar = WEEKDAYS_ONLY): Decision => {
+  const facts = readFacts(input, nowMs, config.source.default_reliability, calendar);
   const scored = scoreFacts(facts, input.recentNetGexRange, config);
   const errors: string[] = [];
   const matched: string[] = [];

@@ -2,6 +2,7 @@
 import { H } from '../headers.js';
 import type { CanonicalSnapshot } from '../snapshot.js';
 import { easternTime, isRegularHours, minutesToClose, type EasternTime } from '../marketTime.js';
+import { WEEKDAYS_ONLY, type ExchangeCalendar } from '../calendar.js';
 import { isLevel, type Level } from './level.js';
 import { clamp01 } from './score.js';
 
@@ -102,8 +103,8 @@ const strikeTotals = (strikes: unknown): StrikeTotals => {
   return { oi: hasOi ? oi : null, volume: hasVolume ? volume : null, net: hasNet ? net : null, count: strikes.length };
 };
 
-/** Reads the facts of one message at `nowMs`. Total: any missing or malformed field gives a defined fact. */
-export const readFacts = (input: PriorityInput, nowMs: number, defaultReliability: number): SnapshotFacts => {
+/** Reads the facts of one message at `nowMs`, its session from `calendar` (holidays, early closes). Total: any missing or malformed field gives a defined fact. */
+export const readFacts = (input: PriorityInput, nowMs: number, defaultReliability: number, calendar: ExchangeCalendar = WEEKDAYS_ONLY): SnapshotFacts => {
   const s = (input.snapshot ?? {}) as Partial<CanonicalSnapshot>;
   const headers = input.headers ?? EMPTY_HEADERS;
   const d = s.derived ?? null;
@@ -135,8 +136,8 @@ export const readFacts = (input: PriorityInput, nowMs: number, defaultReliabilit
     timestamp_ms: ts,
     age_ms: Math.max(0, now - ts),
     et,
-    is_regular_hours: isRegularHours(et),
-    minutes_to_close: minutesToClose(et),
+    is_regular_hours: isRegularHours(et, calendar),
+    minutes_to_close: minutesToClose(et, calendar),
     total_oi: st.oi,
     total_volume: st.volume,
     net_gex: d === null ? (envelopeNet ?? st.net) : (st.net ?? envelopeNet),

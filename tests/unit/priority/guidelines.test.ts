@@ -9,6 +9,7 @@ import { seedRuleEvents } from '../../../src/domain/priority/guidelines.js';
 import { LEVELS, type Level } from '../../../src/domain/priority/level.js';
 import type { DataType } from '../../../src/domain/snapshot.js';
 import { defaultGuidelines, input, repoFile } from './helpers.js';
+import { loadCalendar } from '../../../src/resources.js';
 
 interface Case {
   name: string;
@@ -22,6 +23,8 @@ interface Case {
 
 const cases = JSON.parse(readFileSync(repoFile('tests/guidelines/cases.json'), 'utf8')) as Case[];
 const test = suite('default guidelines');
+// the shipped exchange calendar, as the prioritizer uses it (holidays, 13:00 early closes)
+const calendar = loadCalendar();
 
 const nyOffset = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', timeZoneName: 'longOffset' });
 /** "-04:00" for an instant, as the tz database has it. */
@@ -61,6 +64,7 @@ test('the engine decides every case as the table expects', () => {
       rules,
       defaultPriorityConfig,
       Date.parse(c.now),
+      calendar,
     );
     if (d.level !== c.expected) failures.push(`${c.name}: expected ${c.expected}, got ${d.level} (matched ${d.matched_rules.join(', ') || 'none'})`);
     if (d.errors.length > 0) failures.push(`${c.name}: errors ${d.errors.join('; ')}`);
