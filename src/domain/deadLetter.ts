@@ -124,7 +124,7 @@ export const deadLetter = (d: DeadLetterInput, failedAtMs: number): DeadLetter =
     // Same failure of the same message -> same id, so a retried write does not make a second dead letter.
     dead_letter_id: deterministicId('dlq', d.stage, d.origin ? `${d.origin.topic}/${d.origin.partition}/${d.origin.offset}` : d.requestId ?? '', d.lineage ? `${d.lineage.sha256}/${d.lineage.index}` : '', d.attempts ?? 1),
     stage: d.stage,
-    reason: cutText(`${head}${more}`, DEAD_LETTER_BOUNDS.reasonChars) + notes,
+    reason: `${cutText(head, DEAD_LETTER_BOUNDS.reasonChars)}${more}${notes}`,
     errors,
     original_topic: origin?.topic ?? null,
     original_partition: origin?.partition ?? null,
