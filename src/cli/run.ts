@@ -191,6 +191,7 @@ export const runCommand = (cfg: Config): Command => ({
         bodyLimit: 16 * 1024 * 1024,
         subscribe: hub.subscribe,
         ready,
+        onError: (err, errorId) => logger.error({ err, errorId }, 'API request failed'),
         ...svc,
       });
       const address = await api.listen({ host: '127.0.0.1', port: httpPort });
