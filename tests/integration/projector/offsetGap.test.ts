@@ -94,4 +94,49 @@ test('a topic recreated under stored offsets: refused with the way out, or gone 
   }
 });
 
+test('records deleted by retention before the projector read them: refused, or counted and skipped with the flag', async () => {
+  const iso = await isolatedProjection('retention', 1);
+  const dir = mkdtempSync(join(tmpdir(), 'gexstream-gap-'));
+  const db = join(dir, 'state.duckdb');
+  try {
+    await sendTruth(iso.topics, generatedDay({ seed: 43, count: 100 }));
+    const first = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null });
+    await first.start();
+    await eventually('the first projector caught up', async () => ((await caughtUp(iso.topics, first.positions)) ? true : undefined), 60_000);
+    await first.stop();
+    // while it is down, 40 more arrive and retention deletes them (and everything before) unread
+    const more = generatedDay({ seed: 43, count: 40, from: 100 }).processed;
+    const enc = await registry.encoder<ProcessedSnapshot>('gex.snapshots.processed.v1-value');
+    const producer = await createProducer({ kafka: kafka() });
+    await producer.send([{ topic: iso.topics.processed, messages: more.map((p) => ({ key: p.snapshot.ticker, value: enc.encode(p) })) }]);
+    await producer.close();
+    const admin = kafka().admin();
+    await admin.connect();
+    const [end] = await admin.fetchTopicOffsets(iso.topics.processed);
+    await admin.deleteTopicRecords({ topic: iso.topics.processed, partitions: [{ partition: 0, offset: String(end?.high) }] });
+    await admin.disconnect();
+
+    const refused = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null });
+    try {
+      const err = await refused.start().then(() => null, (e: Error) => e);
+      assert.instance(err, OffsetGapError);
+      assert.match(err?.message ?? '', 'below the log start');
+      assert.match(err?.message ?? '', 'retention deleted 40 record(s) never read');
+    } finally {
+      await refused.stop();
+    }
+    const accepted = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null, acceptOffsetGap: true });
+    try {
+      await accepted.start();
+      assert.equal(accepted.stats().offsetGaps.map((g) => [g.kind, g.size]), [['behind', 40]]);
+      assert.is(await countSnapshots(accepted), 100, 'what was projected stays');
+    } finally {
+      await accepted.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await iso.cleanup();
+  }
+});
+
 test.run();
