@@ -235,7 +235,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         log.error({ requestId: p.request_id, level, reason }, 'job refused a command');
         toDlq(m, [{ path: '$', message: `job refused: ${reason}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts, lineage: p.lineage });
       };
-      const started = clock();
+      // one reading of the clock decides: the one that found the retry due (a second reading may be earlier)
+      const started = Math.max(clock(), arrived);
       const begun = run({ type: 'StartProcessing', atMs: started });
       if (isLeft(begun)) {
         refused(begun.left);
@@ -248,9 +249,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         value = processedEnc.encode(processedSnapshot(p, snapshot, clock()));
       } catch (err) {
         const desc = errorDescriptor(err);
-        observe(false, clock() - started);
+        observe(false, Math.max(0, clock() - started));
         const message = (err as Error).message ?? String(err);
-        const r = run({ type: 'FailProcessing', atMs: clock(), error: `${desc.name}: ${message}`, retriable: isRetriable(desc), jitter01: random() });
+        const r = run({ type: 'FailProcessing', atMs: Math.max(clock(), started), error: `${desc.name}: ${message}`, retriable: isRetriable(desc), jitter01: random() });
         if (isLeft(r)) refused(r.left);
         else if (r.right.outcome === 'dead_letter') toDlq(m, [{ path: '$', message: `processing failed after ${attempts} attempt(s): ${message}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts, lineage: p.lineage });
         else if (job.status === 'QUEUED' && job.next_attempt_at_ms !== null) {
@@ -260,7 +261,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         } else refused(`a ${r.right.outcome} outcome left the job ${job.status}`);
         continue;
       }
-      const now = clock();
+      // a wall clock may step back (NTP): a duration is never negative, and a step back is not the snapshot's fault
+      const now = Math.max(clock(), started);
       const done = run({ type: 'CompleteProcessing', atMs: now, records: snapshot.strikes.length, bytes: m.value?.length ?? 0, durationMs: now - started });
       if (isLeft(done)) {
         refused(done.left);
