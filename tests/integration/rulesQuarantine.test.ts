@@ -3,11 +3,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { buildActivation, readFacts, type RuleEvent } from '../../src/domain/priority/index.js';
+import { generatePayloads } from '../../src/domain/generator.js';
+import { H } from '../../src/domain/headers.js';
+import { buildActivation, defaultPriorityConfig, readFacts, type RuleEvent } from '../../src/domain/priority/index.js';
+import { createLogger } from '../../src/log.js';
+import { createPrioritizer } from '../../src/pipelines/prioritize.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { followRules, readRules, writeRuleCommand } from '../../src/pipelines/rules.js';
-import { eventually, kafka, registry } from '../support/env.js';
-import { isolatedProjection } from '../support/projection.js';
+import { eventually, kafka, registry, unique } from '../support/env.js';
+import { isolatedPipeline, isolatedProjection } from '../support/projection.js';
 
 const test = suite('rules: cost bound and quarantine (real broker + registry)');
 
@@ -63,6 +67,29 @@ test('an exploding condition is refused when written; stored, it is quarantined 
       await view.stop();
     }
   } finally {
+    await iso.cleanup();
+  }
+});
+
+test('a prioritizer starting on a topic that holds an exploding rule decides its messages, and the rule is quarantined', async () => {
+  const iso = await isolatedPipeline('quarantine-prio', 1);
+  const enc = await registry.encoder<RuleEvent>('gex.rules.v1-value');
+  const producer = await createProducer({ kafka: kafka() });
+  const prioritizer = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: iso.raw, rulesTopic: iso.topics.rules, groupId: unique('q.prio'), instanceId: unique('qp'), topicOf: iso.levelTopic, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq });
+  try {
+    // stored before the cost bound existed: replaying it at start would have run it on the first message
+    await producer.send([{ topic: iso.topics.rules, messages: [storedRule('boom', exploding()), storedRule('spx', 'ticker == "SPX"')].map((e) => ({ key: e.rule_id, value: enc.encode(e) })) }]);
+    await prioritizer.start();
+    const [spx] = [...generatePayloads({ seed: 7, tickers: ['SPX'], count: 1, strikes: 10 })].map((p) => ({ ...p, timestamp: Math.floor(Date.now() / 1000) - 1 }));
+    await producer.send([{ topic: iso.raw, messages: [{ key: 'SPX', value: Buffer.from(JSON.stringify(spx)), headers: { [H.dataType]: 'real_time' } }] }]);
+    await eventually('the snapshot decided', async () => (prioritizer.stats().tally.total >= 1 ? true : undefined), 60_000, 50);
+    assert.is(prioritizer.stats().tally.byLevel.critical, 1, 'decided by the good rule');
+    await eventually('the exploding rule quarantined', async () => (prioritizer.ruleSet().rules.get('boom')?.rule.active === false ? true : undefined), 30_000, 50);
+    const last = (await readRules({ kafka: kafka(), registry, topic: iso.topics.rules })).events.at(-1);
+    assert.match(last?.actor ?? '', /^quarantine: /);
+  } finally {
+    await prioritizer.stop();
+    await producer.close();
     await iso.cleanup();
   }
 });
