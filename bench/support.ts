@@ -12,7 +12,7 @@ import { loadTopicSpecs } from '../src/resources.js';
 import { spawnRun } from '../tests/support/pipeline.js';
 
 export const config = loadConfig();
-export const kafka = () => createKafka({ brokers: config.brokers, clientId: 'gexstream-bench' });
+export const kafka = () => createKafka({ brokers: config.brokers, clientId: 'gexstream-bench', compression: config.compression });
 
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

@@ -21,6 +21,8 @@ export interface Observed {
   readonly inFlight?: () => Readonly<Record<string, number>>;
   readonly breakers?: () => ReadonlyMap<string, { readonly status: string }>;
   readonly projectedRows?: () => Readonly<Record<string, number>>;
+  /** Records between stored positions and where the projector went on, by topic (accepted offset gaps). */
+  readonly offsetGapRecords?: () => Readonly<Record<string, number>>;
 }
 
 export const createMetrics = (): Metrics => {
@@ -35,6 +37,7 @@ export const createMetrics = (): Metrics => {
   new Gauge({ name: 'gexstream_level_lag', help: 'Messages behind on each level topic, as the processors last saw it', labelNames: ['level'], registers: [registry], collect() { fill(this, 'level', (o) => o.lag); } });
   new Gauge({ name: 'gexstream_level_in_flight', help: 'Messages fetched and not yet committed, by level', labelNames: ['level'], registers: [registry], collect() { fill(this, 'level', (o) => o.inFlight); } });
   new Gauge({ name: 'gexstream_projected_rows_total', help: 'Rows the projector wrote to DuckDB since start, by table', labelNames: ['table'], registers: [registry], collect() { fill(this, 'table', (o) => o.projectedRows); } });
+  new Gauge({ name: 'gexstream_projector_offset_gap_records', help: 'Offsets between the positions stored in DuckDB and where the projector went on at start (skipped past a recreated topic, or deleted by retention before being read), by topic; only with --accept-offset-gap', labelNames: ['topic'], registers: [registry], collect() { fill(this, 'topic', (o) => o.offsetGapRecords); } });
   new Gauge({
     name: 'gexstream_breaker_state',
     help: 'Circuit breaker per source: 0 closed, 1 half-open, 2 open',

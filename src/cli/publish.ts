@@ -1,5 +1,5 @@
 // Owns `gexstream publish FILE...`: files -> gex.raw.v1 as raw JSON bytes with lineage headers.
-import type { Config } from '../config.js';
+import { Compression, DEFAULT_COMPRESSION, type Config } from '../config.js';
 import { createKafka } from '../kafka/client.js';
 import { createProducer } from '../kafka/producer.js';
 import { publishFiles, RAW_TOPIC } from '../pipelines/publish.js';
@@ -29,7 +29,7 @@ export const formatImport = (s: ImportSummary & { complete: boolean }, maxErrorR
 export const publishCommand = (cfg: Config): Command => ({
   name: 'publish',
   summary: `Publish snapshot files (JSON object, JSON array such as vendor history files, JSONL; each optionally .gz) to ${RAW_TOPIC}.\nEach record goes as its exact bytes, key = ticker, with headers for source, data type, request id, lineage (file, sha256, index, import batch) and publish time.\nRecords too large for the topic go to gex.dlq.v1 with the reason.\nWith --wait (history imports), follows the pipeline until every record is imported or rejected and prints the import summary.`,
-  usage: 'FILE... [--source NAME] [--data-type historical|real_time|snapshot] [--kind KIND] [--category C] [--level L] [--batch ID] [--wait [--timeout S] [--max-error-rate R]]',
+  usage: 'FILE... [--compression none|gzip|snappy|lz4|zstd] [--source NAME] [--data-type historical|real_time|snapshot] [--kind KIND] [--category C] [--level L] [--batch ID] [--wait [--timeout S] [--max-error-rate R]]',
   options: {
     source: { type: 'string' },
     'data-type': { type: 'string' },
@@ -41,6 +41,7 @@ export const publishCommand = (cfg: Config): Command => ({
     level: { type: 'string' },
     timeout: { type: 'string' },
     'max-error-rate': { type: 'string' },
+    compression: { type: 'string' },
   },
   optionHelp: {
     source: 'data source name (default: file)',
@@ -53,6 +54,7 @@ export const publishCommand = (cfg: Config): Command => ({
     wait: 'wait until the running pipeline has imported or rejected every record, then print the import summary (imported, rejected with reasons, error rate)',
     timeout: 'with --wait: give up after S seconds (default 600); exit 1',
     'max-error-rate': 'with --wait: exit 1 when rejected/records exceeds R (default 0.001, i.e. 0.1 %)',
+    compression: `record batch compression: none, gzip, snappy, lz4 or zstd (default ${cfg.compression}: GEXSTREAM_COMPRESSION, else kafka.compression of the config file, else ${DEFAULT_COMPRESSION})`,
   },
   run: async ({ values, positionals }) => {
     if (positionals.length === 0) throw new UsageError('publish: name at least one FILE');
@@ -65,7 +67,9 @@ export const publishCommand = (cfg: Config): Command => ({
     if (level !== undefined && !['critical', 'high', 'medium', 'low'].includes(level)) throw new UsageError(`--level: expected critical, high, medium or low, got ${JSON.stringify(level)}`);
     const registry = createRegistry(cfg.registry);
     const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
-    const producer = await createProducer({ kafka: createKafka({ ...cfg.kafka }), compression: cfg.compression });
+    const compression = str(values['compression']) ?? cfg.compression;
+    if (!Compression.is(compression)) throw new UsageError(`--compression: expected one of none, gzip, snappy, lz4, zstd, got ${JSON.stringify(compression)}`);
+    const producer = await createProducer({ kafka: createKafka({ ...cfg.kafka }), compression });
     const batchId = str(values['batch']) ?? randomUUID();
     const kafka = createKafka({ ...cfg.kafka });
     const wait = values['wait'] === true;

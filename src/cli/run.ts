@@ -46,7 +46,7 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' }, bind: { type: 'string' } },
+  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' }, bind: { type: 'string' }, 'accept-offset-gap': { type: 'boolean' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
     'topic-prefix': 'every topic and group of every role under PREFIX: PREFIX.raw, PREFIX.<level>, PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources, PREFIX.dlq (topics and schemas must exist)',
@@ -60,6 +60,7 @@ export const runCommand = (cfg: Config): Command => ({
     'sources-topic': 'processor: write source stats here (default gex.sources.v1)',
     'group-prefix': 'processor: consumer groups PREFIX-<level> (default gexstream-processor)',
     levels: `levels the processor drains (default all: ${LEVELS.join(',')})`,
+    'accept-offset-gap': 'projector: go on from the log start when the DuckDB file holds offsets past a topic\'s end or below its log start (counted in gexstream_projector_offset_gap_records) instead of refusing to start',
     'ops-port': '/healthz, /readyz and /metrics on the bind address, PORT (default 9464; 0 = none)',
     bind: `address of the API and ops ports (default ${cfg.bind}, GEXSTREAM_BIND; 0.0.0.0 in a container); off loopback every read but /healthz and /readyz needs the token too`,
     instance: 'stable instance id: its transactional ids fence a crashed predecessor with the same id (default 0)',
@@ -166,10 +167,14 @@ export const runCommand = (cfg: Config): Command => ({
         segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
         ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
         onEvents: hub.publish,
+        acceptOffsetGap: values['accept-offset-gap'] === true,
       });
       await p.start();
       projector = p;
-      metrics.observe({ projectedRows: () => p.stats().rows });
+      metrics.observe({
+        projectedRows: () => p.stats().rows,
+        offsetGapRecords: () => p.stats().offsetGaps.reduce<Record<string, number>>((a, g) => ({ ...a, [g.topic]: (a[g.topic] ?? 0) + g.size }), {}),
+      });
       services.push({ name: 'projector', stop: p.stop });
       logger.info({ db, parquet: pq }, 'projector writing');
     }
@@ -191,6 +196,7 @@ export const runCommand = (cfg: Config): Command => ({
         bodyLimit: 16 * 1024 * 1024,
         subscribe: hub.subscribe,
         ready,
+        onError: (err, errorId) => logger.error({ err, errorId }, 'API request failed'),
         ...svc,
       });
       const address = await api.listen({ host: bind, port: httpPort });

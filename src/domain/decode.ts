@@ -12,7 +12,7 @@ import { detectKind, resolveHint } from './kinds.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { CHAIN_COLUMNS, CHAIN_ROW_KEYS, OPTION_CHAIN_KEYS, optionChain } from './optionChainCodecs.js';
 import { DataType, type CanonicalSnapshot, type SnapshotKind } from './snapshot.js';
-import { futureTimestampIssue, validateSnapshot, type ClockRules } from './validate.js';
+import { derivedIssues, futureTimestampIssue, validateSnapshot, type ClockRules } from './validate.js';
 
 /** What travels with a payload: its shape hint (optional; detected otherwise) and its data type. */
 export interface DecodeMeta {
@@ -198,7 +198,10 @@ export const decodeValue = (json: unknown, meta: DecodeMeta, opts: DecodeOptions
   if (errors.length > 0) return left(capped(errors, limits.maxErrors));
   const snapshot = shape.snapshot;
   snapshot.extras_json = extras.json;
-  snapshot.derived = computeDerived(snapshot);
+  const derived = computeDerived(snapshot);
+  const overflow = derivedIssues(snapshot, derived);
+  if (overflow.length > 0) return left(capped(overflow, limits.maxErrors));
+  snapshot.derived = derived;
   return right(snapshot);
 };
 

@@ -5,10 +5,27 @@ import { describeValue } from './errors.js';
 /** Tickers as the vendors and the topics spell them: SPX, NQ_NDX, BRK.B. */
 export const TICKER_PATTERN = /^[A-Z0-9_.]{1,16}$/;
 
-/** Timestamps at or above this are epoch milliseconds, below it epoch seconds (1e11 s is the year 5138, 1e11 ms is 1973). */
-export const EPOCH_MS_THRESHOLD = 1e11;
-/** 9999-12-31T23:59:59.999Z: the last instant an ISO-8601 date with four year digits can name. */
-const MAX_TIMESTAMP_MS = 253402300799999;
+/**
+ * The plausible window of a snapshot or publish time: 1990-01-01 (before any GEX data) to 2100-01-01. It also tells
+ * the units apart without guessing: epoch seconds of the window (6.3e8 to 4.1e9) and epoch milliseconds of it
+ * (6.3e11 to 4.1e12) never overlap, so a seconds value for the year 9999 (2.5e11) is refused instead of being read
+ * as milliseconds of 1978, and `timestamp: 1` is refused instead of being 1970-01-01T00:00:01Z.
+ */
+export const PLAUSIBLE_FROM_MS = Date.UTC(1990, 0, 1);
+export const PLAUSIBLE_UNTIL_MS = Date.UTC(2100, 0, 1);
+const WINDOW = `from ${new Date(PLAUSIBLE_FROM_MS).toISOString().slice(0, 10)} to ${new Date(PLAUSIBLE_UNTIL_MS).toISOString().slice(0, 10)}`;
+
+const inWindow = (ms: number): boolean => ms >= PLAUSIBLE_FROM_MS && ms < PLAUSIBLE_UNTIL_MS;
+const isoOrNumber = (ms: number): string => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));
+
+/** Epoch seconds or milliseconds (told apart by magnitude) within the plausible window, as epoch ms (not rounded). */
+export const readEpochTime = (u: number): TimestampResult => {
+  if (!Number.isFinite(u)) return { issue: `expected a finite number, got ${describeValue(u)}` };
+  if (inWindow(u * 1000)) return { ms: u * 1000 };
+  if (inWindow(u)) return { ms: u };
+  if (inWindow(u / 1000)) return { issue: `expected epoch seconds or milliseconds, got ${describeValue(u)}, which looks like epoch microseconds (${isoOrNumber(u / 1000)})` };
+  return { issue: `expected a time ${WINDOW} in epoch seconds or milliseconds, got ${describeValue(u)} (${isoOrNumber(u * 1000)} as seconds, ${isoOrNumber(u)} as milliseconds)` };
+};
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -120,21 +137,16 @@ export type TimestampResult = { readonly ms: number } | { readonly issue: string
 /** Epoch seconds, epoch milliseconds (told apart by magnitude) or an ISO-8601 time with an explicit zone, as UTC epoch ms. */
 export const readTimestamp = (u: unknown): TimestampResult => {
   const expected = 'expected epoch seconds, epoch milliseconds or an ISO-8601 time with a zone';
-  let ms: number;
   if (typeof u === 'number') {
-    if (!Number.isFinite(u)) return { issue: `expected a finite number, got ${describeValue(u)}` };
-    if (u <= 0) return { issue: `expected a time after 1970-01-01T00:00:00Z, got ${describeValue(u)}` };
-    ms = Math.round(u >= EPOCH_MS_THRESHOLD ? u : u * 1000);
-  } else if (typeof u === 'string') {
-    // A time without a zone would be read in the machine's zone: rejected rather than guessed.
-    if (!ISO_8601.test(u)) return { issue: `${expected}, got ${describeValue(u)}` };
-    ms = Date.parse(u.replace(' ', 'T'));
-    if (Number.isNaN(ms) || !isCalendarTime(u)) return { issue: `expected a valid calendar date and time, got ${describeValue(u)}` };
-    if (ms <= 0) return { issue: `expected a time after 1970-01-01T00:00:00Z, got ${describeValue(u)}` };
-  } else {
-    return { issue: `${expected}, got ${describeValue(u)}` };
+    const r = readEpochTime(u);
+    return 'ms' in r ? { ms: Math.round(r.ms) } : r;
   }
-  if (ms > MAX_TIMESTAMP_MS) return { issue: `expected a time before the year 10000, got ${describeValue(u)}` };
+  if (typeof u !== 'string') return { issue: `${expected}, got ${describeValue(u)}` };
+  // A time without a zone would be read in the machine's zone: rejected rather than guessed.
+  if (!ISO_8601.test(u)) return { issue: `${expected}, got ${describeValue(u)}` };
+  const ms = Date.parse(u.replace(' ', 'T'));
+  if (Number.isNaN(ms) || !isCalendarTime(u)) return { issue: `expected a valid calendar date and time, got ${describeValue(u)}` };
+  if (!inWindow(ms)) return { issue: `expected a time ${WINDOW}, got ${describeValue(u)}` };
   return { ms };
 };
 

@@ -230,14 +230,113 @@ export const locateJsonSyntaxError = (text: string): JsonSyntaxError => {
   }
 };
 
-/** JSON.parse with a located, version-independent error. */
+/** Keys of every object in a parsed JSON value (iterative: nesting was already bounded by JSON.parse succeeding). */
+const countKeys = (root: unknown): number => {
+  let n = 0;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x);
+    } else {
+      for (const k in v) {
+        n++;
+        const x = (v as Record<string, unknown>)[k];
+        if (typeof x === 'object' && x !== null) stack.push(x);
+      }
+    }
+  }
+  return n;
+};
+
+const KEY_TOKEN = /"\s*:/g;
+const SPACE_BEFORE_COLON = /"\s+:/;
+
+const occurrences = (text: string, needle: string): number => {
+  let n = 0;
+  for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+};
+
+/**
+ * The first key named twice in one object, located by its path. JSON.parse silently keeps the last value, so a
+ * payload with `"spot": 1, ..., "spot": 7000` would mean whatever the last writer wanted: refused instead.
+ * Cheap first (about 5 % of JSON.parse on a 100-strike snapshot): every key is a string followed by ':', so as many
+ * `":` tokens as parsed keys means no duplicate (a string value holding `\":` only adds tokens and costs the exact
+ * scan, never a miss); a single '{' means only the top-level object has keys, so nothing needs walking.
+ */
+export const duplicateKeyIssue = (text: string, parsed: unknown): PathError | null => {
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const braces = occurrences(text, '{');
+  const keys = braces === 0 ? 0 : braces === 1 && !Array.isArray(parsed) ? Object.keys(parsed).length : countKeys(parsed);
+  const tokens = SPACE_BEFORE_COLON.test(text) ? (text.match(KEY_TOKEN)?.length ?? 0) : occurrences(text, '":');
+  if (tokens <= keys) return null;
+  return locateDuplicateKey(text);
+};
+
+/** Scans valid JSON text for a key repeated in the same object. */
+export const locateDuplicateKey = (text: string): PathError | null => {
+  interface Frame {
+    readonly object: boolean;
+    readonly keys: Set<string>;
+    index: number;
+    key: string | null;
+  }
+  const stack: Frame[] = [];
+  const pathOf = (extra: string): string => {
+    const parts: Array<string | number> = [];
+    for (const f of stack) if (f.object) parts.push(f.key ?? '');
+    else parts.push(f.index);
+    let out = '';
+    for (const p of [...parts.slice(0, -1), extra]) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`;
+    return out;
+  };
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top !== undefined && top.object) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key)) {
+          top.key = key;
+          return { path: pathOf(key), message: `duplicate key ${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key)} (a JSON object may name a key once; JSON.parse would keep only the last value)` };
+        }
+        top.keys.add(key);
+        top.key = key;
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) {
+      stack.push({ object: c === 0x7b, keys: new Set(), index: 0, key: null });
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+    } else if (c === 0x2c) {
+      const top = stack[stack.length - 1];
+      if (top !== undefined) {
+        if (top.object) expectKey = true;
+        else top.index++;
+      }
+    }
+  }
+  return null;
+};
+
+/** JSON.parse with a located, version-independent error; a key repeated in one object is an error too. */
 export const parseJsonText = (text: string): Either<PathError[], unknown> => {
+  let parsed: unknown;
   try {
-    return right(JSON.parse(text) as unknown);
+    parsed = JSON.parse(text) as unknown;
   } catch {
     const e = locateJsonSyntaxError(text);
     return left([{ path: '$', message: `invalid JSON at line ${e.line}, column ${e.column} (position ${e.position}): ${e.reason}` }]);
   }
+  const dup = duplicateKeyIssue(text, parsed);
+  return dup === null ? right(parsed) : left([dup]);
 };
 
 export const parseJsonBytes = (bytes: Uint8Array, maxBytes: number): Either<PathError[], unknown> => {

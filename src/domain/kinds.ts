@@ -86,9 +86,19 @@ export const resolveHint = (kindHint: string | undefined, categoryHint: string |
 const MAXCHANGE_KEYS = ['current', 'one', 'five', 'ten', 'fifteen', 'thirty'];
 const CLASSIC_ONLY_KEYS = ['sum_gex_vol', 'sum_gex_oi', 'zero_gamma', 'major_pos_vol', 'major_neg_vol', 'max_priors', 'delta_risk_reversal'];
 
+const STATE_ZERO_KEYS = ['major_pos_oi', 'major_neg_oi', 'sum_gex_oi', 'zero_gamma'];
+
 /**
- * Tells the shape from the payload's keys. State GEX profiles look exactly like classic ones, so they are only
- * ever chosen by a hint; an unhinted classic-looking payload is classic.
+ * A GEXBot state profile by its content: it is volume-only, so the vendor sends 0 for every OI field, for zero gamma
+ * and in every strike's OI column ([strike, gex_vol, gex_oi, priors]). A classic profile always has some OI, so
+ * these zeros mean "not applicable", never data.
+ */
+export const looksLikeStateProfile = (o: Readonly<Record<string, unknown>>, strikes: readonly unknown[]): boolean =>
+  strikes.length > 0 && STATE_ZERO_KEYS.every((k) => o[k] === 0) && strikes.every((r) => Array.isArray(r) && r[2] === 0);
+
+/**
+ * Tells the shape from the payload's keys. State GEX profiles have the classic shape: they are told apart by a hint
+ * or by their content (looksLikeStateProfile); any other classic-looking payload is classic.
  */
 export const detectKind = (o: Readonly<Record<string, unknown>>): SnapshotKind | PathError => {
   if ('mini_contracts' in o) return 'gexbot_state_greek';
@@ -96,7 +106,7 @@ export const detectKind = (o: Readonly<Record<string, unknown>>): SnapshotKind |
     const strikes = o['strikes'];
     if (Array.isArray(strikes) && strikes.length > 0) {
       const first: unknown = strikes[0];
-      if (Array.isArray(first)) return 'gexbot_classic';
+      if (Array.isArray(first)) return looksLikeStateProfile(o, strikes) ? 'gexbot_state' : 'gexbot_classic';
       if (typeof first === 'object' && first !== null) return 'option_chain';
     }
     if ('market_symbol' in o) return 'option_chain';

@@ -60,18 +60,14 @@ export const requestIdOf = (headers: RawHeaders, origin: { topic: string; partit
 
 export const jobIdOf = (requestId: string): string => deterministicId('job', requestId);
 
+/** Best-effort lineage of a message whose headers may not decode (for its dead letter): null unless file, sha256 and a whole index are there. */
 export const lineageOf = (headers: RawHeaders): Lineage | null => {
   const file = headers[H.lineageFile];
   const sha256 = headers[H.lineageSha256];
-  const index = Number(headers[H.lineageIndex]);
-  if (file === undefined || sha256 === undefined || !Number.isInteger(index)) return null;
+  const ix = headers[H.lineageIndex];
+  const index = ix !== undefined && /^\d{1,16}$/.test(ix) ? Number(ix) : Number.NaN;
+  if (file === undefined || sha256 === undefined || !Number.isSafeInteger(index)) return null;
   return { file, sha256, index, batch: headers[H.importBatch] ?? null };
-};
-
-/** The time the publisher stamped, else the broker's message timestamp. */
-export const publishedAtOf = (headers: RawHeaders, messageTimestampMs: number): number => {
-  const h = Number(headers[H.publishedAt]);
-  return Number.isFinite(h) && h > 0 ? h : messageTimestampMs;
 };
 
 export const prioritizedSnapshot = (args: {
@@ -80,6 +76,8 @@ export const prioritizedSnapshot = (args: {
   requestId: string;
   source: string;
   headers: RawHeaders;
+  /** As decodeHeaders read it; by default the best-effort lineageOf(headers). */
+  lineage?: Lineage | null;
   origin: { topic: string; partition: number; offset: number };
   publishedAtMs: number;
   receivedAtMs: number;
@@ -94,7 +92,7 @@ export const prioritizedSnapshot = (args: {
   overridden: args.decision.overridden,
   source: args.source,
   raw: args.origin,
-  lineage: lineageOf(args.headers),
+  lineage: args.lineage !== undefined ? args.lineage : lineageOf(args.headers),
   headers: { ...args.headers },
   published_at_ms: args.publishedAtMs,
   received_at_ms: args.receivedAtMs,

@@ -58,45 +58,113 @@ const valueEnd = (b: Buffer, i: number): number => {
   return -1;
 };
 
-export type FileFormat = 'json' | 'array' | 'jsonl';
+/**
+ * json: one object; array: the vendor's history file; jsonl: one value per line; concatenated: values one after the
+ * other spanning lines, as `jq .` prints them (pretty-printed objects back to back).
+ */
+export type FileFormat = 'json' | 'array' | 'jsonl' | 'concatenated';
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/** Where the text starts: after a UTF-8 byte-order mark (Windows tools write one), which JSON does not allow. */
+export const textStart = (b: Buffer): number => (b.length >= 3 && UTF8_BOM.every((x, i) => b[i] === x) ? 3 : 0);
+
+const isUtf16 = (b: Buffer): boolean => b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
 
 /**
- * The format of a file: a top-level array is the vendor's history file; several top-level values one per line is JSONL;
- * otherwise one JSON object.
+ * The format of a file: a top-level array is the vendor's history file; several top-level values is JSONL when the
+ * first one fits on its line, else concatenated JSON; otherwise one JSON object.
  */
 export const detectFormat = (b: Buffer): FileFormat => {
-  const i = skipWs(b, 0);
+  const i = skipWs(b, textStart(b));
   if (b[i] === OPEN_BRACKET) return 'array';
   const end = i < b.length ? valueEnd(b, i) : -1;
   if (end === -1) return 'json';
-  return skipWs(b, end) < b.length ? 'jsonl' : 'json';
+  if (skipWs(b, end) >= b.length) return 'json';
+  const nl = b.indexOf(NL, i);
+  return nl !== -1 && nl < end ? 'concatenated' : 'jsonl';
 };
 
-/** Splits a file into records, byte for byte. Malformed stretches become problems carrying their bytes, never dropped. */
-export const splitRecords = (b: Buffer): { format: FileFormat; records: RawRecord[]; problems: SplitProblem[] } => {
-  const format = detectFormat(b);
-  const records: RawRecord[] = [];
-  const problems: SplitProblem[] = [];
-  if (format === 'jsonl' || format === 'json') {
-    if (format === 'json') {
-      const s = skipWs(b, 0);
-      if (s < b.length) records.push({ index: 0, line: lineAt(b, s), bytes: b.subarray(s, b.length) });
-      return { format, records, problems };
-    }
-    let start = 0;
-    let line = 1;
-    let index = 0;
-    while (start <= b.length) {
-      let nl = b.indexOf(NL, start);
-      if (nl === -1) nl = b.length;
-      const s = skipWs(b, start);
-      if (s < nl) records.push({ index: index++, line, bytes: b.subarray(start, nl).subarray(s - start) });
-      line++;
-      start = nl + 1;
-    }
-    return { format, records, problems };
+export type RecordPiece = RawRecord | SplitProblem;
+export const isProblem = (p: RecordPiece): p is SplitProblem => 'message' in p;
+
+/**
+ * Splits a file into records, byte for byte, lazily (a file of millions of records never holds them all as objects).
+ * Malformed stretches become problems carrying their bytes, never dropped.
+ */
+export const scanRecords = (b: Buffer): { format: FileFormat; pieces: Iterable<RecordPiece> } => {
+  if (isUtf16(b)) {
+    const problem: SplitProblem = { index: 0, line: 1, message: 'the file is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8', bytes: b };
+    return { format: 'json', pieces: [problem] };
   }
-  let i = skipWs(b, skipWs(b, 0) + 1);
+  const from = textStart(b);
+  const format = detectFormat(b);
+  switch (format) {
+    case 'json':
+      return { format, pieces: jsonPieces(b, from) };
+    case 'jsonl':
+      return { format, pieces: jsonlPieces(b, from) };
+    case 'concatenated':
+      return { format, pieces: concatenatedPieces(b, from) };
+    case 'array':
+      return { format, pieces: arrayPieces(b, from) };
+    default: {
+      const never: never = format;
+      return never;
+    }
+  }
+};
+
+function* jsonPieces(b: Buffer, from: number): Generator<RecordPiece> {
+  const s = skipWs(b, from);
+  if (s < b.length) yield { index: 0, line: lineAt(b, s), bytes: b.subarray(s, b.length) };
+}
+
+function* jsonlPieces(b: Buffer, from: number): Generator<RecordPiece> {
+  let start = from;
+  let line = 1;
+  let index = 0;
+  while (start <= b.length) {
+    let nl = b.indexOf(NL, start);
+    if (nl === -1) nl = b.length;
+    const s = skipWs(b, start);
+    if (s < nl) yield { index: index++, line, bytes: b.subarray(start, nl).subarray(s - start) };
+    line++;
+    start = nl + 1;
+  }
+}
+
+/** Values back to back; a stretch that is not an object or array runs to the next line that starts with '{' or '['. */
+function* concatenatedPieces(b: Buffer, from: number): Generator<RecordPiece> {
+  let i = skipWs(b, from);
+  let line = lineAt(b, i);
+  let lineFrom = i;
+  let index = 0;
+  while (i < b.length) {
+    line = lineAt(b, i, lineFrom, line);
+    lineFrom = i;
+    const c = b[i];
+    const end = c === OPEN_BRACE || c === OPEN_BRACKET ? valueEnd(b, i) : -2;
+    if (end === -1) {
+      yield { index, line, message: 'the file ends inside this JSON value (truncated file?)', bytes: b.subarray(i) };
+      return;
+    }
+    if (end === -2) {
+      let next = i;
+      do next = b.indexOf(NL, next + 1);
+      while (next !== -1 && b[next + 1] !== OPEN_BRACE && b[next + 1] !== OPEN_BRACKET);
+      const stop = next === -1 ? b.length : next + 1;
+      yield { index: index++, line, message: `expected a JSON object, got ${JSON.stringify(b.subarray(i, Math.min(stop, i + 20)).toString('utf8'))}`, bytes: b.subarray(i, stop) };
+      i = skipWs(b, stop);
+      continue;
+    }
+    yield { index: index++, line, bytes: b.subarray(i, end) };
+    i = skipWs(b, end);
+  }
+}
+
+function* arrayPieces(b: Buffer, from: number): Generator<RecordPiece> {
+  let i = skipWs(b, skipWs(b, from) + 1);
   let line = 1;
   let lineFrom = 0;
   let index = 0;
@@ -105,20 +173,31 @@ export const splitRecords = (b: Buffer): { format: FileFormat; records: RawRecor
     line = lineAt(b, i, lineFrom, line);
     lineFrom = i;
     if (end === -1) {
-      problems.push({ index, line, message: 'the JSON array ends inside this element (truncated file?)', bytes: b.subarray(i) });
-      return { format, records, problems };
+      yield { index, line, message: 'the JSON array ends inside this element (truncated file?)', bytes: b.subarray(i) };
+      return;
     }
-    records.push({ index: index++, line, bytes: b.subarray(i, end) });
+    yield { index: index++, line, bytes: b.subarray(i, end) };
     i = skipWs(b, end);
     if (b[i] === COMMA) i = skipWs(b, i + 1);
     else if (b[i] !== CLOSE_BRACKET && i < b.length) {
       const next = b.indexOf(COMMA, i);
-      problems.push({ index, line: lineAt(b, i, lineFrom, line), message: `expected "," or "]" after element ${index - 1}`, bytes: b.subarray(i, next === -1 ? b.length : next) });
-      if (next === -1) return { format, records, problems };
+      yield { index, line: lineAt(b, i, lineFrom, line), message: `expected "," or "]" after element ${index - 1}`, bytes: b.subarray(i, next === -1 ? b.length : next) };
+      if (next === -1) return;
       i = skipWs(b, next + 1);
     }
   }
-  if (i >= b.length) problems.push({ index, line, message: 'the JSON array is not closed with "]" (truncated file?)', bytes: Buffer.alloc(0) });
+  if (i >= b.length) yield { index, line, message: 'the JSON array is not closed with "]" (truncated file?)', bytes: Buffer.alloc(0) };
+}
+
+/** scanRecords, collected (small files, tests and benches). */
+export const splitRecords = (b: Buffer): { format: FileFormat; records: RawRecord[]; problems: SplitProblem[] } => {
+  const { format, pieces } = scanRecords(b);
+  const records: RawRecord[] = [];
+  const problems: SplitProblem[] = [];
+  for (const p of pieces) {
+    if (isProblem(p)) problems.push(p);
+    else records.push(p);
+  }
   return { format, records, problems };
 };
 

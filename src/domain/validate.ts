@@ -1,6 +1,6 @@
 // Owns the rules a decoded snapshot must still meet that depend on the caller's clock or on several fields.
 import type { PathError } from './errors.js';
-import type { CanonicalSnapshot } from './snapshot.js';
+import type { CanonicalSnapshot, Derived } from './snapshot.js';
 
 export interface ClockRules {
   /** The caller's "now", UTC epoch ms (the domain reads no clock). */
@@ -27,6 +27,28 @@ export const validateSnapshot = (s: CanonicalSnapshot, rules: ClockRules): PathE
   if (future !== null) errors.push(future);
   if (s.kind === 'gexbot_orderflow' && (s.orderflow === null || Object.keys(s.orderflow).length === 0)) {
     errors.push({ path: '$', message: 'expected at least one numeric orderflow field besides timestamp and ticker, got none' });
+  }
+  return errors;
+};
+
+const DERIVED_NUMBERS = ['net_gex', 'net_gex_vol', 'net_gex_oi', 'major_pos_vol', 'major_neg_vol', 'major_pos_oi', 'major_neg_oi', 'zero_gamma', 'total_call_oi', 'total_put_oi', 'total_volume', 'quality_score'] as const satisfies ReadonlyArray<keyof Derived>;
+const STRIKE_GEX = ['call_gex', 'put_gex', 'net_gex'] as const;
+
+/**
+ * Metrics gexstream computed that overflowed (finite inputs such as gamma 1e300 x OI can give Infinity, and
+ * Infinity - Infinity gives NaN): a validation error located at the computed field, never data that would
+ * reach Avro, DuckDB and Parquet.
+ */
+export const derivedIssues = (s: CanonicalSnapshot, d: Derived): PathError[] => {
+  const errors: PathError[] = [];
+  const bad = (v: number | null): boolean => v !== null && !Number.isFinite(v);
+  s.strikes.forEach((r, i) => {
+    for (const f of STRIKE_GEX) {
+      if (bad(r[f])) errors.push({ path: `strikes[${i}].${f}`, message: `the computed GEX overflows to ${String(r[f])} (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)` });
+    }
+  });
+  for (const f of DERIVED_NUMBERS) {
+    if (bad(d[f])) errors.push({ path: `derived.${f}`, message: `the computed value overflows to ${String(d[f])} (the inputs are too large to sum or interpolate as finite numbers)` });
   }
   return errors;
 };

@@ -1,6 +1,6 @@
 // Owns the HTTP API (Fastify): ingest, request lookup, queue, sources, rules, latest snapshots, dead letters, the
 // WebSocket status stream, and the operations endpoints; request/response schemas feed the OpenAPI document.
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
@@ -43,7 +43,40 @@ export interface ApiDeps {
   readonly latest: (ticker?: string, kind?: string) => Promise<unknown[]>;
   readonly deadLetters: (q: { limit: number; stage?: string; ticker?: string }) => Promise<unknown[]>;
   readonly subscribe: (f: (e: StatusEvent) => void) => () => void;
+  /** Origins (scheme://host:port) allowed on the WebSocket stream besides the API's own; clients without Origin are not browsers. */
+  readonly allowedOrigins?: readonly string[];
+  /** Open status streams at most; one more is answered 503. */
+  readonly maxStreamClients?: number;
+  /** A stream client that lets this much pile up unsent is disconnected, instead of being buffered without bound. */
+  readonly maxStreamBufferBytes?: number; // bytes
+  /** JSON bodies nested deeper than this are refused before they are parsed (recursive code downstream would overflow). */
+  readonly maxJsonDepth?: number;
+  /** Hears every 500 with its id (the answer carries only the id: errors may name brokers, hosts, files). */
+  readonly onError?: (err: Error, errorId: string) => void;
 }
+
+/** Longest accepted free-text fields, in characters. */
+export const API_LIMITS = { source: 200, kind: 64, category: 64, ruleName: 200, ruleDescription: 2_000, ruleCondition: 1_000, query: 200, streamFilter: 1_000 } as const;
+
+/**
+ * The first depth at which `text` (JSON) nests deeper than `max` arrays/objects, as the path-like position of the
+ * character, or null. A linear scan that skips strings: it runs before JSON.parse, so no recursion sees the body.
+ */
+export const jsonTooDeep = (text: string, max: number): number | null => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return null;
+};
 
 const Level = { type: 'string', enum: ['critical', 'high', 'medium', 'low'] } as const;
 const ErrorBody = {
@@ -54,9 +87,9 @@ const AnyObject = { type: 'object', additionalProperties: true } as const;
 const ListOf = (name: string) => ({ type: 'object', properties: { [name]: { type: 'array', items: AnyObject } } }) as const;
 
 const RuleFields = {
-  name: { type: 'string', minLength: 1 },
-  description: { type: 'string' },
-  condition: { type: 'string', minLength: 1, description: 'CEL expression over the snapshot fields (see rules/README.md)' },
+  name: { type: 'string', minLength: 1, maxLength: API_LIMITS.ruleName },
+  description: { type: 'string', maxLength: API_LIMITS.ruleDescription },
+  condition: { type: 'string', minLength: 1, maxLength: API_LIMITS.ruleCondition, description: 'CEL expression over the snapshot fields (see rules/README.md)' },
   score: { type: ['number', 'null'] },
   level: { anyOf: [Level, { type: 'null' }] },
   adjust: { type: ['integer', 'null'] },
@@ -64,7 +97,20 @@ const RuleFields = {
 } as const;
 
 export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, ajv: { customOptions: { allErrors: true, coerceTypes: 'array' } } });
+  // removeAdditional false: a misspelled field is an error naming it, not silently dropped (Fastify's default strips it)
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } } });
+  const maxDepth = deps.maxJsonDepth ?? 64;
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    const at = jsonTooDeep(text, maxDepth);
+    if (at !== null) {
+      done(Object.assign(new Error(`request body nests deeper than ${maxDepth} arrays/objects (at character ${at + 1})`), { statusCode: 400 }), undefined);
+      return;
+    }
+    defaultJson(req, text, done);
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -72,7 +118,7 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(websocket);
+  await app.register(websocket, { options: { maxPayload: 4 * 1024 } }); // clients only listen: nothing big to receive
 
   // Schema errors answer 400 with one entry per field path, the same shape as the domain's validation errors.
   app.setErrorHandler((err: Error & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>; statusCode?: number; code?: string }, _req, reply) => {
@@ -86,7 +132,11 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
     }
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: `request body larger than the ${deps.bodyLimit}-byte limit` });
     if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
-    return reply.code(500).send({ error: err.message });
+    // a role that does not run here says so; any other failure answers with an id only (broker and host names stay in the log)
+    if (err.statusCode === 503 && err.name === 'Unavailable') return reply.code(503).send({ error: err.message });
+    const errorId = randomUUID();
+    deps.onError?.(err, errorId);
+    return reply.code(500).send({ error: 'internal error', error_id: errorId });
   });
 
   const expected = Buffer.from(`Bearer ${deps.token}`);
@@ -96,7 +146,8 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'write endpoints need Authorization: Bearer <token> (GEXSTREAM_API_TOKEN)' });
     }
   };
-  const writes = { preHandler: authorize, schema: { security: [{ bearer: [] }] } };
+  // onRequest: before the body is read, parsed or validated, so a caller without the token learns nothing but 401
+  const writes = { onRequest: authorize, schema: { security: [{ bearer: [] }] } };
   const same = (got: Buffer): boolean => got.length === expected.length && timingSafeEqual(got, expected);
   // a read may also carry the token as ?access_token= (RFC 6750 2.3): a browser cannot set a header on a page load or
   // a WebSocket upgrade; writes take the header only
@@ -110,7 +161,12 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
   const PROBES = new Set(['/healthz', '/readyz']);
   if (deps.readsNeedToken) {
     app.addHook('onRequest', async (req, reply) => {
-      if (PROBES.has(req.url.split('?')[0] ?? '') || hasToken(req)) return;
+      // the token is consumed here: routes with strict query schemas never see access_token
+      const q = req.query as Record<string, unknown> | undefined;
+      if (PROBES.has(req.url.split('?')[0] ?? '') || hasToken(req)) {
+        if (q && 'access_token' in q) delete q['access_token'];
+        return;
+      }
       await reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'this API is bound off loopback: every request needs Authorization: Bearer <token> (GEXSTREAM_API_TOKEN)' });
     });
   }
@@ -135,11 +191,11 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
           required: ['source', 'data_type'],
           additionalProperties: false,
           properties: {
-            source: { type: 'string', minLength: 1, maxLength: 200 },
+            source: { type: 'string', minLength: 1, maxLength: API_LIMITS.source },
             data_type: { type: 'string', enum: ['real_time', 'historical', 'snapshot'] },
             level: { ...Level, description: 'requested level: a manual override recorded with the decision' },
-            kind: { type: 'string', description: 'payload shape, when it cannot be detected (e.g. state)' },
-            category: { type: 'string' },
+            kind: { type: 'string', minLength: 1, maxLength: API_LIMITS.kind, description: 'payload shape, when it cannot be detected (e.g. state)' },
+            category: { type: 'string', maxLength: API_LIMITS.category },
             payload: AnyObject,
             payloads: { type: 'array', items: AnyObject, minItems: 1, maxItems: 10_000 },
           },
@@ -189,27 +245,64 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
 
   app.get<{ Querystring: { ticker?: string; kind?: string } }>(
     '/api/v1/snapshots/latest',
-    { schema: { tags: ['snapshots'], summary: 'The latest processed snapshot per ticker and kind (in-memory view of the projector).', querystring: { type: 'object', properties: { ticker: { type: 'string' }, kind: { type: 'string' } } }, response: { 200: ListOf('snapshots') } } },
+    { schema: { tags: ['snapshots'], summary: 'The latest processed snapshot per ticker and kind (in-memory view of the projector).', querystring: { type: 'object', additionalProperties: false, properties: { ticker: { type: 'string', maxLength: API_LIMITS.query }, kind: { type: 'string', maxLength: API_LIMITS.query } } }, response: { 200: ListOf('snapshots') } } },
     async (req) => ({ snapshots: await deps.latest(req.query.ticker, req.query.kind) }),
   );
 
   app.get<{ Querystring: { limit?: number; stage?: string; ticker?: string } }>(
     '/api/v1/dlq',
-    { schema: { tags: ['dlq'], summary: 'The most recent dead letters, with stage, reason and path-precise errors.', querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 }, stage: { type: 'string' }, ticker: { type: 'string' } } }, response: { 200: ListOf('dead_letters') } } },
+    { schema: { tags: ['dlq'], summary: 'The most recent dead letters, with stage, reason and path-precise errors.', querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 }, stage: { type: 'string', maxLength: API_LIMITS.query }, ticker: { type: 'string', maxLength: API_LIMITS.query } } }, response: { 200: ListOf('dead_letters') } } },
     async (req) => ({ dead_letters: await deps.deadLetters({ limit: req.query.limit ?? 100, ...(req.query.stage ? { stage: req.query.stage } : {}), ...(req.query.ticker ? { ticker: req.query.ticker } : {}) }) }),
   );
 
+  // The status stream: browsers only from the API's own origin or an allowed one (a page elsewhere must not read the
+  // feed through a user's loopback), a bounded number of clients, and a client that cannot keep up is disconnected
+  // rather than buffered without bound.
+  const maxClients = deps.maxStreamClients ?? 64;
+  const maxBuffered = deps.maxStreamBufferBytes ?? 1024 * 1024; // 1 MiB
+  const allowed = new Set(deps.allowedOrigins ?? []);
+  let clients = 0;
+  const originAllowed = (req: FastifyRequest): boolean => {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    if (allowed.has(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  };
   app.get<{ Querystring: { level?: string; ticker?: string } }>(
     '/api/v1/ingest/status',
-    { websocket: true, schema: { tags: ['ingest'], summary: 'WebSocket: job state changes and the queue every second, as JSON messages; filter with ?level= and ?ticker= (comma-separated).', querystring: { type: 'object', properties: { level: { type: 'string' }, ticker: { type: 'string' } } } } },
+    {
+      websocket: true,
+      onRequest: async (req, reply) => {
+        if (!originAllowed(req)) return reply.code(403).send({ error: `origin ${JSON.stringify(req.headers.origin)} may not open the status stream` });
+        if (clients >= maxClients) return reply.code(503).send({ error: `the status stream has its ${maxClients} clients: try again later` });
+        return undefined;
+      },
+      schema: { tags: ['ingest'], summary: 'WebSocket: job state changes and the queue every second, as JSON messages; filter with ?level= and ?ticker= (comma-separated).', querystring: { type: 'object', additionalProperties: false, properties: { level: { type: 'string', maxLength: API_LIMITS.streamFilter }, ticker: { type: 'string', maxLength: API_LIMITS.streamFilter } } } },
+    },
     (socket, req) => {
+      clients++;
       const levels = req.query.level ? new Set(req.query.level.split(',')) : null;
       const tickers = req.query.ticker ? new Set(req.query.ticker.split(',')) : null;
+      let gone = false;
       const off = deps.subscribe((e) => {
+        if (gone || socket.readyState !== socket.OPEN) return;
         if (e.type === 'job' && ((levels && !levels.has(e.level)) || (tickers && !tickers.has(e.ticker)))) return;
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(e));
+        if (socket.bufferedAmount > maxBuffered) {
+          // too slow: a close handshake would wait behind the same full buffer, so the connection is dropped
+          gone = true;
+          socket.terminate();
+          return;
+        }
+        socket.send(JSON.stringify(e));
       });
-      socket.on('close', off);
+      socket.on('close', () => {
+        clients--;
+        off();
+      });
     },
   );
 

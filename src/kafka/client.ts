@@ -1,6 +1,8 @@
 // Owns the Kafka client instance: the only module that constructs kafkajs, with its logs routed to pino.
 import './fastCrc.js'; // must run before kafkajs loads
+import './codecs.js'; // snappy, lz4 and zstd batches, for every role
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import { DEFAULT_COMPRESSION, type Compression } from '../config.js';
 import type { Logger } from '../log.js';
 
 export type KafkaClient = Kafka;
@@ -30,10 +32,18 @@ export interface CreateKafkaOptions {
   readonly retries?: number;
   readonly ssl?: KafkaConfig['ssl'];
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  /** What this client's producers (plain and transactional) compress with, unless given their own. */
+  readonly compression?: Compression;
 }
 
-export const createKafka = ({ brokers, clientId = 'gexstream', logger, connectionTimeout = 3_000, retries = 5, ssl, sasl }: CreateKafkaOptions): KafkaClient =>
-  new Kafka({
+// kafkajs has no client-wide compression: each client remembers the process's setting for the producers made from it
+const compressionOf = new WeakMap<KafkaClient, Compression>();
+
+/** The compression producers made from `kafka` use by default. */
+export const producerCompression = (kafka: KafkaClient): Compression => compressionOf.get(kafka) ?? DEFAULT_COMPRESSION;
+
+export const createKafka = ({ brokers, clientId = 'gexstream', logger, connectionTimeout = 3_000, retries = 5, ssl, sasl, compression = DEFAULT_COMPRESSION }: CreateKafkaOptions): KafkaClient => {
+  const kafka = new Kafka({
     brokers,
     clientId,
     connectionTimeout,
@@ -44,6 +54,9 @@ export const createKafka = ({ brokers, clientId = 'gexstream', logger, connectio
     ...(ssl !== undefined ? { ssl } : {}),
     ...(sasl !== undefined ? { sasl: { ...sasl } as KafkaConfig['sasl'] } : {}),
   });
+  compressionOf.set(kafka, compression);
+  return kafka;
+};
 
 /** True when a broker answers a metadata request (not merely an open port). */
 export const probeBrokers = async (

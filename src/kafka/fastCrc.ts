@@ -2,6 +2,7 @@
 // replaced by a native one, before kafkajs loads, and only when both agree on sample data. Import before 'kafkajs'.
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
+import './requestQueueFix.js'; // every kafkajs user imports this module: the idle-timer fix rides along
 
 const require = createRequire(import.meta.url);
 

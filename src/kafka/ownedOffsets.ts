@@ -4,6 +4,7 @@ import './fastCrc.js'; // before kafkajs loads
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
+import { describeOffsetGap, findOffsetGaps, type OffsetGap } from '../domain/offsetGaps.js';
 import type { KafkaClient } from './client.js';
 import type { InMessage } from './transactional.js';
 
@@ -26,6 +27,23 @@ export interface OwnedOffsetsOptions {
   readonly maxBytesPerPartition?: number; // bytes
   readonly maxWaitTimeInMs?: number; // ms
   readonly onError?: (err: Error) => void;
+  /**
+   * Stored positions the topics cannot honour (past a partition's end, or below its log start) stop the start with an
+   * {@link OffsetGapError}, unless accepted: then reading goes on at the log start and `onOffsetGaps` hears of them.
+   */
+  readonly acceptOffsetGaps?: boolean;
+  readonly onOffsetGaps?: (gaps: readonly OffsetGap[]) => void;
+  /** Appended to the refusal: what the operator can do about it. */
+  readonly offsetGapAdvice?: string;
+}
+
+/** The sink's stored positions do not fit the topics: resuming there would skip records without a word. */
+export class OffsetGapError extends Error {
+  override readonly name = 'OffsetGapError';
+  readonly retriable = false; // the topic will not grow back to the stored position by waiting
+  constructor(readonly gaps: readonly OffsetGap[], advice: string) {
+    super(`stored offsets do not fit the topics: ${gaps.map(describeOffsetGap).join('; ')}${advice ? `. ${advice}` : ''}`);
+  }
 }
 
 export interface OwnedOffsetsConsumer {
@@ -57,6 +75,9 @@ export const createOwnedOffsetsConsumer = ({
   maxBytesPerPartition = 8 * 1024 * 1024, // 8 MiB
   maxWaitTimeInMs = 200,
   onError,
+  acceptOffsetGaps = false,
+  onOffsetGaps,
+  offsetGapAdvice = '',
 }: OwnedOffsetsOptions): OwnedOffsetsConsumer => {
   let consumer: Consumer | null = null;
   const counts = new Map<string, number>();
@@ -101,10 +122,20 @@ export const createOwnedOffsetsConsumer = ({
       try {
         const meta = await admin.fetchTopicMetadata({ topics: [...topics] });
         for (const t of meta.topics) counts.set(t.name, t.partitions.length);
+        next = new Map(await positions());
+        // kafkajs resets a seek beyond the log to the earliest offset, and the position filter below would then
+        // drop everything under the stored position: check the positions against the partitions first
+        const bounds = (await Promise.all(topics.map(async (topic) => (await admin.fetchTopicOffsets(topic)).map((b) => ({ topic, partition: b.partition, low: Number(b.low), high: Number(b.high) }))))).flat();
+        const stored = [...next].map(([k, offset]) => ({ ...parseTp(k), next: offset }));
+        const gaps = findOffsetGaps(stored, bounds, topics);
+        if (gaps.length > 0) {
+          if (!acceptOffsetGaps) throw new OffsetGapError(gaps, offsetGapAdvice);
+          for (const g of gaps) next.set(tp(g.topic, g.partition), g.resumeAt);
+          onOffsetGaps?.(gaps);
+        }
       } finally {
         await admin.disconnect();
       }
-      next = new Map(await positions());
       // the lag group learns the stored positions too, also of partitions with nothing new to consume
       for (const [key, offset] of next) {
         const { topic, partition } = parseTp(key);

@@ -1,9 +1,11 @@
 // Owns producing: an idempotent, batching, compressing producer behind a small interface.
 import './fastCrc.js'; // before kafkajs loads
 import kafkajs, { type Producer } from 'kafkajs';
-import type { KafkaClient } from './client.js';
+import type { Compression } from '../config.js';
+import { producerCompression, type KafkaClient } from './client.js';
+import { compressionType } from './codecs.js';
 
-const { CompressionTypes, Partitioners } = kafkajs;
+const { Partitioners } = kafkajs;
 
 export interface OutMessage {
   readonly key: string | Buffer | null;
@@ -12,7 +14,7 @@ export interface OutMessage {
   readonly partition?: number;
 }
 
-export type Compression = 'none' | 'gzip';
+export type { Compression };
 
 export interface GexProducer {
   /** Sends one batch (possibly to several topics) and resolves when every message is acknowledged by all in-sync replicas. */
@@ -22,7 +24,7 @@ export interface GexProducer {
 
 export const createProducer = async ({
   kafka,
-  compression = 'none',
+  compression = producerCompression(kafka),
   idempotent = true,
 }: {
   kafka: KafkaClient;
@@ -39,7 +41,7 @@ export const createProducer = async ({
     ...(idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5_000 } } : {}),
   });
   await producer.connect();
-  const codec = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const codec = compressionType[compression];
   return {
     send: async (batch) => {
       await producer.sendBatch({

@@ -2,7 +2,8 @@
 import './fastCrc.js'; // before kafkajs loads
 import kafkajs, { type Consumer, type EachBatchPayload, type Producer, type Transaction } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
-import type { KafkaClient } from './client.js';
+import { producerCompression, type KafkaClient } from './client.js';
+import { compressionType } from './codecs.js';
 import type { OutMessage } from './producer.js';
 
 export interface InMessage {
@@ -79,6 +80,7 @@ export const createTransactionalProcessor = async ({
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency: expected a whole number >= 1, got ${concurrency}`);
   const maxSendBytes = 3 * 1024 * 1024; // 3 MiB per send, under every topic's max.message.bytes
+  const compression = compressionType[producerCompression(kafka)];
   // A service keeps retrying retriable errors (a broker restart, a coordinator move): a failed send aborts the
   // transaction, so retrying never duplicates.
   const makeProducer = (id: string): Producer =>
@@ -126,6 +128,7 @@ export const createTransactionalProcessor = async ({
           if (part.length === 0) return;
           await tx.sendBatch({
             acks: -1,
+            compression,
             topicMessages: part.map((o) => ({
               topic: o.topic,
               messages: o.messages.map((m) => ({ key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}), ...(m.partition !== undefined ? { partition: m.partition } : {}) })),

@@ -1,5 +1,5 @@
 // Owns reading the dead-letter topic and re-driving dead letters to the raw topic after a fix.
-import type { DeadLetter } from '../domain/deadLetter.js';
+import { valueKept, type DeadLetter } from '../domain/deadLetter.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { GexProducer, OutMessage } from '../kafka/producer.js';
 import { readToEnd } from '../kafka/reader.js';
@@ -32,9 +32,12 @@ export const readDeadLetters = async ({ kafka, registry, topic = DLQ_TOPIC }: { 
 
 export const REDRIVE_HEADER = 'gex-redrive-of';
 
-/** Republishes the original bytes and headers of matching dead letters to the raw topic, marking each as a re-drive. */
+/**
+ * Republishes the original bytes and headers of matching dead letters to the raw topic, marking each as a re-drive.
+ * A dead letter that kept only the sha256 and length of an over-size value is not re-driven (its bytes are at its origin).
+ */
 export const redrive = async ({ producer, letters, filter, rawTopic = RAW_TOPIC }: { producer: GexProducer; letters: readonly DeadLetter[]; filter: DeadLetterFilter; rawTopic?: string }): Promise<DeadLetter[]> => {
-  const chosen = letters.filter((d) => matches(d, filter));
+  const chosen = letters.filter((d) => matches(d, filter) && valueKept(d));
   const messages: OutMessage[] = chosen.map((d) => ({
     key: d.original_key ?? d.ticker,
     value: Buffer.from(d.original_value),

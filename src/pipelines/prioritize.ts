@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
-import { H } from '../domain/headers.js';
-import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, publishedAtOf, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
-import { decide, initialRuleSet, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
+import type { PathError } from '../domain/errors.js';
+import { decodeHeaders, H } from '../domain/headers.js';
+import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { ExchangeCalendar } from '../domain/calendar.js';
 import { loadCalendar } from '../resources.js';
 import { automaticShare, evolveTally, initialTally, type DecisionTally } from '../domain/priority/tally.js';
-import { DataType } from '../domain/snapshot.js';
+import type { DataType } from '../domain/snapshot.js';
 import { peekTicker } from '../domain/records.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type OutMessage } from '../kafka/producer.js';
@@ -112,6 +113,9 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const currentRules = (): RuleSet => rulesView?.ruleSet() ?? noRules;
   let processor: TransactionalProcessor | undefined;
 
+  /** A failure is the message's own (dead letter) unless it says it is retriable (an infrastructure failure: the batch is retried). */
+  const isRetriable = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+
   const transform = async (batch: readonly InMessage[]) => {
     const receivedAtMs = clock();
     const byLevel = new Map<Level, OutMessage[]>();
@@ -119,60 +123,74 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     const dlq: OutMessage[] = [];
     for (const m of batch) {
       const origin = { topic: m.topic, partition: m.partition, offset: m.offset };
-      const requestId = requestIdOf(m.headers, origin);
-      const source = m.headers[H.source] ?? 'unknown';
-      const dataTypeHeader = m.headers[H.dataType];
+      const value = m.value ?? Buffer.alloc(0);
       const toDlq = (stage: 'decode' | 'prioritize', errors: { path: string; message: string }[]): void => {
-        const value = m.value ?? Buffer.alloc(0);
-        const d = deadLetter(
-          { stage, errors, value, key: m.key, headers: m.headers, origin, source, ticker: peekTicker(value) ?? null, requestId, lineage: lineageOf(m.headers) },
-          clock(),
-        );
-        dlq.push({ key: d.dead_letter_id, value: dlqEnc.encode(d) });
+        const input = { stage, errors, value, key: m.key, headers: m.headers, origin, source: m.headers[H.source] ?? 'unknown', ticker: peekTicker(value) ?? null, requestId: requestIdOf(m.headers, origin), lineage: lineageOf(m.headers) };
+        let d = deadLetter(input, clock());
+        let encoded: Buffer;
+        try {
+          encoded = dlqEnc.encode(d);
+        } catch (err) {
+          // deadLetter() sanitizes every field, so this is a bug: still never block the partition on it
+          log.error({ err, origin }, 'a dead letter could not be encoded; writing one without headers, key and lineage');
+          d = deadLetter({ stage, errors: [...errors.slice(0, 10), { path: '$', message: `(the full dead letter could not be encoded: ${(err as Error).message})` }], value, origin }, clock());
+          encoded = dlqEnc.encode(d);
+        }
+        dlq.push({ key: d.dead_letter_id, value: encoded });
         deadLetters++;
         o.metrics?.deadLetters.inc({ stage });
       };
-      if (m.value === null) {
-        toDlq('decode', [{ path: '$', message: 'a tombstone (null value) is not a snapshot' }]);
-        continue;
-      }
-      if (dataTypeHeader !== undefined && !DataType.is(dataTypeHeader)) {
-        toDlq('decode', [{ path: `headers.${H.dataType}`, message: `expected real_time, historical or snapshot, got ${JSON.stringify(dataTypeHeader)}` }]);
-        continue;
-      }
-      const decoded = decodeRaw(m.value, { kind: m.headers[H.kind], category: m.headers[H.category], dataType: dataTypeHeader ?? defaultDataType }, { nowMs: receivedAtMs, maxSkewMs, maxBytes });
-      if (isLeft(decoded)) {
-        toDlq('decode', decoded.left);
-        continue;
-      }
-      const snapshot = decoded.right;
-      let out: PrioritizedSnapshot;
       try {
-        const now = clock();
-        const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
-        out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, origin, publishedAtMs: publishedAtOf(m.headers, m.timestamp), receivedAtMs, prioritizedAtMs: now });
-        tally = evolveTally(tally, decision);
+        // every step for one message (headers, decode, rules and score, encodes) fails this message alone
+        const out = handle(m, origin, receivedAtMs);
+        if (out.rejected) {
+          toDlq(out.rejected.stage, out.rejected.errors);
+          continue;
+        }
+        const list = byLevel.get(out.level) ?? [];
+        list.push(out.record);
+        byLevel.set(out.level, list);
+        jobs.push(out.job);
+        tally = evolveTally(tally, out.decision);
         if (o.metrics) {
-          o.metrics.decisions.inc({ level: decision.level, overridden: String(decision.overridden) });
+          o.metrics.decisions.inc({ level: out.decision.level, overridden: String(out.decision.overridden) });
           o.metrics.automaticShare.set(automaticShare(tally));
-          o.metrics.prioritizeLatency.observe({ level: decision.level }, Math.max(0, now - out.published_at_ms) / 1000);
+          o.metrics.prioritizeLatency.observe({ level: out.decision.level }, Math.max(0, out.prioritizedAtMs - out.publishedAtMs) / 1000);
         }
       } catch (err) {
+        if (isRetriable(err)) throw err;
         toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${(err as Error).message}` }]);
-        continue;
       }
-      const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out);
-      if (encoded.length > maxOutputBytes) {
-        // would be refused by the level topic and block the partition: a dead letter instead
-        toDlq('prioritize', [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }]);
-        continue;
-      }
-      const list = byLevel.get(out.level) ?? [];
-      list.push({ key: snapshot.ticker, value: encoded });
-      byLevel.set(out.level, list);
-      jobs.push({ key: requestId, value: jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms })) });
     }
     return [...[...byLevel].map(([level, messages]) => ({ topic: topicOf(level), messages })), { topic: jobsTopic, messages: jobs }, { topic: dlqTopic, messages: dlq }];
+  };
+
+  type Handled =
+    | { readonly rejected: { stage: 'decode' | 'prioritize'; errors: PathError[] } }
+    | { readonly rejected?: undefined; level: Level; record: OutMessage; job: OutMessage; decision: Decision; publishedAtMs: number; prioritizedAtMs: number };
+
+  /** One raw message to its prioritized record and job event, both encoded; or why it is a dead letter. Throws only on bugs and infrastructure. */
+  const handle = (m: InMessage, origin: { topic: string; partition: number; offset: number }, receivedAtMs: number): Handled => {
+    if (m.value === null) return { rejected: { stage: 'decode', errors: [{ path: '$', message: 'a tombstone (null value) is not a snapshot' }] } };
+    const headers = decodeHeaders(m.headers);
+    if (isLeft(headers)) return { rejected: { stage: 'decode', errors: headers.left } };
+    const h = headers.right;
+    const decoded = decodeRaw(m.value, { kind: h.kind ?? undefined, category: h.category ?? undefined, dataType: h.dataType ?? defaultDataType }, { nowMs: receivedAtMs, maxSkewMs, maxBytes });
+    if (isLeft(decoded)) return { rejected: { stage: 'decode', errors: decoded.left } };
+    const snapshot = decoded.right;
+    const source = h.source ?? 'unknown';
+    const requestId = h.requestId ?? requestIdOf({}, origin);
+    const now = clock();
+    const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
+    const publishedAtMs = h.publishedAtMs ?? m.timestamp;
+    const out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, lineage: h.lineage, origin, publishedAtMs, receivedAtMs, prioritizedAtMs: now });
+    const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out);
+    if (encoded.length > maxOutputBytes) {
+      // would be refused by the level topic and block the partition: a dead letter instead
+      return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };
+    }
+    const job = jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms }));
+    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: requestId, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
   };
 
   return {

@@ -8,6 +8,9 @@ import { normalise, processedSnapshot, PROCESSED_TOPIC, type ProcessedSnapshot }
 import { LEVELS, levelRank, type Level } from '../domain/priority/level.js';
 import {
   applyBreakerChange,
+  jobOnArrival,
+  readRetryTicket,
+  retryHeaders,
   decideJob,
   decideSourceAdmission,
   defaultBreakerConfig,
@@ -18,7 +21,6 @@ import {
   evolveJob,
   evolveSlaTally,
   evolveSourceStats,
-  initialJobState,
   initialSlaTally,
   initialSourceStats,
   isRetriable,
@@ -58,7 +60,6 @@ export interface ProcessorOptions {
   readonly instanceId?: string;
   readonly clock?: () => number;
   readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
   readonly topicOf?: (level: Level) => string;
   readonly processedTopic?: string;
   readonly sourcesTopic?: string;
@@ -77,6 +78,9 @@ export interface ProcessorStats {
   readonly processed: Readonly<Record<Level, number>>;
   readonly deadLetters: number;
   readonly held: number;
+  /** Retries scheduled (messages re-queued with a retry ticket), and re-queues of retries read before their time. */
+  readonly retried: number;
+  readonly waiting: number;
   readonly sla: SlaTally;
   readonly breakers: Breakers;
   readonly sources: ReadonlyMap<string, SourceStats>;
@@ -106,13 +110,14 @@ interface LevelState {
   allowance: number;
   completions: number[];
   action: string;
+  /** Until then (epoch ms) the level is paused: its last chunk held only messages that wait (held, retries not due). */
+  restUntil: number;
 }
 
 export const createProcessor = async (o: ProcessorOptions): Promise<Processor> => {
   const levels = o.levels ?? LEVELS;
   const clock = o.clock ?? Date.now;
   const random = o.random ?? Math.random;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const topicOf = o.topicOf ?? levelTopic;
   const processedTopic = o.processedTopic ?? PROCESSED_TOPIC;
   const sourcesTopic = o.sourcesTopic ?? SOURCES_TOPIC;
@@ -137,7 +142,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const processed: Record<Level, number> = { critical: 0, high: 0, medium: 0, low: 0 };
   let deadLetters = 0;
   let held = 0;
-  const fresh = (): LevelState => ({ running: false, lag: new Map(), pending: new Map(), inFlight: 0, paused: false, allowance: Infinity, completions: [], action: 'run' });
+  let retried = 0;
+  let waiting = 0;
+  const fresh = (): LevelState => ({ running: false, lag: new Map(), pending: new Map(), inFlight: 0, paused: false, allowance: Infinity, completions: [], action: 'run', restUntil: 0 });
+  // The longest a level rests when it only sees waiting messages: a critical arrival behind them waits at most this.
+  const restCapMs: Record<Level, number> = { critical: 50, high: 100, medium: 250, low: 250 };
   const st: Record<Level, LevelState> = { critical: fresh(), high: fresh(), medium: fresh(), low: fresh() };
 
   const lower = (l: Level): Level[] => levels.filter((x) => levelRank(x) > levelRank(l));
@@ -156,6 +165,13 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       deadLetters++;
       o.metrics?.deadLetters.inc({ stage: 'process' });
     };
+    // Messages that only wait (held by a breaker, or a retry not yet due) go back to the end of the topic; when a
+    // chunk holds nothing else, the level rests briefly after its commit instead of spinning through them.
+    let restMs = Infinity;
+    const requeueUntil = (m: InMessage, headers: Record<string, string>, waitMs: number): void => {
+      requeue.push({ key: m.key, value: m.value as Buffer, headers });
+      restMs = Math.min(restMs, Math.max(0, waitMs));
+    };
     for (const m of batch) {
       let p: PrioritizedSnapshot;
       try {
@@ -167,10 +183,25 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         continue;
       }
       const source = p.source;
-      const admission = decideSourceAdmission(breakers, source, clock(), breakerCfg);
+      const ticket = readRetryTicket(m.headers);
+      if (isLeft(ticket)) {
+        onlyHeld = false;
+        toDlq(m, ticket.left, { source, ticker: p.snapshot.ticker, requestId: p.request_id, lineage: p.lineage });
+        continue;
+      }
+      let job: JobState = jobOnArrival({ requestId: p.request_id, level, ticker: p.snapshot.ticker, source, queuedAtMs: p.prioritized_at_ms, ticket: ticket.right });
+      const attempts = (ticket.right?.retryCount ?? 0) + 1;
+      const arrived = clock();
+      if (ticket.right && arrived < ticket.right.dueAtMs) {
+        // a scheduled retry read before its time (timers and fetches wake early): it waits at the end of the topic
+        requeueUntil(m, m.headers, ticket.right.dueAtMs - arrived);
+        waiting++;
+        continue;
+      }
+      const admission = decideSourceAdmission(breakers, source, arrived, breakerCfg);
       if (admission === 'hold') {
         // its messages wait (back at the end of the level topic), the others flow
-        requeue.push({ key: m.key, value: m.value as Buffer, headers: { ...m.headers, [HELD_HEADER]: source } });
+        requeueUntil(m, { ...m.headers, [HELD_HEADER]: source }, breakerCfg.cooldownMs);
         held++;
         continue;
       }
@@ -186,50 +217,68 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         sources.set(source, s);
         touched.add(source);
       };
-      if (admission === 'probe') breakers = evolveBreakers(breakers, source, { type: 'probe_started', atMs: clock() }, breakerCfg).breakers;
-      let job: JobState = initialJobState();
+      if (admission === 'probe') breakers = evolveBreakers(breakers, source, { type: 'probe_started', atMs: arrived }, breakerCfg).breakers;
+      /** Applies a command's events, or says why the job refused it: a refusal is never passed over. */
       const run = (cmd: JobCommand): ReturnType<typeof decideJob> => {
         const r = decideJob(cmd, job, retryCfg);
         if (!isLeft(r)) {
           for (const e of r.right.events) {
             job = evolveJob(job, e);
-            if (cmd.type !== 'QueueJob') jobs.push({ key: e.request_id, value: jobEnc.encode(e) });
+            jobs.push({ key: e.request_id, value: jobEnc.encode(e) });
           }
         }
         return r;
       };
-      run({ type: 'QueueJob', requestId: p.request_id, level, ticker: p.snapshot.ticker, source, atMs: p.prioritized_at_ms });
-      for (let attempt = 0; ; attempt++) {
-        const started = clock();
-        run({ type: 'StartProcessing', atMs: started });
-        try {
-          const snapshot = step(p.snapshot, { source, level });
-          const now = clock();
-          const value = processedEnc.encode(processedSnapshot(p, snapshot, now));
-          out.push({ key: snapshot.ticker, value });
-          run({ type: 'CompleteProcessing', atMs: now, records: snapshot.strikes.length, bytes: m.value?.length ?? 0, durationMs: now - started });
-          observe(true, now - started);
-          const latency = now - p.published_at_ms;
-          sla = evolveSlaTally(sla, { level, publishToProcessedMs: latency });
-          processed[level]++;
-          st[level].completions.push(now);
-          o.metrics?.processLatency.observe({ level }, latency / 1000);
-          if (slaBreached(level, latency)) o.metrics?.slaBreaches.inc({ level });
-          break;
-        } catch (err) {
-          const desc = errorDescriptor(err);
-          observe(false, clock() - started);
-          const r = run({ type: 'FailProcessing', atMs: clock(), error: `${desc.name}: ${(err as Error).message ?? String(err)}`, retriable: isRetriable(desc), jitter01: random() });
-          if (isLeft(r) || r.right.outcome === 'dead_letter') {
-            toDlq(m, [{ path: '$', message: `processing failed after ${attempt + 1} attempt(s): ${(err as Error).message ?? String(err)}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts: attempt + 1, lineage: p.lineage });
-            break;
-          }
-          const next = job.status === 'QUEUED' ? job.next_attempt_at_ms : null;
-          await sleep(Math.max(0, (next ?? clock()) - clock()));
-        }
+      // The job refusing a command means this processor and the job's events disagree: the message goes to the DLQ
+      // with the refusal rather than being processed against a lifecycle nobody could read back.
+      const refused = (reason: string): void => {
+        log.error({ requestId: p.request_id, level, reason }, 'job refused a command');
+        toDlq(m, [{ path: '$', message: `job refused: ${reason}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts, lineage: p.lineage });
+      };
+      // one reading of the clock decides: the one that found the retry due (a second reading may be earlier)
+      const started = Math.max(clock(), arrived);
+      const begun = run({ type: 'StartProcessing', atMs: started });
+      if (isLeft(begun)) {
+        refused(begun.left);
+        continue;
       }
+      let snapshot: CanonicalSnapshot;
+      let value: Buffer;
+      try {
+        snapshot = step(p.snapshot, { source, level });
+        value = processedEnc.encode(processedSnapshot(p, snapshot, clock()));
+      } catch (err) {
+        const desc = errorDescriptor(err);
+        observe(false, Math.max(0, clock() - started));
+        const message = (err as Error).message ?? String(err);
+        const r = run({ type: 'FailProcessing', atMs: Math.max(clock(), started), error: `${desc.name}: ${message}`, retriable: isRetriable(desc), jitter01: random() });
+        if (isLeft(r)) refused(r.left);
+        else if (r.right.outcome === 'dead_letter') toDlq(m, [{ path: '$', message: `processing failed after ${attempts} attempt(s): ${message}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts, lineage: p.lineage });
+        else if (job.status === 'QUEUED' && job.next_attempt_at_ms !== null) {
+          // the retry is the message itself, back at the end of its level topic in this very transaction
+          requeue.push({ key: m.key, value: m.value as Buffer, headers: { ...m.headers, ...retryHeaders({ retryCount: job.retry_count, dueAtMs: job.next_attempt_at_ms, lastError: job.error_message }) } });
+          retried++;
+        } else refused(`a ${r.right.outcome} outcome left the job ${job.status}`);
+        continue;
+      }
+      // a wall clock may step back (NTP): a duration is never negative, and a step back is not the snapshot's fault
+      const now = Math.max(clock(), started);
+      const done = run({ type: 'CompleteProcessing', atMs: now, records: snapshot.strikes.length, bytes: m.value?.length ?? 0, durationMs: now - started });
+      if (isLeft(done)) {
+        refused(done.left);
+        continue;
+      }
+      out.push({ key: snapshot.ticker, value });
+      observe(true, now - started);
+      const latency = now - p.published_at_ms;
+      sla = evolveSlaTally(sla, { level, publishToProcessedMs: latency });
+      processed[level]++;
+      st[level].completions.push(now);
+      o.metrics?.processLatency.observe({ level }, latency / 1000);
+      if (slaBreached(level, latency)) o.metrics?.slaBreaches.inc({ level });
     }
-    if (onlyHeld && requeue.length > 0) await sleep(Math.min(250, breakerCfg.cooldownMs)); // nothing else to do: wait instead of spinning
+    // nothing else to do: rest after the commit instead of spinning (never inside the batch)
+    if (onlyHeld && requeue.length > 0) st[level].restUntil = clock() + Math.min(restCapMs[level], restMs);
     st[level].inFlight = 0;
     const stats = [...touched].map((s) => ({ key: s, value: sourceEnc.encode(sources.get(s) as SourceStats) }));
     return [
@@ -256,10 +305,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       s.action = d.action;
       s.allowance = d.action === 'run' ? Infinity : d.action === 'throttle' ? d.budget : 0;
       if (!s.running) continue;
-      if (d.action === 'pause' && !s.paused) {
+      const pause = d.action === 'pause' || now < s.restUntil;
+      if (pause && !s.paused) {
         s.proc?.pause();
         s.paused = true;
-      } else if (d.action !== 'pause' && s.paused) {
+      } else if (!pause && s.paused) {
         s.proc?.resume();
         s.paused = false;
       }
@@ -269,7 +319,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
 
   return {
     stats: () => ({
-      processed: { ...processed }, deadLetters, held, sla, breakers, sources,
+      processed: { ...processed }, deadLetters, held, retried, waiting, sla, breakers, sources,
       plan: Object.fromEntries(LEVELS.map((l) => [l, st[l].action])) as Record<Level, string>,
       lag: Object.fromEntries(LEVELS.map((l) => [l, [...st[l].lag.values()].reduce((a, b) => a + b, 0)])) as Record<Level, number>,
       inFlight: Object.fromEntries(LEVELS.map((l) => [l, st[l].inFlight])) as Record<Level, number>,
@@ -309,6 +359,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
             s.lag.set(partition, p.left + p.beyond);
             // a higher level just ran dry: let the lower ones go now rather than at the next tick
             if (level !== 'low' && [...s.lag.values()].every((x) => x === 0)) plan();
+            else if (s.restUntil > clock()) plan(); // the chunk only held waiting messages: rest from now on
           },
         });
       }

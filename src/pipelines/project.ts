@@ -10,6 +10,7 @@ import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openStore, type Store, type TableSum } from '../duckdb/store.js';
 import type { KafkaClient } from '../kafka/client.js';
+import type { OffsetGap } from '../domain/offsetGaps.js';
 import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
 import type { InMessage } from '../kafka/transactional.js';
@@ -58,6 +59,8 @@ export interface ProjectorOptions {
   readonly onBatch?: (s: ProjectorStats) => void;
   /** Called with the events of each committed batch (after the DuckDB commit): the API's status stream. */
   readonly onEvents?: (events: readonly ProjectedEvent[]) => void;
+  /** Go on past stored offsets that do not fit the topics (from the log start), instead of refusing to start. */
+  readonly acceptOffsetGap?: boolean;
 }
 
 export interface ProjectorStats {
@@ -66,6 +69,8 @@ export interface ProjectorStats {
   readonly batches: number;
   readonly deadLetters: number;
   readonly skipped: number;
+  /** Stored positions that did not fit the topics at start and were accepted (`acceptOffsetGap`). */
+  readonly offsetGaps: readonly OffsetGap[];
 }
 
 /** The latest processed snapshot of one ticker and kind (what the seeds kept in a Redis hot cache). */
@@ -111,7 +116,8 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   let batches = 0;
   let deadLetters = 0;
   let skipped = 0;
-  const stats = (): ProjectorStats => ({ events, rows: { ...rows }, batches, deadLetters, skipped });
+  let offsetGaps: readonly OffsetGap[] = [];
+  const stats = (): ProjectorStats => ({ events, rows: { ...rows }, batches, deadLetters, skipped, offsetGaps });
   const latestView = new Map<string, LatestSnapshot>();
   const committedPositions = new Map<string, number>((await store.offsets()).map((s) => [tp(s.topic, s.partition), s.next]));
 
@@ -214,6 +220,12 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     topics: Object.values(topics),
     positions: async () => new Map((await store.offsets()).filter((s) => s.next > 0).map((s) => [tp(s.topic, s.partition), s.next])),
     onBatch: handle,
+    acceptOffsetGaps: o.acceptOffsetGap ?? false,
+    offsetGapAdvice: `Rebuild the state from the topics into a new file (\`gexstream replay --db NEW.duckdb\`), or start with \`gexstream run --accept-offset-gap\` to go on from each partition's log start (${o.db} keeps its rows; the gap is counted in gexstream_projector_offset_gap_records)`,
+    onOffsetGaps: (gaps) => {
+      offsetGaps = gaps;
+      for (const g of gaps) o.log?.warn({ ...g }, 'stored offset does not fit the topic: going on from the log start (accepted)');
+    },
     ...(o.lagGroupId === null || replay ? {} : { lagGroupId: o.lagGroupId ?? PROJECTOR_LAG_GROUP }),
     onError: (err) => {
       failed = err;

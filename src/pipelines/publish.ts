@@ -1,16 +1,18 @@
 // Owns `publish`: stream files' snapshot records to the raw topic as their exact bytes, with lineage headers.
 import { createHash, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { deadLetter, type DeadLetter, type Lineage } from '../domain/deadLetter.js';
 import { H } from '../domain/headers.js';
 import { requestIdForLineage } from '../domain/ids.js';
-import { peekTicker, splitRecords, type FileFormat } from '../domain/records.js';
+import { isProblem, peekTicker, scanRecords, type FileFormat } from '../domain/records.js';
 import type { GexProducer, OutMessage } from '../kafka/producer.js';
 
 export const RAW_TOPIC = 'gex.raw.v1';
 export const DLQ_TOPIC = 'gex.dlq.v1';
+/** Problems of one file listed in its summary; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 100;
 
 export interface PublishOptions {
   readonly source: string;
@@ -49,11 +51,34 @@ export interface Progress {
 /** Encodes a dead letter for the DLQ topic (Avro via the registry, provided by the caller). */
 export type DeadLetterEncoder = (d: DeadLetter) => Buffer;
 
-export const readFileBytes = async (path: string): Promise<{ bytes: Buffer; sha256: string }> => {
+/**
+ * Largest file held in memory, after gzip inflation (default 512 MiB: a trading day of one feed at 100 strikes is
+ * about 120 MB). A .gz that inflates past it (a 1 MB gzip bomb expands to 1 GiB) is refused once the limit is reached,
+ * not after inflating all of it.
+ */
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** A file that cannot be read as input (too large, a gzip bomb, broken gzip): not retriable, the file must change. */
+export class FileInputError extends Error {
+  readonly retriable = false;
+}
+
+export const readFileBytes = async (path: string, { maxBytes = MAX_FILE_BYTES }: { maxBytes?: number } = {}): Promise<{ bytes: Buffer; sha256: string }> => {
+  const size = (await stat(path)).size;
+  if (size > maxBytes) throw new FileInputError(`${path}: ${size} bytes, over the ${maxBytes}-byte limit of one input file; split it`);
   const onDisk = await readFile(path);
   const sha256 = createHash('sha256').update(onDisk).digest('hex');
   const gz = onDisk.length > 2 && onDisk[0] === 0x1f && onDisk[1] === 0x8b;
-  return { bytes: gz ? gunzipSync(onDisk) : onDisk, sha256 };
+  if (!gz) return { bytes: onDisk, sha256 };
+  try {
+    return { bytes: gunzipSync(onDisk, { maxOutputLength: maxBytes }), sha256 };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new FileInputError(`${path}: the gzip data of ${onDisk.length} bytes inflates to more than the ${maxBytes}-byte limit of one input file (refused before inflating the rest; a gzip bomb, or split the file)`);
+    }
+    throw new FileInputError(`${path}: not valid gzip data: ${e.message}`);
+  }
 };
 
 export const publishFiles = async (
@@ -69,7 +94,9 @@ export const publishFiles = async (
   const out: FileSummary[] = [];
   for (const file of files) {
     const { bytes, sha256 } = await readFileBytes(file);
-    const { format, records, problems } = splitRecords(bytes);
+    const { format, pieces } = scanRecords(bytes);
+    const problems: string[] = [];
+    let moreProblems = 0;
     const name = basename(file);
     let published = 0;
     let deadLettered = 0;
@@ -77,6 +104,7 @@ export const publishFiles = async (
     let pending: OutMessage[] = [];
     let pendingDlq: OutMessage[] = [];
     let pendingBytes = 0;
+    let pendingDlqBytes = 0; // a dead letter may be 8 MiB: flushed before a second one could join it in one request
     // One batch in flight while the next is built: record splitting and headers overlap the broker round trip.
     let inFlight: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
@@ -86,6 +114,7 @@ export const publishFiles = async (
       pending = [];
       pendingDlq = [];
       pendingBytes = 0;
+      pendingDlqBytes = 0;
       await inFlight;
       inFlight = producer.send(b).then(() => {
         published += counts.records;
@@ -112,22 +141,27 @@ export const publishFiles = async (
       const lineage: Lineage = { file: name, sha256, index, batch };
       const headers = headersFor(index);
       const d = deadLetter({ stage: 'publish', errors: [{ path: '$', message }], value, headers, source: opts.source, ticker: peekTicker(value) ?? null, requestId: headers[H.requestId] ?? null, lineage }, now());
-      pendingDlq.push({ key: d.dead_letter_id, value: encodeDeadLetter(d) });
+      const encoded = encodeDeadLetter(d);
+      pendingDlq.push({ key: d.dead_letter_id, value: encoded });
+      pendingDlqBytes += encoded.length;
     };
-    for (const r of records) {
-      if (r.bytes.length > maxRecordBytes) toDlq(r.index, r.bytes, `record of ${r.bytes.length} bytes exceeds the ${maxRecordBytes}-byte limit of ${topic}`);
+    for (const r of pieces) {
+      if (isProblem(r)) {
+        // every problem is a dead letter; the summary lists the first ones and counts the rest
+        if (problems.length < MAX_LISTED_PROBLEMS) problems.push(`line ${r.line}: ${r.message}`);
+        else moreProblems++;
+        if (r.bytes.length > 0) toDlq(r.index, r.bytes, `line ${r.line}: ${r.message}`);
+      } else if (r.bytes.length > maxRecordBytes) toDlq(r.index, r.bytes, `record of ${r.bytes.length} bytes exceeds the ${maxRecordBytes}-byte limit of ${topic}`);
       else {
         pending.push({ key: peekTicker(r.bytes) ?? null, value: r.bytes, headers: headersFor(r.index) });
         pendingBytes += r.bytes.length;
       }
-      if (pendingBytes >= batchBytes || pending.length >= 2000) await flush();
-    }
-    for (const p of problems) {
-      if (p.bytes.length > 0) toDlq(p.index, p.bytes, `line ${p.line}: ${p.message}`);
+      if (pendingBytes + pendingDlqBytes >= batchBytes || pending.length + pendingDlq.length >= 2000) await flush();
     }
     await flush();
     await inFlight;
-    out.push({ file, sha256, format, published, deadLettered, bytes: sentBytes, problems: problems.map((p) => `line ${p.line}: ${p.message}`) });
+    if (moreProblems > 0) problems.push(`... and ${moreProblems} more problems (each one is in ${DLQ_TOPIC})`);
+    out.push({ file, sha256, format, published, deadLettered, bytes: sentBytes, problems });
   }
   return out;
 };

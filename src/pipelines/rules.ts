@@ -1,7 +1,7 @@
 // Owns rule writes and reads on gex.rules.v1: fold the topic into the current rule set, decide a command, append its event.
 import { randomUUID } from 'node:crypto';
 import { isLeft, type Either, left, right } from 'fp-ts/lib/Either.js';
-import { decideRuleCommand, evolveRuleSet, initialRuleSet, type RuleCommand, type RuleCommandError, type RuleEvent, type RuleSet } from '../domain/priority/index.js';
+import { decideRuleCommand, evaluationFailureQuarantines, evolveRuleSet, initialRuleSet, type RuleCommand, type RuleCommandError, type RuleEvent, type RuleSet } from '../domain/priority/index.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
 import { readToEnd } from '../kafka/reader.js';
@@ -60,16 +60,85 @@ export interface RuleView {
   readonly stop: () => Promise<void>;
 }
 
-export const followRules = async ({ kafka, registry, topic = RULES_TOPIC, onChange, onError }: {
+/** An evaluation slower than this is over budget; twice in a row quarantines the rule (one GC pause is not the rule's fault). */
+export const RULE_EVALUATION_BUDGET_MS = 250;
+
+export const followRules = async ({ kafka, registry, topic = RULES_TOPIC, onChange, onError, onQuarantine, quarantine = true, now = Date.now, elapsedMs = performance.now.bind(performance) }: {
   kafka: KafkaClient;
   registry: Registry;
   topic?: string;
   onChange?: (set: RuleSet, ev: RuleEvent) => void;
   onError?: (err: unknown) => void;
+  /** A quarantine event was appended for this rule. */
+  onQuarantine?: (ev: RuleEvent) => void;
+  /**
+   * Stored rules that cannot be evaluated safely are disabled by an event on the topic instead of failing on every
+   * message: an active rule whose condition this version refuses (written before a check existed), and a rule whose
+   * evaluation fails for lack of resources or runs over RULE_EVALUATION_BUDGET_MS twice in a row.
+   */
+  quarantine?: boolean;
+  now?: () => number;
+  elapsedMs?: () => number;
 }): Promise<RuleView> => {
   let set = initialRuleSet();
+  let guarded = set;
   let records = 0;
-  const table = await followTable({
+  let ready = false;
+  let producer: GexProducer | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+  const asked = new Set<string>();
+  const overBudget = new Map<string, number>();
+  let table: Awaited<ReturnType<typeof followTable>>;
+
+  const quarantineRule = (ruleId: string, reason: string): void => {
+    const entry = set.rules.get(ruleId);
+    const key = `${ruleId}@${entry?.rule.version ?? 0}`;
+    if (!quarantine || asked.has(key)) return;
+    asked.add(key);
+    chain = chain
+      .then(async () => {
+        await table.caughtUp();
+        producer ??= await createProducer({ kafka });
+        const res = await decideAndAppend({ set, cmd: { type: 'QuarantineRule', rule_id: ruleId, reason }, producer, registry, topic, now });
+        // refused: the rule is already disabled (another instance quarantined it first): nothing left to do
+        if (!isLeft(res)) onQuarantine?.(res.right);
+      })
+      .catch((err: unknown) => {
+        asked.delete(key); // the next failure asks again
+        onError?.(err);
+      });
+  };
+
+  /** The set the prioritizer evaluates: each condition watched for failures that must not repeat. */
+  const guard = (s: RuleSet): RuleSet => ({
+    ...s,
+    active: s.active.map((r) => ({
+      ...r,
+      matches: (a) => {
+        const started = elapsedMs();
+        let hit: boolean;
+        try {
+          hit = r.matches(a);
+        } catch (err) {
+          if (evaluationFailureQuarantines(err)) quarantineRule(r.rule_id, `evaluation failed: ${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`);
+          throw err;
+        }
+        const took = elapsedMs() - started;
+        if (took > RULE_EVALUATION_BUDGET_MS) {
+          const n = (overBudget.get(r.rule_id) ?? 0) + 1;
+          overBudget.set(r.rule_id, n);
+          if (n >= 2) quarantineRule(r.rule_id, `evaluation took ${Math.round(took)} ms, over the ${RULE_EVALUATION_BUDGET_MS} ms budget, twice in a row`);
+        } else overBudget.delete(r.rule_id);
+        return hit;
+      },
+    })),
+  });
+
+  const quarantineRefused = (): void => {
+    for (const [id, e] of set.rules) if (e.rule.active && e.problem !== null) quarantineRule(id, `stored condition refused: ${e.problem}`);
+  };
+
+  table = await followTable({
     kafka,
     topic,
     onRecord: async ({ value }) => {
@@ -78,13 +147,30 @@ export const followRules = async ({ kafka, registry, topic = RULES_TOPIC, onChan
       try {
         const ev = await registry.decode<RuleEvent>(value);
         set = evolveRuleSet(set, ev);
+        guarded = guard(set);
+        if (ready) quarantineRefused();
         onChange?.(set, ev);
       } catch (err) {
         onError?.(err);
       }
     },
   });
-  return { ruleSet: () => set, records: () => records, ready: table.ready, caughtUp: table.caughtUp, stop: table.stop };
+  // a replay folds the whole history first: only what is left refused at its end is quarantined
+  void table.ready.then(() => {
+    ready = true;
+    quarantineRefused();
+  }, () => undefined);
+  return {
+    ruleSet: () => guarded,
+    records: () => records,
+    ready: table.ready,
+    caughtUp: table.caughtUp,
+    stop: async () => {
+      await chain;
+      await table.stop();
+      await producer?.close();
+    },
+  };
 };
 
 /**

@@ -1,8 +1,8 @@
-// Owns `validate`: decode every record of every file offline and report, per file, the valid count and each error.
+// Owns `validate`: decode every record of every file offline and report, per file, the valid count and the errors (bounded, with a summary).
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeRaw, type DecodeMeta, type DecodeOptions } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
-import { splitRecords, type FileFormat } from '../domain/records.js';
+import { isProblem, scanRecords, type FileFormat } from '../domain/records.js';
 import type { CanonicalSnapshot } from '../domain/snapshot.js';
 import { readFileBytes } from './publish.js';
 
@@ -17,23 +17,75 @@ export interface FileReport {
   readonly format: FileFormat;
   readonly valid: number;
   readonly invalid: number;
+  /**
+   * The first `maxReportedRecords` invalid records with their errors; when there are more, one last entry (at the
+   * first record not listed) summarises them: how many, and the most frequent reasons.
+   */
   readonly errors: RecordError[];
+  /** Invalid records not listed in `errors`. */
+  readonly notListed: number;
+  /** The most frequent reasons over every invalid record (path and message, array indices folded to [*]). */
+  readonly topReasons: ReadonlyArray<{ readonly reason: string; readonly count: number }>;
 }
 
-export const validateFile = async (file: string, meta: DecodeMeta, opts: DecodeOptions, onValid?: (s: CanonicalSnapshot, index: number) => void): Promise<FileReport> => {
-  const { bytes } = await readFileBytes(file);
-  const { format, records, problems } = splitRecords(bytes);
+export interface ValidateFileOptions {
+  /** Invalid records listed with their errors (default 1000); the rest are counted and summarised. */
+  readonly maxReportedRecords?: number;
+  /** Largest file held in memory, after gzip inflation (readFileBytes' default when absent). */
+  readonly maxFileBytes?: number;
+}
+
+/** Distinct reasons tracked for the summary; a file with more kinds of error counts the rest under "other". */
+const MAX_REASONS = 1000;
+
+/** `strikes[3][1]: expected number, got "abc"` -> `strikes[*][1]: expected number` (the kind of error, not its instance). */
+const reasonOf = (e: PathError): string => `${e.path.replace(/\[\d+\]/g, '[*]')}: ${e.message.replace(/, got .*$/s, '')}`;
+
+export const validateFile = async (
+  file: string,
+  meta: DecodeMeta,
+  opts: DecodeOptions,
+  onValid?: (s: CanonicalSnapshot, index: number) => void,
+  { maxReportedRecords = 1000, maxFileBytes }: ValidateFileOptions = {},
+): Promise<FileReport> => {
+  const { bytes } = await readFileBytes(file, maxFileBytes === undefined ? {} : { maxBytes: maxFileBytes });
+  const { format, pieces } = scanRecords(bytes);
   let valid = 0;
+  let invalid = 0;
+  let seen = 0;
+  let firstNotListed: { index: number; line: number } | null = null;
   const errors: RecordError[] = [];
-  for (const r of records) {
+  const reasons = new Map<string, number>();
+  const invalidRecord = (r: RecordError): void => {
+    invalid++;
+    for (const e of r.errors) {
+      const k = reasonOf(e);
+      const key = reasons.has(k) || reasons.size < MAX_REASONS ? k : 'other reasons';
+      reasons.set(key, (reasons.get(key) ?? 0) + 1);
+    }
+    if (errors.length < maxReportedRecords) errors.push(r);
+    else firstNotListed ??= { index: r.index, line: r.line };
+  };
+  for (const r of pieces) {
+    seen++;
+    if (isProblem(r)) {
+      invalidRecord({ index: r.index, line: r.line, errors: [{ path: '$', message: r.message }] });
+      continue;
+    }
     const d = decodeRaw(r.bytes, meta, opts);
-    if (isLeft(d)) errors.push({ index: r.index, line: r.line, errors: d.left });
+    if (isLeft(d)) invalidRecord({ index: r.index, line: r.line, errors: d.left });
     else {
       valid++;
       onValid?.(d.right, r.index);
     }
   }
-  for (const p of problems) errors.push({ index: p.index, line: p.line, errors: [{ path: '$', message: p.message }] });
-  if (records.length === 0 && problems.length === 0) errors.push({ index: 0, line: 1, errors: [{ path: '$', message: 'the file holds no snapshot' }] });
-  return { file, format, valid, invalid: errors.length, errors };
+  if (seen === 0) invalidRecord({ index: 0, line: 1, errors: [{ path: '$', message: 'the file holds no snapshot' }] });
+  const topReasons = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([reason, count]) => ({ reason, count }));
+  const notListed = invalid - errors.length;
+  const at = firstNotListed as { index: number; line: number } | null;
+  if (at !== null) {
+    const top = topReasons.slice(0, 5).map((r) => `${r.count} x ${r.reason}`).join('; ');
+    errors.push({ index: at.index, line: at.line, errors: [{ path: '$', message: `${notListed} more invalid records from here on are not listed (only the first ${maxReportedRecords} are); most frequent reasons in the file: ${top}` }] });
+  }
+  return { file, format, valid, invalid, errors, notListed, topReasons };
 };

@@ -2,7 +2,7 @@
 import confluent from '@kafkajs/confluent-schema-registry';
 import type { SchemaRegistry as SchemaRegistryT } from '@kafkajs/confluent-schema-registry';
 import { avroType, backwardIncompatibility, type AvroJson, type AvroType } from './schemas.js';
-import { frame, unframe } from './wire.js';
+import { createFramer, unframe } from './wire.js';
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = confluent;
 
@@ -132,7 +132,7 @@ export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth
       const l = await latest(subject);
       if (!l) throw new RegistryError(`no schema registered for subject ${subject}; run \`gexstream schemas register\``, { retriable: false });
       const type = await typeById(l.id);
-      return { schemaId: l.id, type, encode: (value: T) => frame(l.id, type.toBuffer(value)) };
+      return { schemaId: l.id, type, encode: createFramer<T>(l.id, type) };
     },
     decode: async <T>(buf: Buffer): Promise<T> => {
       const { schemaId, body } = unframe(buf);

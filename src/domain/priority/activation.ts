@@ -8,6 +8,13 @@ export const MAX_CONDITION_LENGTH = 1000;
 export const MAX_CONDITION_NODES = 200;
 /** Deepest accepted nesting of calls, selections and aggregates. */
 export const MAX_CONDITION_DEPTH = 32;
+/**
+ * What a condition sees of the inputs is bounded, so that its static cost bound (conditionCost.ts) holds whatever
+ * a publisher sends: strings are cut to INPUT_MAX_STRING characters, and at most INPUT_MAX_HEADERS headers are seen
+ * (in name order; the gex-* headers come first). Real messages carry about ten headers of a few dozen characters.
+ */
+export const INPUT_MAX_STRING = 1024;
+export const INPUT_MAX_HEADERS = 64;
 
 /**
  * The flat activation of one message. Integers are CEL `int` (compare with `0`, not `0.0`), the rest `double`,
@@ -89,19 +96,33 @@ export const ruleEnvironment = (): Environment => {
 /** CEL int of a number; BigInt() throws on NaN and Infinity, which the facts never hold but the activation does not assume. */
 const int = (x: number): bigint => (Number.isFinite(x) ? BigInt(Math.trunc(x)) : 0n);
 
-/** Headers as CEL sees them: own string entries only. */
+const cut = (s: string): string => (s.length > INPUT_MAX_STRING ? s.slice(0, INPUT_MAX_STRING) : s);
+
+/** Headers as CEL sees them: own string entries only, within the input bounds. */
 const stringHeaders = (h: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
-  for (const k in h) if (typeof h[k] !== 'string') return Object.fromEntries(Object.entries(h).filter(([, v]) => typeof v === 'string'));
-  return h;
+  let n = 0;
+  let fits = true;
+  for (const k in h) {
+    const v = h[k];
+    if (typeof v !== 'string' || v.length > INPUT_MAX_STRING || k.length > INPUT_MAX_STRING || ++n > INPUT_MAX_HEADERS) {
+      fits = false;
+      break;
+    }
+  }
+  if (fits) return h;
+  const entries = Object.entries(h).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0].length <= INPUT_MAX_STRING);
+  const gex = (k: string): number => (k.startsWith('gex-') ? 0 : 1);
+  entries.sort(([a], [b]) => gex(a) - gex(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.slice(0, INPUT_MAX_HEADERS).map(([k, v]) => [k, cut(v)]));
 };
 
 /** Built once per decision and shared by every rule. */
 export const buildActivation = (f: SnapshotFacts): Activation => ({
-  ticker: f.ticker,
-  kind: f.kind,
-  category: f.category,
-  data_type: f.data_type,
-  source: f.source,
+  ticker: cut(f.ticker),
+  kind: cut(f.kind),
+  category: cut(f.category),
+  data_type: cut(f.data_type),
+  source: cut(f.source),
   spot: f.spot ?? 0,
   min_dte: f.min_dte === null ? -1n : int(f.min_dte),
   is_0dte: f.min_dte === 0,
@@ -116,7 +137,7 @@ export const buildActivation = (f: SnapshotFacts): Activation => ({
   net_gex_abs: f.net_gex === null ? 0 : Math.abs(f.net_gex),
   strike_count: int(f.strike_count),
   reliability: f.reliability,
-  market_event: f.market_event,
-  requested_level: f.requested_level ?? '',
+  market_event: cut(f.market_event),
+  requested_level: cut(f.requested_level ?? ''),
   headers: stringHeaders(f.headers),
 });

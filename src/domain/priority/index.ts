@@ -11,3 +11,4 @@ export * from './ruleCommands.js';
 export * from './decide.js';
 export * from './guidelines.js';
 export * from './tally.js';
+export * from './conditionCost.js';

@@ -4,6 +4,7 @@ import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import type { ASTNode, ParseResult } from '@marcbachmann/cel-js';
 import { describeValue, pathErrors, type PathError } from '../errors.js';
 import { MAX_CONDITION_LENGTH, ruleEnvironment, type Activation } from './activation.js';
+import { conditionCost, MAX_CONDITION_COST } from './conditionCost.js';
 import { UnitInterval } from './config.js';
 import { Level } from './level.js';
 
@@ -152,6 +153,9 @@ export const compileCondition = (condition: string): Either<string, CompiledCond
   if (checked.type !== 'bool') return left(`expected a condition of type bool, got ${checked.type ?? 'an unknown type'}`);
   const cost = costProblem(parsed.ast);
   if (cost !== null) return left(cost);
+  const estimated = conditionCost(parsed.ast);
+  if (estimated > MAX_CONDITION_COST)
+    return left(`too costly to evaluate: one evaluation may cost up to ${estimated >= Number.MAX_SAFE_INTEGER ? 'beyond 9e15' : estimated.toExponential(1)} units, the bound is ${MAX_CONDITION_COST.toExponential(1)} (a value bound by cel.bind and used several times, or concatenated lists and strings, multiply)`);
   return right((a: Activation) => parsed(a) === true);
 };
 
@@ -175,4 +179,16 @@ export const validateRule = (input: unknown): Either<PathError[], PriorityRule> 
   }
   if (r.updated_at_ms < r.created_at_ms) problems.push({ path: 'updated_at_ms', message: `expected updated_at_ms >= created_at_ms (${r.created_at_ms}), got ${r.updated_at_ms}` });
   return problems.length > 0 ? left(problems) : right(r);
+};
+
+/**
+ * Whether a failed evaluation means the rule itself is unsafe to keep evaluating. A CEL evaluation error (a missing
+ * key, a division by zero, an overflow) depends on the message: the rule does not match that one and stays. Anything
+ * else (a RangeError such as an invalid array or string length, a stack overflow, a bug) would fail again, or worse.
+ */
+export const evaluationFailureQuarantines = (err: unknown): boolean => {
+  const e = err as { name?: unknown; cause?: unknown };
+  if (typeof e !== 'object' || e === null) return true;
+  if (e.name !== 'EvaluationError') return true;
+  return e.cause !== undefined && e.cause !== null && (e.cause as { name?: unknown }).name !== 'EvaluationError';
 };

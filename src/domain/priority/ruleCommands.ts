@@ -35,7 +35,22 @@ export interface DisableRule {
   readonly actor?: string | null;
 }
 
-export type RuleCommand = DefineRule | UpdateRule | DisableRule;
+/**
+ * A stored rule that cannot be evaluated safely (its condition is refused by this version's checks, or its evaluation
+ * failed for lack of resources) is taken out of the rule set by the system: a RuleDisabled event whose actor says
+ * `quarantine: <reason>`, so `rules history` shows why and an operator can fix the condition and re-enable it.
+ */
+export interface QuarantineRule {
+  readonly type: 'QuarantineRule';
+  readonly rule_id: string;
+  readonly reason: string;
+}
+
+export type RuleCommand = DefineRule | UpdateRule | DisableRule | QuarantineRule;
+
+/** The actor of a quarantine event; the reason is cut to keep the event small. */
+export const QUARANTINE_ACTOR_PREFIX = 'quarantine: ';
+const MAX_QUARANTINE_REASON = 500;
 
 /** Refused: the field errors of an invalid rule, or why the command does not apply (unknown rule id, ...). */
 export type RuleCommandError = PathError[] | string;
@@ -95,6 +110,16 @@ export const disableRule = (cmd: DisableRule, state: RuleSet, nowMs: number): Ei
   return right({ type: 'RuleDisabled', rule_id: cmd.rule_id, at_ms: nowMs, actor: cmd.actor ?? null, rule });
 };
 
+/** The rule, inactive, with the reason in the actor; refused for an unknown or already disabled rule (nothing to do). */
+export const quarantineRule = (cmd: QuarantineRule, state: RuleSet, nowMs: number): Either<RuleCommandError, RuleEvent> => {
+  const current = state.rules.get(cmd.rule_id);
+  if (current === undefined) return left(`unknown rule ${cmd.rule_id}`);
+  if (!current.rule.active) return left(`rule ${cmd.rule_id} is already disabled`);
+  const rule: PriorityRule = { ...current.rule, active: false, updated_at_ms: Math.max(nowMs, current.rule.created_at_ms), version: current.rule.version + 1 };
+  const reason = cmd.reason.length > MAX_QUARANTINE_REASON ? `${cmd.reason.slice(0, MAX_QUARANTINE_REASON)}...` : cmd.reason;
+  return right({ type: 'RuleDisabled', rule_id: cmd.rule_id, at_ms: nowMs, actor: `${QUARANTINE_ACTOR_PREFIX}${reason}`, rule });
+};
+
 /** One entry point for the edges: the time and the new id come in on the metadata, never from a clock here. */
 export const decideRuleCommand = (cmd: RuleCommand, state: RuleSet, meta: { readonly nowMs: number; readonly newId: string }): Either<RuleCommandError, RuleEvent> => {
   switch (cmd.type) {
@@ -104,6 +129,8 @@ export const decideRuleCommand = (cmd: RuleCommand, state: RuleSet, meta: { read
       return updateRule(cmd, state, meta.nowMs);
     case 'DisableRule':
       return disableRule(cmd, state, meta.nowMs);
+    case 'QuarantineRule':
+      return quarantineRule(cmd, state, meta.nowMs);
     default: {
       const never: never = cmd;
       return left(`unknown command ${String((never as { type?: unknown }).type)}`);

@@ -6,3 +6,4 @@ export * from './breaker.js';
 export * from './sourceStats.js';
 export * from './latencyHistogram.js';
 export * from './sla.js';
+export * from './retryTicket.js';

@@ -114,8 +114,44 @@ failures('3 retries with backoff then the DLQ; the breaker holds the failing sou
     assert.is(letters[0]?.stage, 'process');
     assert.is(letters[0]?.attempts, 4);
     assert.match(letters[0]?.reason ?? '', 'vendor timeout');
+    assert.ok(p.stats().retried >= 3, 'each retry is a re-queued message');
     const out = await readProcessed(lanes.processed);
     assert.equal(out.map((x) => x.request_id).filter((r) => r.startsWith(`${id}-`) && !r.includes('good')).sort(), [`${id}-1`, `${id}-2`, `${id}-3`], 'held messages were processed after recovery, once each');
+  } finally {
+    await p.stop().catch(() => undefined);
+    await lanes.cleanup();
+  }
+});
+failures('a retry read early waits for its time: under a clock that reads up to 5 ms early, 2 failures then success end COMPLETED, processed once', async () => {
+  const lanes = await isolatedLanes('early');
+  const attempts = new Map<string, number>();
+  const step: ProcessingStep = (s) => {
+    const n = (attempts.get(s.ticker) ?? 0) + 1;
+    attempts.set(s.ticker, n);
+    if (n <= 2) throw Object.assign(new Error('vendor timeout'), { name: 'TimeoutError', retriable: true });
+    return s;
+  };
+  // timers and fetches wake early: every reading of this clock may be behind by up to 5 ms
+  const p = await start(lanes, { step, clock: () => Date.now() - Math.floor(Math.random() * 6), retry: { maxRetries: 3, baseMs: 5, factor: 2, capMs: 50, jitterRatio: 0 } });
+  const id = unique('early');
+  try {
+    await sendPrioritized(lanes.topicOf('critical'), [prioritized(id, 'critical', 'gexbot', 'SPX', Date.now())]);
+    await eventually('the snapshot processed after its retries', async () => (p.stats().processed.critical >= 1 ? true : undefined), 30_000, 20).catch((e: Error) => {
+      throw new Error(`${e.message}: attempts ${[...attempts.values()].join(',')}, stats ${JSON.stringify((({ processed, deadLetters, retried, waiting }) => ({ processed, deadLetters, retried, waiting }))(p.stats()))}`);
+    });
+    assert.is(p.stats().retried, 2, 'two retries scheduled, as re-queued messages');
+    assert.is(p.stats().deadLetters, 0);
+    await p.stop();
+    const jobs: JobEvent[] = [];
+    await readToEnd(kafka(), lanes.jobs, async (m) => {
+      if (m.value && m.key?.toString() === id) jobs.push(await registry.decode<JobEvent>(m.value));
+    }, { idleMs: 800 });
+    assert.equal(jobs.map((j) => `${j.status}:${j.retry_count}`), ['PROCESSING:0', 'FAILED:0', 'QUEUED:1', 'PROCESSING:1', 'FAILED:1', 'QUEUED:2', 'PROCESSING:2', 'COMPLETED:2'], 'in the order written: never left QUEUED');
+    const started = jobs.filter((j) => j.status === 'PROCESSING' && j.retry_count > 0);
+    const queued = jobs.filter((j) => j.status === 'QUEUED');
+    started.forEach((s, i) => assert.ok(s.at_ms >= (queued[i]?.next_attempt_at_ms ?? Infinity), `retry ${i + 1} started at ${s.at_ms}, not before ${queued[i]?.next_attempt_at_ms}`));
+    const out = await readProcessed(lanes.processed);
+    assert.equal(out.map((x) => x.request_id).filter((r) => r === id), [id], 'processed exactly once');
   } finally {
     await p.stop().catch(() => undefined);
     await lanes.cleanup();

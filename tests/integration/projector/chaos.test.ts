@@ -2,6 +2,7 @@
 // generator's ground truth (nothing lost, nothing twice), and the Parquet tree must agree with DuckDB.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,27 @@ import { generatedDay, isolatedProjection, sendTruth } from '../../support/proje
 
 const KILLS = Number(process.env['CHAOS_KILLS'] ?? 5);
 
+/** A port the system just handed out, for a child's ops server that the test must reach. */
+const freePort = async (): Promise<number> => {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+};
+
+/** Rows this projector process has written since it started, from its /metrics (undefined until it answers). */
+const projectedSinceStart = async (port: number): Promise<number | undefined> => {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return [...text.matchAll(/^gexstream_projected_rows_total\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  } catch {
+    return undefined;
+  }
+};
+
 test(`projector killed -9 ${KILLS} times: no row lost or duplicated in any table`, async () => {
   const iso = await isolatedProjection('chaos');
   const dir = mkdtempSync(join(tmpdir(), 'gexstream-proj-chaos-'));
@@ -28,9 +50,17 @@ test(`projector killed -9 ${KILLS} times: no row lost or duplicated in any table
     await sendTruth(iso.topics, truth);
     const progress: number[] = [];
     for (let k = 0; k < KILLS; k++) {
-      const child = spawnRun(args);
+      const port = await freePort();
+      const child = spawnRun([...args, '--ops-port', String(port)]);
       children.push(child);
-      await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1500));
+      // kill at a random moment after this process's first stored batch, however long its start took (a busy CI);
+      // once an earlier process has stored every snapshot there may be nothing left to store: then after its start
+      const done = (progress.at(-1) ?? 0) >= truth.processed.length;
+      await eventually(`projector ${k + 1} ${done ? 'answering' : 'storing rows'}`, async () => {
+        const rows = await projectedSinceStart(port);
+        return rows !== undefined && (done || rows > 0) ? true : undefined;
+      }, 60_000, 50);
+      await new Promise((r) => setTimeout(r, Math.random() * 400)); // a random moment inside the work, not a wait for it
       child.kill('SIGKILL');
       await once(child, 'exit');
       // how far the killed process got (DuckDB replays its WAL on open; an open transaction is rolled back)

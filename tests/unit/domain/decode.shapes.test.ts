@@ -156,11 +156,22 @@ State('selected by the hint; the vendor 0 for OI fields and zero_gamma becomes n
   closeTo(s.derived?.zero_gamma, 7100 + (35 * 12.5) / 40.25, 1e-12, 'zero_gamma');
 });
 
-State('never guessed: the same payload without a hint is classic and keeps its zeros', () => {
+State('recognised by content without a hint: every OI field, zero gamma and every strike OI column is 0', () => {
   const s = decode(stateProfile());
-  assert.is(s.kind, 'gexbot_classic');
-  assert.equal([s.zero_gamma, s.sum_gex_oi], [0, 0]);
-  assert.equal(s.strikes.map((r) => r.gex_oi), [0, 0, 0]);
+  assert.is(s.kind, 'gexbot_state');
+  assert.equal([s.zero_gamma, s.major_pos_oi, s.major_neg_oi, s.sum_gex_oi], [null, null, null, null], 'the vendor zeros are not data');
+  assert.equal(s.strikes.map((r) => r.gex_oi), [null, null, null]);
+  assert.equal(decode(stateProfile(), { dataType: 'real_time', category: 'zero' }).kind, 'gexbot_state', 'a category hint alone still detects');
+});
+
+State('not a state profile: one strike with OI, one OI field set, or an explicit classic hint keeps the zeros', () => {
+  const oneRow = stateProfile();
+  (oneRow['strikes'] as unknown[][])[1] = [7135, 40.25, 3, []];
+  assert.is(decode(oneRow).kind, 'gexbot_classic');
+  assert.is(decode({ ...stateProfile(), sum_gex_oi: 12 }).kind, 'gexbot_classic');
+  const hinted = decode(stateProfile(), { dataType: 'real_time', kind: 'classic' });
+  assert.is(hinted.kind, 'gexbot_classic');
+  assert.equal([hinted.zero_gamma, hinted.sum_gex_oi], [0, 0]);
 });
 
 State('non-zero OI values in a state profile are data and are kept', () => {

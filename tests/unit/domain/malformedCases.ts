@@ -153,7 +153,30 @@ export const CASES: readonly Case[] = [
   { name: 'timestamp as words', input: classic((f) => (f['timestamp'] = 'yesterday')), expected: [`timestamp: ${TIME_RULE}, got "yesterday"`] },
   { name: 'ISO timestamp without a zone', input: classic((f) => (f['timestamp'] = '2026-04-29T16:00:00')), expected: [`timestamp: ${TIME_RULE}, got "2026-04-29T16:00:00"`] },
   { name: 'impossible calendar date', input: classic((f) => (f['timestamp'] = '2026-02-31T16:00:00Z')), expected: ['timestamp: expected a valid calendar date and time, got "2026-02-31T16:00:00Z"'] },
-  { name: 'negative timestamp', input: classic((f) => (f['timestamp'] = -5)), expected: ['timestamp: expected a time after 1970-01-01T00:00:00Z, got -5'] },
+  { name: 'negative timestamp', input: classic((f) => (f['timestamp'] = -5)), expected: ['timestamp: expected a time from 1990-01-01 to 2100-01-01 in epoch seconds or milliseconds, got -5 (1969-12-31T23:59:55.000Z as seconds, 1969-12-31T23:59:59.995Z as milliseconds)'] },
+  // --- implausible times: refused instead of read as 1970 or, for seconds of the year 9999, as milliseconds of 1978
+  { name: 'timestamp 1', input: classic((f) => (f['timestamp'] = 1)), expected: ['timestamp: expected a time from 1990-01-01 to 2100-01-01 in epoch seconds or milliseconds, got 1 (1970-01-01T00:00:01.000Z as seconds, 1970-01-01T00:00:00.001Z as milliseconds)'] },
+  { name: 'epoch seconds of the year 9999', input: classic((f) => (f['timestamp'] = 253402300799)), expected: ['timestamp: expected a time from 1990-01-01 to 2100-01-01 in epoch seconds or milliseconds, got 253402300799 (9999-12-31T23:59:59.000Z as seconds, 1978-01-11T21:31:40.799Z as milliseconds)'] },
+  { name: 'epoch microseconds', input: classic((f) => (f['timestamp'] = 1777492800000000)), expected: ['timestamp: expected epoch seconds or milliseconds, got 1777492800000000, which looks like epoch microseconds (2026-04-29T20:00:00.000Z)'] },
+  { name: 'ISO time of 1900', input: classic((f) => (f['timestamp'] = '1900-01-01T00:00:00Z')), expected: ['timestamp: expected a time from 1990-01-01 to 2100-01-01, got "1900-01-01T00:00:00Z"'] },
+  // --- duplicate keys: JSON.parse would silently keep the last one
+  { name: 'duplicate top-level key', input: { text: JSON.stringify(fixture()).replace('"spot":', '"spot":1,"spot":') }, expected: ['spot: duplicate key "spot" (a JSON object may name a key once; JSON.parse would keep only the last value)'] },
+  {
+    name: 'duplicate key in an option-chain row',
+    input: { text: JSON.stringify({ ticker: 'SPX', timestamp: 1777492800, spot: 5000, strikes: [chainRow(), chainRow()] }).replace(/("gamma":0\.001)(?![\s\S]*"gamma")/, '$1,"gamma":0.002') },
+    expected: ['strikes[1].gamma: duplicate key "gamma" (a JSON object may name a key once; JSON.parse would keep only the last value)'],
+  },
+  // --- derived metrics that overflow: a validation error, never Infinity or NaN as data
+  {
+    name: 'option-chain GEX overflowing to Infinity',
+    input: chain([chainRow({ gamma: 1e300, call_open_interest: 1e10 }), chainRow({ strike: 5025 })]),
+    expected: ['strikes[0].call_gex: the computed GEX overflows to Infinity (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)', 'strikes[0].put_gex: the computed GEX overflows to -Infinity (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)', 'strikes[0].net_gex: the computed GEX overflows to NaN (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)', 'derived.net_gex: the computed value overflows to NaN (the inputs are too large to sum or interpolate as finite numbers)', 'derived.net_gex_vol: the computed value overflows to NaN (the inputs are too large to sum or interpolate as finite numbers)', 'derived.net_gex_oi: the computed value overflows to NaN (the inputs are too large to sum or interpolate as finite numbers)'],
+  },
+  {
+    name: 'GEXBot sums overflowing to Infinity',
+    input: classic((f) => (f['strikes'] = [[7100, 1.5e308, 1.5e308, []], [7135, 1.5e308, 1.5e308, []]])),
+    expected: ['derived.net_gex: the computed value overflows to Infinity (the inputs are too large to sum or interpolate as finite numbers)', 'derived.net_gex_vol: the computed value overflows to Infinity (the inputs are too large to sum or interpolate as finite numbers)', 'derived.net_gex_oi: the computed value overflows to Infinity (the inputs are too large to sum or interpolate as finite numbers)', 'derived.quality_score: the computed value overflows to NaN (the inputs are too large to sum or interpolate as finite numbers)'],
+  },
   { name: 'missing timestamp', input: classic((f) => delete f['timestamp']), expected: [`timestamp: ${TIME_RULE}, got nothing`] },
   // --- ticker
   { name: 'lower-case ticker', input: classic((f) => (f['ticker'] = 'spx')), expected: [`ticker: ${TICKER_RULE}, got "spx"`] },

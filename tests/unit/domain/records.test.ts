@@ -50,4 +50,41 @@ test('format detection and ticker peeking', () => {
   assert.is(peekTicker(b(far)), 'SPY');
 });
 
+test('a UTF-8 byte-order mark is skipped before format detection; the records exclude it', () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const arr = splitRecords(Buffer.concat([bom, b('[{"ticker":"A"},\n{"ticker":"B"}]')]));
+  assert.is(arr.format, 'array');
+  assert.equal(arr.records.map((x) => x.bytes.toString()), ['{"ticker":"A"}', '{"ticker":"B"}']);
+  assert.equal(arr.problems, []);
+  const one = splitRecords(Buffer.concat([bom, b('{"ticker":"A"}')]));
+  assert.equal([one.format, one.records[0]?.bytes.toString()], ['json', '{"ticker":"A"}']);
+  const lines = splitRecords(Buffer.concat([bom, b('{"ticker":"A"}\n{"ticker":"B"}\n')]));
+  assert.equal([lines.format, lines.records.map((x) => x.bytes.toString())], ['jsonl', ['{"ticker":"A"}', '{"ticker":"B"}']]);
+});
+
+test('UTF-16 text is one problem saying so, not thousands of bogus errors', () => {
+  const r = splitRecords(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('[{"a":1}]', 'utf16le')]));
+  assert.is(r.records.length, 0);
+  assert.match(r.problems[0]?.message ?? '', 'UTF-16');
+});
+
+test("concatenated pretty-printed JSON (jq's default output) is read value by value, not line by line", () => {
+  const a = JSON.stringify({ ticker: 'A', strikes: [[1, 2, 3, []]], note: 'x } { y' }, null, 2);
+  const c = JSON.stringify({ ticker: 'C' }, null, 2);
+  const r = splitRecords(b(`${a}\n${a.replace('"A"', '"B"')}\n\n${c}\n`));
+  assert.is(r.format, 'concatenated');
+  assert.equal(r.records.map((x) => JSON.parse(x.bytes.toString()).ticker), ['A', 'B', 'C']);
+  const n = a.split('\n').length;
+  assert.equal(r.records.map((x) => x.line), [1, n + 1, 2 * n + 2]);
+  assert.equal(r.problems, []);
+  assert.is(detectFormat(b('{"a":1}\n{"a":2}')), 'jsonl', 'one value per line stays JSONL');
+});
+
+test('concatenated JSON: junk between values is one problem; a truncated last value is a problem with its bytes', () => {
+  const r = splitRecords(b('{\n "ticker": "A"\n}\ngarbage here\n{\n "ticker": "B"\n}\n{\n "ticker": "C"'));
+  assert.equal(r.records.map((x) => JSON.parse(x.bytes.toString()).ticker), ['A', 'B']);
+  assert.equal(r.problems.map((p) => [p.line, p.message]), [[4, 'expected a JSON object, got "garbage here\\n"'], [8, 'the file ends inside this JSON value (truncated file?)']]);
+  assert.is(r.problems[1]?.bytes.toString(), '{\n "ticker": "C"');
+});
+
 test.run();
