@@ -5,7 +5,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
-import { decodeHeaders, H } from '../domain/headers.js';
+import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
 import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
 import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
@@ -171,7 +171,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     if (isLeft(headers)) return { rejected: { stage: 'decode', errors: headers.left } };
     const h = headers.right;
     const decoded = decodeRaw(m.value, { kind: h.kind ?? undefined, category: h.category ?? undefined, dataType: h.dataType ?? defaultDataType }, { nowMs: receivedAtMs, maxSkewMs, maxBytes });
-    if (isLeft(decoded)) return { rejected: { stage: 'decode', errors: decoded.left } };
+    if (isLeft(decoded)) return { rejected: { stage: 'decode', errors: locateInHeaders(decoded.left) } };
     const snapshot = decoded.right;
     const source = h.source ?? 'unknown';
     const requestId = h.requestId ?? requestIdOf({}, origin);
