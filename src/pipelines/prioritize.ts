@@ -128,7 +128,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         } catch (err) {
           // deadLetter() sanitizes every field, so this is a bug: still never block the partition on it
           log.error({ err, origin }, 'a dead letter could not be encoded; writing one without headers, key and lineage');
-          d = deadLetter({ stage, errors: [...errors.slice(0, 10), { path: '$', message: `(the full dead letter could not be encoded: ${(err as Error).message})` }], value, origin }, clock());
+          d = deadLetter({ stage, errors: [...errors.slice(0, 10), { path: '$', message: `(the full dead letter could not be encoded: ${err instanceof Error ? err.message : String(err)})` }], value, origin }, clock());
           encoded = dlqEnc.encode(d);
         }
         dlq.push({ key: d.dead_letter_id, value: encoded });
@@ -154,7 +154,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         }
       } catch (err) {
         if (isRetriable(err)) throw err;
-        toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${(err as Error).message}` }]);
+        toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }]);
       }
     }
     return [...[...byLevel].map(([level, messages]) => ({ topic: topicOf(level), messages })), { topic: jobsTopic, messages: jobs }, { topic: dlqTopic, messages: dlq }];
