@@ -11,6 +11,7 @@ import { parseJsonBytes } from './jsonText.js';
 import { detectKind, resolveHint } from './kinds.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { CHAIN_COLUMNS, CHAIN_ROW_KEYS, OPTION_CHAIN_KEYS, optionChain } from './optionChainCodecs.js';
+import { normalise } from './processed.js';
 import { DataType, type CanonicalSnapshot, type SnapshotKind } from './snapshot.js';
 import { derivedIssues, futureTimestampIssue, validateSnapshot, type ClockRules } from './validate.js';
 
@@ -202,6 +203,12 @@ export const decodeValue = (json: unknown, meta: DecodeMeta, opts: DecodeOptions
   const overflow = derivedIssues(snapshot, derived);
   if (overflow.length > 0) return left(capped(overflow, limits.maxErrors));
   snapshot.derived = derived;
+  // the processor sorts and de-duplicates the rows and recomputes: sums in another order may overflow where these did not
+  const normalised = normalise(snapshot);
+  if (normalised !== snapshot && normalised.derived !== null) {
+    const again = derivedIssues(normalised, normalised.derived).filter((e) => e.path.startsWith('derived.'));
+    if (again.length > 0) return left(capped(again.map((e) => ({ path: e.path, message: `${e.message}, with the strikes sorted and de-duplicated` })), limits.maxErrors));
+  }
   return right(snapshot);
 };
 

@@ -126,3 +126,12 @@ export const decodeHeaders = (headers: RawHeaders): Either<PathError[], MessageH
     publishedAtMs,
   });
 };
+
+const META_HEADERS: Readonly<Record<string, string>> = { 'meta.kind': H.kind, 'meta.category': H.category, 'meta.data_type': H.dataType };
+
+/** Decode errors about the hints (`meta.kind`...) located at the headers that carried them, for a consumed message. */
+export const locateInHeaders = (errors: readonly PathError[]): PathError[] =>
+  errors.map((e) => {
+    const header = META_HEADERS[e.path];
+    return header === undefined ? e : { path: `headers.${header}`, message: e.message };
+  });

@@ -186,7 +186,13 @@ function* arrayPieces(b: Buffer, from: number): Generator<RecordPiece> {
       i = skipWs(b, next + 1);
     }
   }
-  if (i >= b.length) yield { index, line, message: 'the JSON array is not closed with "]" (truncated file?)', bytes: Buffer.alloc(0) };
+  if (i >= b.length) {
+    yield { index, line, message: 'the JSON array is not closed with "]" (truncated file?)', bytes: Buffer.alloc(0) };
+    return;
+  }
+  // never dropped silently: whatever follows the array (a second array, as `jq -c` may print) is a problem with its bytes
+  const rest = skipWs(b, i + 1);
+  if (rest < b.length) yield { index, line: lineAt(b, rest, lineFrom, line), message: 'unexpected content after the end of the JSON array (one array per file)', bytes: b.subarray(rest) };
 }
 
 /** scanRecords, collected (small files, tests and benches). */

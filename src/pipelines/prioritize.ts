@@ -5,7 +5,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
-import { decodeHeaders, H } from '../domain/headers.js';
+import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
 import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
 import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
@@ -133,7 +133,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         } catch (err) {
           // deadLetter() sanitizes every field, so this is a bug: still never block the partition on it
           log.error({ err, origin }, 'a dead letter could not be encoded; writing one without headers, key and lineage');
-          d = deadLetter({ stage, errors: [...errors.slice(0, 10), { path: '$', message: `(the full dead letter could not be encoded: ${(err as Error).message})` }], value, origin }, clock());
+          d = deadLetter({ stage, errors: [...errors.slice(0, 10), { path: '$', message: `(the full dead letter could not be encoded: ${err instanceof Error ? err.message : String(err)})` }], value, origin }, clock());
           encoded = dlqEnc.encode(d);
         }
         dlq.push({ key: d.dead_letter_id, value: encoded });
@@ -159,7 +159,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         }
       } catch (err) {
         if (isRetriable(err)) throw err;
-        toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${(err as Error).message}` }]);
+        toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }]);
       }
     }
     return [...[...byLevel].map(([level, messages]) => ({ topic: topicOf(level), messages })), { topic: jobsTopic, messages: jobs }, { topic: dlqTopic, messages: dlq }];
@@ -176,7 +176,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     if (isLeft(headers)) return { rejected: { stage: 'decode', errors: headers.left } };
     const h = headers.right;
     const decoded = decodeRaw(m.value, { kind: h.kind ?? undefined, category: h.category ?? undefined, dataType: h.dataType ?? defaultDataType }, { nowMs: receivedAtMs, maxSkewMs, maxBytes });
-    if (isLeft(decoded)) return { rejected: { stage: 'decode', errors: decoded.left } };
+    if (isLeft(decoded)) return { rejected: { stage: 'decode', errors: locateInHeaders(decoded.left) } };
     const snapshot = decoded.right;
     const source = h.source ?? 'unknown';
     const requestId = h.requestId ?? requestIdOf({}, origin);

@@ -4,7 +4,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { deadLetter, type DeadLetter, type Lineage } from '../domain/deadLetter.js';
-import { H } from '../domain/headers.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { decodeHeaders, H } from '../domain/headers.js';
 import { requestIdForLineage } from '../domain/ids.js';
 import { isProblem, peekTicker, scanRecords, type FileFormat } from '../domain/records.js';
 import type { GexProducer, OutMessage } from '../kafka/producer.js';
@@ -145,6 +146,9 @@ export const publishFiles = async (
       pendingDlq.push({ key: d.dead_letter_id, value: encoded });
       pendingDlqBytes += encoded.length;
     };
+    // the prioritizer dead-letters a message whose gexstream headers it cannot decode: refuse them here, before sending
+    const checked = decodeHeaders(headersFor(0));
+    if (isLeft(checked)) throw new FileInputError(`${file}: ${checked.left.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     for (const r of pieces) {
       if (isProblem(r)) {
         // every problem is a dead letter; the summary lists the first ones and counts the rest

@@ -81,4 +81,33 @@ test('a gzipped history array and a JSONL file arrive byte for byte with lineage
   assert.match(mine[0]?.reason ?? '', '200000-byte limit');
 });
 
+test('a BOM-prefixed, gzipped file of jq-style pretty-printed snapshots arrives as one record per object; a gzip bomb is refused before anything is sent', async () => {
+  const objs = [0, 1, 2].map((i) => JSON.stringify({ timestamp: 1762540200 + i, ticker: 'QQQ', spot: 600.5, strikes: [[600, 1.5, 2, []]] }, null, 2));
+  const file = join(dir, 'jq-output.json.gz');
+  writeFileSync(file, gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${objs.join('\n')}\n`)])));
+  const bomb = join(dir, 'bomb.json.gz');
+  const member = gzipSync(Buffer.alloc(1024 * 1024, 0x20), { level: 9 });
+  writeFileSync(bomb, Buffer.concat(Array.from({ length: 1024 }, () => member)));
+  const dlqEncoder = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
+  const before = await endOffsets(kafka(), topic);
+  const producer = await createProducer({ kafka: kafka() });
+  try {
+    const res = await publishFiles([file], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'jq', dataType: 'historical', topic });
+    assert.equal(res.map((r) => [r.format, r.published, r.deadLettered, r.problems]), [['concatenated', 3, 0, []]]);
+    try {
+      await publishFiles([bomb], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'jq', dataType: 'historical', topic });
+      assert.unreachable('the bomb was published');
+    } catch (err) {
+      assert.match((err as Error).message, 'inflates to more than the 536870912-byte limit');
+    }
+  } finally {
+    await producer.close();
+  }
+  const got: ReadMessage[] = [];
+  await readToEnd(kafka(), topic, (m) => void got.push(m), { from: before });
+  const mine = got.filter((m) => m.headers[H.lineageFile] === 'jq-output.json.gz').sort((a, b) => Number(a.headers[H.lineageIndex]) - Number(b.headers[H.lineageIndex]));
+  assert.equal(mine.map((m) => m.value?.toString()), objs, 'each pretty-printed object byte for byte, without the BOM');
+  assert.is(got.length, 3, 'nothing of the bomb was sent');
+});
+
 test.run();

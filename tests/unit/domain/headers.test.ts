@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { decodeHeaders, H, MAX_HEADER_TEXT, type MessageHeaders } from '../../../src/domain/headers.js';
+import { decodeHeaders, H, locateInHeaders, MAX_HEADER_TEXT, type MessageHeaders } from '../../../src/domain/headers.js';
 import { formatPathError } from '../../../src/domain/errors.js';
 
 const ok = (h: Record<string, string>): MessageHeaders => {
@@ -61,6 +61,10 @@ test('every bad header is reported, not only the first', () => {
     errors({ [H.dataType]: 'x', [H.lineageIndex]: '1e300', [H.publishedAt]: 'y' }).map((e) => e.slice(0, e.indexOf(':'))),
     ['headers.gex-data-type', 'headers.gex-lineage-index', 'headers.gex-published-at'],
   );
+});
+
+test('hint errors found while decoding the body are located at the header that carried the hint', () => {
+  assert.equal(locateInHeaders([{ path: 'meta.kind', message: 'm' }, { path: 'spot', message: 'n' }]), [{ path: 'headers.gex-kind', message: 'm' }, { path: 'spot', message: 'n' }]);
 });
 
 test.run();

@@ -159,6 +159,11 @@ export const CASES: readonly Case[] = [
   { name: 'epoch seconds of the year 9999', input: classic((f) => (f['timestamp'] = 253402300799)), expected: ['timestamp: expected a time from 1990-01-01 to 2100-01-01 in epoch seconds or milliseconds, got 253402300799 (9999-12-31T23:59:59.000Z as seconds, 1978-01-11T21:31:40.799Z as milliseconds)'] },
   { name: 'epoch microseconds', input: classic((f) => (f['timestamp'] = 1777492800000000)), expected: ['timestamp: expected epoch seconds or milliseconds, got 1777492800000000, which looks like epoch microseconds (2026-04-29T20:00:00.000Z)'] },
   { name: 'ISO time of 1900', input: classic((f) => (f['timestamp'] = '1900-01-01T00:00:00Z')), expected: ['timestamp: expected a time from 1990-01-01 to 2100-01-01, got "1900-01-01T00:00:00Z"'] },
+  {
+    name: 'GEXBot sums overflowing only once the processor sorts the strikes',
+    input: classic((f) => (f['strikes'] = [[7135, 1.5e308, 1, []], [7140, -1.5e308, 1, []], [7100, 1.5e308, 1, []]])),
+    expected: ['derived.net_gex_vol: the computed value overflows to Infinity (the inputs are too large to sum or interpolate as finite numbers), with the strikes sorted and de-duplicated', 'derived.quality_score: the computed value overflows to NaN (the inputs are too large to sum or interpolate as finite numbers), with the strikes sorted and de-duplicated'],
+  },
   // --- duplicate keys: JSON.parse would silently keep the last one
   { name: 'duplicate top-level key', input: { text: JSON.stringify(fixture()).replace('"spot":', '"spot":1,"spot":') }, expected: ['spot: duplicate key "spot" (a JSON object may name a key once; JSON.parse would keep only the last value)'] },
   {

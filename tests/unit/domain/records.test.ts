@@ -50,6 +50,12 @@ test('format detection and ticker peeking', () => {
   assert.is(peekTicker(b(far)), 'SPY');
 });
 
+test('content after a JSON array is a problem with its bytes, never dropped', () => {
+  const r = splitRecords(b('[{"ticker":"A"}]\n[{"ticker":"B"}]\n'));
+  assert.equal(r.records.map((x) => x.bytes.toString()), ['{"ticker":"A"}']);
+  assert.equal(r.problems.map((p) => [p.line, p.message, p.bytes.toString()]), [[2, 'unexpected content after the end of the JSON array (one array per file)', '[{"ticker":"B"}]\n']]);
+});
+
 test('a UTF-8 byte-order mark is skipped before format detection; the records exclude it', () => {
   const bom = Buffer.from([0xef, 0xbb, 0xbf]);
   const arr = splitRecords(Buffer.concat([bom, b('[{"ticker":"A"},\n{"ticker":"B"}]')]));

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FileInputError, readFileBytes } from '../../../src/pipelines/publish.js';
+import { FileInputError, publishFiles, readFileBytes } from '../../../src/pipelines/publish.js';
 import { validateFile } from '../../../src/pipelines/validateFiles.js';
 import { fixtureText, NOW_MS } from '../domain/support.js';
 
@@ -81,6 +81,20 @@ test('100,000 invalid records: the first 1000 listed, then one summary entry wit
   assert.equal([last?.index, last?.line], [1000, 1001]);
   assert.match(last?.errors[0]?.message ?? '', /^99000 more invalid records from here on are not listed \(only the first 1000 are\); most frequent reasons in the file: 100000 x timestamp: expected epoch seconds/);
   assert.equal(r.topReasons[0], { reason: 'timestamp: expected epoch seconds, epoch milliseconds or an ISO-8601 time with a zone', count: 100_000 });
+});
+
+test('publish refuses headers the prioritizer would dead-letter (a 300-character source) before sending anything', async () => {
+  const f = join(dir, 'one.json');
+  writeFileSync(f, fixtureText());
+  let sends = 0;
+  const producer = { send: async () => void sends++, close: async () => undefined };
+  try {
+    await publishFiles([f], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 's'.repeat(300), dataType: 'historical' });
+    assert.unreachable('expected a refusal');
+  } catch (e) {
+    assert.match((e as Error).message, 'headers.gex-source: expected at most 256 characters, got 300');
+  }
+  assert.is(sends, 0);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
