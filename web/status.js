@@ -122,7 +122,7 @@ const renderChart = () => {
   chart.replaceChildren();
   chart.removeAttribute('data-request-id');
   if (!p) {
-    chart.append(svg('text', { x: BOX.width / 2, y: BOX.height / 2, 'text-anchor': 'middle', class: 'empty' }, state.tickers.length ? 'loading…' : 'no processed snapshot yet'));
+    chart.append(svg('text', { x: BOX.width / 2, y: BOX.height / 2, 'text-anchor': 'middle', class: 'empty' }, state.tickers.length ? 'loading…' : 'no snapshot processed since this process started'));
     renderLegend(null);
     $('#gex-summary').replaceChildren();
     return;

@@ -16,6 +16,7 @@ import { artifactPath, launchBrowser, type Browser } from '../../support/browser
 import { isolatedPipeline } from '../../support/projection.js';
 
 const TOKEN = 'status-page-test-token';
+/** Progress lines with DEBUG_STATUS_PAGE=1, to see where a slow run spends its time. */
 const step = (s: string): void => {
   if (process.env['DEBUG_STATUS_PAGE']) process.stderr.write(`[status page] ${new Date().toISOString()} ${s}\n`);
 };
@@ -63,7 +64,7 @@ test('status page: live level counts, the GEX chart of the latest snapshot, dead
   try {
     run = await startRun(['--topic-prefix', iso.prefix, '--db', join(dir, 'state.duckdb'), '--parquet', 'none', '--instance', unique('sp')]);
     const base = run.base;
-    step("await eventually('the pipeline ready'");
+    step('waiting for readiness');
     await eventually('the pipeline ready', async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 90_000, 250);
     const api = async (path: string): Promise<Record<string, unknown>> => (await (await fetch(`${base}${path}`)).json()) as Record<string, unknown>;
     const ingest = async (body: unknown): Promise<number> =>
@@ -71,7 +72,7 @@ test('status page: live level counts, the GEX chart of the latest snapshot, dead
     const fresh = (seed: number, count: number, tickers: string[]) =>
       [...generatePayloads({ seed, tickers, count, strikes: 40 })].map((p) => ({ ...p, timestamp: Math.floor(Date.now() / 1000) - 1 }));
 
-    step('browser = await launchBrowser();');
+    step('launching chromium');
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     const pageErrors: string[] = [];
@@ -80,18 +81,18 @@ test('status page: live level counts, the GEX chart of the latest snapshot, dead
       if (m.type() === 'error') pageErrors.push(m.text());
     });
     // the page itself asks for no token: reads are open on loopback
-    step('await page.goto(');
+    step('opening the page');
     await page.goto(`${base}/`);
     assert.is(await page.title(), 'gexstream status');
     // the page's own code runs in the browser: these checks are expressions evaluated there (no DOM types here)
     const inPage = <T>(expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
     await inPage('window.loadMark = 42');
-    step("await page.waitForSelector('#conn");
+    step('waiting for the stream');
     await page.waitForSelector('#conn[data-ws="open"]', { timeout: 30_000 });
     const processedOnPage = async (level: string): Promise<number> => Number((await page.getAttribute(`#levels tr[data-level="${level}"]`, 'data-processed')) || 0);
 
     // two rounds of critical SPX snapshots: the count on the page rises with each, from the stream alone
-    step('const seen: number[] = [];');
+    step('publishing, watching the counts');
     const seen: number[] = [];
     assert.is(await ingest({ source: 'gexbot', data_type: 'real_time', level: 'critical', payloads: fresh(71, 3, ['SPX']) }), 202);
     seen.push(await eventually('3 critical processed on the page', async () => ((await processedOnPage('critical')) >= 3 ? processedOnPage('critical') : undefined), 60_000, 100));
@@ -113,13 +114,13 @@ test('status page: live level counts, the GEX chart of the latest snapshot, dead
     assert.match(levelRow.cells[6] ?? '', /\d+(\.\d)? (ms|s)/, `p50 shown: ${JSON.stringify(levelRow.cells)}`);
     assert.match(levelRow.cells[7] ?? '', /\d+(\.\d)? (ms|s)/, `p99 shown: ${JSON.stringify(levelRow.cells)}`);
 
-    step('// a refused payload');
+    step('dead letters');
     // a refused payload: on the DLQ with its field path, on the page
     assert.is(await ingest({ source: 'status-test', data_type: 'real_time', payload: { ...(fresh(74, 1, ['SPX'])[0] as object), spot: 'abc' } }), 400);
     const reason = await page.waitForSelector('#dlq tr[data-stage="validate"] td.reason', { timeout: 30_000 });
     assert.match((await reason.textContent()) ?? '', /\$\.payload\.spot: expected number, got "abc"/);
 
-    step('// breakers and rules');
+    step('breakers and rules');
     // breakers and rules
     await page.waitForSelector('#sources tr[data-source="gexbot"][data-breaker="closed"]', { timeout: 30_000 });
     const matches = (await api('/api/v1/rules/matches')) as { rule_set_version: number; rules: { rule_id: string; matched: number }[] };
@@ -127,7 +128,7 @@ test('status page: live level counts, the GEX chart of the latest snapshot, dead
     await page.waitForSelector(`#rule-version[data-version="${matches.rule_set_version}"]`, { timeout: 30_000 });
     assert.ok((await page.locator('#rules tbody tr').count()) > 0);
 
-    step('// the chart: pick SPX');
+    step('the chart');
     // the chart: pick SPX and compare every bar with the latest SPX snapshot's strike rows
     await page.waitForSelector('#ticker option[value^="SPX|"]', { state: 'attached', timeout: 30_000 });
     const spxOption = (await page.locator('#ticker option[value^="SPX|"]').first().getAttribute('value')) ?? '';
@@ -152,7 +153,7 @@ test('status page: live level counts, the GEX chart of the latest snapshot, dead
     const d = latest.snapshot.derived;
     assert.equal(marks, { major_positive: d.major_pos_oi ?? d.major_pos_vol, major_negative: d.major_neg_oi ?? d.major_neg_vol });
 
-    step('// a new SPX snapshot');
+    step('a newer snapshot');
     // a new SPX snapshot redraws the chart without a reload
     assert.is(await ingest({ source: 'gexbot', data_type: 'real_time', level: 'critical', payloads: fresh(75, 1, ['SPX']) }), 202);
     await eventually('the chart shows the newer snapshot', async () => {
