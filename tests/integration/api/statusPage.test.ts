@@ -127,6 +127,12 @@ test('status page: live level counts, the GEX chart of the latest snapshot, dead
     assert.ok(matches.rule_set_version > 0, 'the default guidelines are seeded');
     await page.waitForSelector(`#rule-version[data-version="${matches.rule_set_version}"]`, { timeout: 30_000 });
     assert.ok((await page.locator('#rules tbody tr').count()) > 0);
+    // the NDX/QQQ round had no requested level: the guidelines decided, and the page shows a rule that matched
+    const top = await eventually('a rule with projected matches', async () => {
+      const m = (await api('/api/v1/rules/matches')) as { counted: boolean; rules: { rule_id: string; matched: number }[] };
+      return m.counted && (m.rules[0]?.matched ?? 0) > 0 ? m.rules[0] : undefined;
+    }, 30_000, 500);
+    await page.waitForSelector(`#rules tr[data-rule="${top.rule_id}"]:not([data-matched="0"])`, { timeout: 30_000 });
 
     step('the chart');
     // the chart: pick SPX and compare every bar with the latest SPX snapshot's strike rows
