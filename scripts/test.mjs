@@ -62,6 +62,23 @@ const runSuite = (dir, timeoutMs) =>
     });
   });
 
+/**
+ * The status page's browser test drives Debian's chromium: installed here when missing (as root, with apt-get).
+ * Without it the browser test fails with the reason logged here; it is never skipped.
+ */
+const CHROMIUM = process.env.GEXSTREAM_CHROMIUM ?? '/usr/bin/chromium';
+const ensureChromium = () => {
+  if (existsSync(CHROMIUM)) return;
+  log(`${CHROMIUM} is missing: installing Debian's chromium for the status page's browser test`);
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0)
+    throw new Error(`${CHROMIUM} is missing and this is not root: run \`sudo apt-get install -y chromium\` (the status page's browser test needs it)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = (...a) => spawnSync('apt-get', a, { stdio: 'inherit', env }).status;
+  if (apt('install', '-y', 'chromium') !== 0 && (apt('update') !== 0 || apt('install', '-y', 'chromium') !== 0))
+    throw new Error('apt-get install -y chromium failed: the status page\'s browser test needs Debian\'s chromium');
+  if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is not there`);
+};
+
 const external = Boolean(process.env.KAFKA_BROKERS || process.env.SCHEMA_REGISTRY_URL);
 let startedStack = false;
 let exitCode = 1;
@@ -85,6 +102,12 @@ try {
       if (demo.status === 0) passed += 1;
       else failed += 1;
       log(`demo ${demo.status === 0 ? 'passed' : `FAILED (exit ${demo.status ?? demo.signal})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+    // a browser that cannot be installed fails the browser test with this reason; the other suites still run
+    try {
+      ensureChromium();
+    } catch (err) {
+      log(err.message);
     }
     if (cli('topics', 'apply') !== 0) throw new Error('topics apply failed');
     if (cli('schemas', 'register') !== 0) throw new Error('schemas register failed');

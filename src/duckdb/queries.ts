@@ -1,5 +1,5 @@
 // Owns the reads the API makes on the projector's DuckDB file: one request's decision, job history and timings;
-// sources; recent dead letters.
+// sources; recent dead letters; how often each rule matched.
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 type Obj = Record<string, unknown>;
@@ -54,3 +54,12 @@ export const deadLetterRows = (c: DuckDBConnection, q: { limit: number; stage?: 
      FROM dead_letters WHERE ($stage = '' OR stage = $stage) AND ($ticker = '' OR ticker = $ticker) ORDER BY failed_at_ms DESC, dead_letter_id LIMIT ${Math.max(1, Math.trunc(q.limit))}`,
     { stage: q.stage ?? '', ticker: q.ticker ?? '' },
   ).then((rows) => rows.map((r) => ({ ...r, errors: JSON.parse(String(r['errors'] ?? '[]')) as unknown })));
+
+/** How many projected decisions each rule matched (rule id -> count); rules that never matched are absent. */
+export const ruleMatchCounts = async (c: DuckDBConnection): Promise<Map<string, number>> => {
+  const rows = await objects(
+    c,
+    `SELECT rule_id, count(*) AS n FROM (SELECT unnest(from_json(matched_rules, '["VARCHAR"]')) AS rule_id FROM priority_requests WHERE matched_rules <> '[]') GROUP BY rule_id`,
+  );
+  return new Map(rows.map((r) => [String(r['rule_id']), Number(r['n'])]));
+};

@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import type { Metrics } from '../metrics.js';
 import type { PathError } from '../domain/errors.js';
+import { registerStatusPage, type StatusPageDeps } from './statusPage.js';
 
 export interface IngestItem {
   readonly payload: unknown;
@@ -25,7 +26,7 @@ export type StatusEvent =
   | { readonly type: 'job'; readonly level: string; readonly ticker: string; readonly [k: string]: unknown }
   | { readonly type: 'queue'; readonly levels: Record<string, unknown>; readonly at_ms: number };
 
-export interface ApiDeps {
+export interface ApiDeps extends StatusPageDeps {
   readonly metrics: Metrics;
   /** Bearer token the write endpoints require. */
   readonly token: string;
@@ -305,6 +306,8 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
       });
     },
   );
+
+  registerStatusPage(app, deps);
 
   // @fastify/websocket hides its routes from the document: the stream is described here
   const statusDoc = {

@@ -9,7 +9,8 @@ import { levelTopic } from '../domain/prioritized.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { RuleCommand } from '../domain/priority/ruleCommands.js';
 import type { ProjectedEvent } from '../domain/projection/projection.js';
-import { deadLetterRows, requestView, sourceRows } from '../duckdb/queries.js';
+import { slaReport } from '../domain/processing/sla.js';
+import { deadLetterRows, requestView, ruleMatchCounts, sourceRows } from '../duckdb/queries.js';
 import type { ApiDeps, IngestRequest, StatusEvent } from '../http/api.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { GexProducer } from '../kafka/producer.js';
@@ -90,6 +91,19 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
       return { view, write: ruleWriter({ view, producer: r.producer, registry: r.registry, ...rulesTopic, now: clock }) };
     })());
 
+  // the count scans every projected decision (about 0.1 s a million, between the projector's writes): one scan per
+  // 5 s however many status pages ask
+  let counted: { at: number; counts: Promise<Map<string, number>> } | null = null;
+  const matchCounts = (p: Projector): Promise<Map<string, number>> => {
+    const now = clock();
+    if (!counted || now - counted.at > 5_000) {
+      const counts = p.read((c) => ruleMatchCounts(c));
+      counted = { at: now, counts };
+      counts.catch(() => (counted = null));
+    }
+    return counted.counts;
+  };
+
   const ingest = async (req: IngestRequest): Promise<{ ok: true; requestIds: string[] } | { ok: false; errors: PathError[] }> => {
     const errors: PathError[] = [];
     const now = clock();
@@ -138,8 +152,12 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
       const now = clock();
       const rates = lastRates && now > lastRates.at ? Object.fromEntries(LEVELS.map((l) => [l, ((p.processed[l] - (lastRates?.processed[l] ?? 0)) * 1000) / (now - (lastRates?.at ?? now))])) : null;
       lastRates = { at: now, processed: { ...p.processed } };
+      const sla = new Map(slaReport(p.sla).map((x) => [x.level, x]));
       for (const l of LEVELS)
-        levels[l] = { ...levels[l], processed: p.processed[l], processed_per_s: rates ? Math.round((rates[l] ?? 0) * 10) / 10 : null, sla_breaches: p.sla[l].breaches, drain: p.plan[l] };
+        levels[l] = {
+          ...levels[l], processed: p.processed[l], processed_per_s: rates ? Math.round((rates[l] ?? 0) * 10) / 10 : null, sla_breaches: p.sla[l].breaches, drain: p.plan[l],
+          in_flight: p.inFlight[l] ?? 0, p50_ms: sla.get(l)?.p50_ms ?? null, p99_ms: sla.get(l)?.p99_ms ?? null,
+        };
     }
     return { levels, held_by_breakers: p?.held ?? null, dead_letters: p?.deadLetters ?? null, at: new Date(clock()).toISOString() };
   };
@@ -167,6 +185,21 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
       need(r.projector, 'projector')
         .latest(ticker, kind)
         .map((l) => ({ ...l.processed, offset: l.offset, timestamp: new Date(l.processed.snapshot.timestamp_ms).toISOString() })),
+    ruleMatches: async () => {
+      const { view } = await rulesAccess();
+      await view.caughtUp();
+      const set = view.ruleSet();
+      // counts come from the projected decisions; without a projector here the rules are listed without them
+      const counts = r.projector ? await matchCounts(r.projector) : null;
+      const rules = [...set.rules.values()].map((e) => ({ rule_id: e.rule.rule_id, name: e.rule.name, level: e.rule.level, active: e.rule.active, matched: counts ? (counts.get(e.rule.rule_id) ?? 0) : null }));
+      rules.sort((a, b) => (b.matched ?? 0) - (a.matched ?? 0) || (a.rule_id < b.rule_id ? -1 : 1));
+      return { rule_set_version: set.version, counted: counts !== null, rules };
+    },
+    tickers: async () =>
+      need(r.projector, 'projector')
+        .latest()
+        .map((l) => ({ ticker: l.processed.snapshot.ticker, kind: l.processed.snapshot.kind, request_id: l.processed.request_id, level: l.processed.level, strikes: l.processed.snapshot.strikes.length, timestamp: new Date(l.processed.snapshot.timestamp_ms).toISOString(), processed_at: new Date(l.processed.processed_at_ms).toISOString() }))
+        .sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : a.kind < b.kind ? -1 : 1)),
     deadLetters: async (q) => {
       if (r.projector) return r.projector.read((c) => deadLetterRows(c, q));
       const all = await readDeadLetters({ kafka: r.kafka, registry: r.registry });
