@@ -42,6 +42,8 @@ const build = async (over: Partial<ApiDeps> = {}) => {
     latest: async () => [],
     deadLetters: async () => [],
     subscribe: hub.subscribe,
+    ruleMatches: async () => ({ rule_set_version: 0, counted: false, rules: [] }),
+    tickers: async () => [],
     onError: (err, id) => calls.errors.push({ err, id }),
     ...over,
   });

@@ -29,6 +29,8 @@ const deps = (readsNeedToken: boolean): ApiDeps => ({
   latest: async () => [],
   deadLetters: async () => [],
   subscribe: () => () => undefined,
+  ruleMatches: async () => ({ rule_set_version: 0, counted: false, rules: [] }),
+  tickers: async () => [],
 });
 
 test('isLoopback: 127/8, ::1 and localhost only', () => {
