@@ -58,7 +58,12 @@ export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promi
             },
           ],
         });
-        if (!ok) throw new Error(`topic ${a.spec.name} already exists`);
+        if (!ok) {
+          // kafkajs answers false for TOPIC_ALREADY_EXISTS; on a loaded broker that is often its own retry of a create
+          // that did land after the first request timed out. The same topic as declared is what was asked for.
+          const now = (await readTopics([a.spec.name])).get(a.spec.name);
+          if (now?.partitions !== a.spec.partitions) throw new Error(`topic ${a.spec.name} already exists${now ? ` with ${now.partitions} partitions, not ${a.spec.partitions}` : ''}`);
+        }
         return;
       }
       case 'addPartitions':
