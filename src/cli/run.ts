@@ -33,7 +33,7 @@ const ensureToken = (stateDir: string): string => {
   return token;
 };
 import { DEFAULT_SEGMENT_OFFSETS } from '../duckdb/parquet.js';
-import { judgeConsumer, type ConsumerHealth, type Readiness } from '../domain/processing/health.js';
+import { judgeRoles } from '../domain/processing/health.js';
 
 export const ROLES = ['prioritizer', 'processor', 'projector'] as const;
 export type Role = (typeof ROLES)[number];
@@ -94,23 +94,22 @@ export const runCommand = (cfg: Config): Command => ({
     if (!Number.isFinite(stallSeconds) || stallSeconds <= 0) throw new UsageError(`--stall-seconds: expected a positive number, got ${JSON.stringify(values['stall-seconds'])}`);
     // each role's consumers as they report themselves: running, crashed (and restarting), or sitting on lag without
     // committing for --stall-seconds; not merely "started once"
-    const progress = (): Record<string, Readiness & Partial<Pick<ConsumerHealth, 'state' | 'lag' | 'crashes'>>> => {
-      const now = Date.now();
-      const judge = (h: ConsumerHealth | null): Readiness & Partial<Pick<ConsumerHealth, 'state' | 'lag' | 'crashes'>> =>
-        h ? { ...judgeConsumer(h, now, stallSeconds * 1000), state: h.state, lag: h.lag, crashes: h.crashes } : { ready: false, reason: 'starting' };
-      return {
-        ...(roles.includes('prioritizer') ? { prioritizer: judge(prioritizer?.health() ?? null) } : {}),
-        ...(roles.includes('processor') ? Object.fromEntries(Object.entries(processor?.health() ?? { all: null }).map(([l, h]) => [`processor-${l}`, judge(h ?? null)])) : {}),
-        ...(roles.includes('projector') ? { projector: judge(projector?.health() ?? null) } : {}),
-      };
-    };
+    const progress = (): ReturnType<typeof judgeRoles> =>
+      judgeRoles(
+        {
+          ...(roles.includes('prioritizer') ? { prioritizer: prioritizer?.health() ?? null } : {}),
+          ...(roles.includes('processor') ? Object.fromEntries(Object.entries(processor?.health() ?? { all: null }).map(([l, h]) => [`processor-${l}`, h ?? null])) : {}),
+          ...(roles.includes('projector') ? { projector: projector?.health() ?? null } : {}),
+        },
+        Date.now(),
+        stallSeconds * 1000,
+      );
     const ready = async (): Promise<{ ok: boolean; detail: Record<string, unknown> }> => {
       const broker = await probeBrokers(cfg.kafka);
       const reg = await registryReady(cfg.registryUrl).catch(() => false);
       const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
-      const roleProgress = progress();
+      const { progress: roleProgress, notReady } = progress();
       const consumers = Object.fromEntries(Object.entries(roleProgress).map(([k, r]) => [k, r.ready]));
-      const notReady = Object.entries(roleProgress).flatMap(([k, r]) => (r.ready ? [] : [`${k}: ${r.reason}`]));
       const ok = started && broker.ok && reg && duck !== false && notReady.length === 0;
       return { ok, detail: { started, broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', consumers, progress: roleProgress, ...(notReady.length > 0 ? { not_ready: notReady } : {}), roles } };
     };

@@ -42,3 +42,13 @@ export const judgeConsumer = (h: ConsumerHealth, nowMs: number, stallMs: number)
 /** Exponential backoff with jitter for restarting a crashed consumer: attempt 1 waits about initialMs, capped at maxMs. */
 export const restartBackoffMs = (attempt: number, random: number, initialMs = 1_000, maxMs = 30_000): number =>
   Math.round(Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1)) * (0.75 + random / 2));
+
+export type RoleProgress = Readiness & Partial<Pick<ConsumerHealth, 'state' | 'lag' | 'crashes'>>;
+
+/** Each role's consumer judged (null: not started yet), and the roles that are not ready with their reasons. */
+export const judgeRoles = (roles: Readonly<Record<string, ConsumerHealth | null>>, nowMs: number, stallMs: number): { ready: boolean; progress: Record<string, RoleProgress>; notReady: string[] } => {
+  const progress: Record<string, RoleProgress> = {};
+  for (const [role, h] of Object.entries(roles)) progress[role] = h ? { ...judgeConsumer(h, nowMs, stallMs), state: h.state, lag: h.lag, crashes: h.crashes } : { ready: false, reason: 'starting' };
+  const notReady = Object.entries(progress).flatMap(([k, r]) => (r.ready ? [] : [`${k}: ${r.reason}`]));
+  return { ready: notReady.length === 0, progress, notReady };
+};
