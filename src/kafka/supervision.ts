@@ -16,6 +16,15 @@ export interface HealthTracker {
   readonly snapshot: () => ConsumerHealth;
 }
 
+/** The error and, when kafkajs wrapped it, the cause it wrapped (the TypeError behind a KafkaJSNonRetriableError). */
+const describe = (err: unknown): string => {
+  if (!(err instanceof Error)) return String(err);
+  let root: unknown = err;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const text = `${err.name}: ${err.message}`;
+  return root !== err && root instanceof Error ? `${text} (caused by ${root.name}: ${root.message})` : text;
+};
+
 export const createHealthTracker = (clock: () => number = Date.now): HealthTracker => {
   let state: ConsumerHealth['state'] = 'starting';
   let crashes = 0;
@@ -40,7 +49,7 @@ export const createHealthTracker = (clock: () => number = Date.now): HealthTrack
     crashed: (err, restartInMs) => {
       state = 'restarting';
       crashes++;
-      lastCrash = { atMs: clock(), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), restartInMs };
+      lastCrash = { atMs: clock(), error: describe(err), restartInMs };
     },
     stopped: () => {
       state = 'stopped';
