@@ -261,6 +261,9 @@ export const runCommand = (cfg: Config): Command => ({
     logger.info({ signal: sig }, 'stopping: draining in-flight work');
     await stopAll(30_000);
     logger.info('stopped cleanly');
+    // Everything is committed and closed. A producer replaced after a failed transaction may still be retrying a request
+    // of its own against a restarted broker (kafkajs keeps no handle to cancel it): it must not keep the process alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 3_000).unref();
     return 0;
   },
 });

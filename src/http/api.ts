@@ -83,7 +83,7 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
       return reply.code(400).send({ error: 'invalid request', errors });
     }
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: `request body larger than the ${deps.bodyLimit}-byte limit` });
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+    if (err.statusCode && (err.statusCode < 500 || err.statusCode === 503)) return reply.code(err.statusCode).send({ error: err.message });
     return reply.code(500).send({ error: err.message });
   });
 
