@@ -33,6 +33,7 @@ const ensureToken = (stateDir: string): string => {
   return token;
 };
 import { DEFAULT_SEGMENT_OFFSETS } from '../duckdb/parquet.js';
+import { judgeRoles } from '../domain/processing/health.js';
 
 export const ROLES = ['prioritizer', 'processor', 'projector'] as const;
 export type Role = (typeof ROLES)[number];
@@ -46,7 +47,7 @@ export const runCommand = (cfg: Config): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' }, bind: { type: 'string' }, 'accept-offset-gap': { type: 'boolean' } },
+  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' }, bind: { type: 'string' }, 'accept-offset-gap': { type: 'boolean' }, 'stall-seconds': { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
     'topic-prefix': 'every topic and group of every role under PREFIX: PREFIX.raw, PREFIX.<level>, PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources, PREFIX.dlq (topics and schemas must exist)',
@@ -67,6 +68,7 @@ export const runCommand = (cfg: Config): Command => ({
     'raw-topic': 'read raw snapshots from this topic (default gex.raw.v1)',
     'rules-topic': 'follow rules on this topic (default gex.rules.v1)',
     group: 'consumer group of the prioritizer (default gexstream-prioritizer)',
+    'stall-seconds': '/readyz: a role with lag that has committed nothing for this long is not ready (default 30)',
     'raw-partitions-at-once': 'prioritizer: raw partitions handled at once, one transactional producer each (default 3; keep it the same across restarts of an instance)',
   },
   run: async ({ values }) => {
@@ -98,126 +100,181 @@ export const runCommand = (cfg: Config): Command => ({
     // one readiness for /readyz on the ops port and on the API: broker, registry, DuckDB, and every role started with
     // its consumers assigned (joined their groups and holding partitions)
     let started = false;
+    const stallSeconds = Number(str(values['stall-seconds']) ?? '30');
+    if (!Number.isFinite(stallSeconds) || stallSeconds <= 0) throw new UsageError(`--stall-seconds: expected a positive number, got ${JSON.stringify(values['stall-seconds'])}`);
+    // each role's consumers as they report themselves: running, crashed (and restarting), or sitting on lag without
+    // committing for --stall-seconds; not merely "started once"
+    const progress = (): ReturnType<typeof judgeRoles> =>
+      judgeRoles(
+        {
+          ...(roles.includes('prioritizer') ? { prioritizer: prioritizer?.health() ?? null } : {}),
+          ...(roles.includes('processor') ? Object.fromEntries(Object.entries(processor?.health() ?? { all: null }).map(([l, h]) => [`processor-${l}`, h ?? null])) : {}),
+          ...(roles.includes('projector') ? { projector: projector?.health() ?? null } : {}),
+        },
+        Date.now(),
+        stallSeconds * 1000,
+      );
     const ready = async (): Promise<{ ok: boolean; detail: Record<string, unknown> }> => {
       const broker = await probeBrokers(cfg.kafka);
       const reg = await registryReady(cfg.registryUrl, cfg.registry.auth).catch(() => false);
       const duck = projector ? await projector.read(async (c) => (await c.run('SELECT 1'), true)).catch(() => false) : null;
-      const consumers: Record<string, boolean> = {
-        ...(prioritizer ? { prioritizer: true } : {}),
-        ...Object.fromEntries(Object.entries(processor?.stats().running ?? {}).map(([l, r]) => [`processor-${l}`, r === true])),
-        ...(projector ? { projector: projector.assigned() } : {}),
-      };
-      const ok = started && broker.ok && reg && duck !== false && Object.values(consumers).every(Boolean);
-      return { ok, detail: { started, broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', consumers, roles } };
+      const { progress: roleProgress, notReady } = progress();
+      const consumers = Object.fromEntries(Object.entries(roleProgress).map(([k, r]) => [k, r.ready]));
+      const ok = started && broker.ok && reg && duck !== false && notReady.length === 0;
+      return { ok, detail: { started, broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', consumers, progress: roleProgress, ...(notReady.length > 0 ? { not_ready: notReady } : {}), roles } };
     };
-    // --topic-prefix P: every topic and group of every role under P (a second environment, or a test, on one cluster)
-    const ns = str(values['topic-prefix']);
-    const nsTopics = ns ? prefixedTopics(ns) : null;
-    const levelOf = ns ? (l: Level) => `${ns}.${l}` : undefined;
-    const rawTopic = str(values['raw-topic']) ?? (ns ? `${ns}.raw` : undefined);
-    const rulesTopic = str(values['rules-topic']) ?? nsTopics?.rules;
-    if (roles.includes('prioritizer')) {
-      const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
-      const p = await createPrioritizer({
-        kafka, registry, logger, metrics, priority: cfg.priority, instanceId,
-        ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}), ...(concurrency ? { concurrency } : {}),
-        ...(nsTopics && levelOf ? { topicOf: levelOf, jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
-      });
-      await p.start();
-      prioritizer = p;
-      services.push({ name: 'prioritizer', stop: p.stop });
+    const levels = (str(values['levels']) ?? LEVELS.join(',')).split(',').map((l) => l.trim());
+    if (roles.includes('processor')) for (const l of levels) if (!(LEVELS as readonly string[]).includes(l)) throw new UsageError(`--levels: unknown level ${JSON.stringify(l)}; of ${LEVELS.join(', ')}`);
+    // Start-up: every service is registered before it starts, so that a failure at any step (a port taken, a broker or
+    // registry that does not answer) stops what already runs (consumers leave their groups, producers close) and the
+    // process exits non-zero, instead of lingering as a zombie group member; a SIGTERM during start-up does the same.
+    let stopping = false;
+    const step = (): void => {
+      if (stopping) throw new Error('stopped during start-up');
+    };
+    const startAll = async (): Promise<void> => {
+      // the ops port first: when it is taken, nothing has joined a group yet
+      if (opsPort > 0) {
+        const ops = await startOpsServer({
+          host: bind,
+          ...(readToken ? { token: readToken } : {}),
+          metrics,
+          port: opsPort,
+          ready,
+        });
+        services.unshift({ name: 'ops', stop: ops.close });
+        logger.info({ address: ops.address }, 'ops endpoints: /healthz /readyz /metrics');
+      }
+      // --topic-prefix P: every topic and group of every role under P (a second environment, or a test, on one cluster)
+      const ns = str(values['topic-prefix']);
+      const nsTopics = ns ? prefixedTopics(ns) : null;
+      const levelOf = ns ? (l: Level) => `${ns}.${l}` : undefined;
+      const rawTopic = str(values['raw-topic']) ?? (ns ? `${ns}.raw` : undefined);
+      const rulesTopic = str(values['rules-topic']) ?? nsTopics?.rules;
+      if (roles.includes('prioritizer')) {
+        const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
+        const p = await createPrioritizer({
+          kafka, registry, logger, metrics, priority: cfg.priority, instanceId,
+          ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}), ...(concurrency ? { concurrency } : {}),
+          ...(nsTopics && levelOf ? { topicOf: levelOf, jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
+        });
+        step();
+        prioritizer = p;
+        services.push({ name: 'prioritizer', stop: p.stop });
+        await p.start();
+      }
+      if (roles.includes('processor')) {
+        const prefix = str(values['level-topic-prefix']) ?? ns;
+        const processedTopic = str(values['processed-topic']) ?? nsTopics?.processed;
+        const sourcesTopic = str(values['sources-topic']) ?? nsTopics?.sources;
+        const groupPrefix = str(values['group-prefix']) ?? (ns ? `${ns}.processor` : undefined);
+        const p = await createProcessor({
+          kafka, registry, logger, metrics, instanceId, levels: levels as Level[],
+          ...(prefix ? { topicOf: (l: Level) => `${prefix}.${l}` } : {}),
+          ...(nsTopics ? { jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
+          ...(processedTopic ? { processedTopic } : {}),
+          ...(sourcesTopic ? { sourcesTopic } : {}),
+          ...(groupPrefix ? { groupPrefix } : {}),
+        });
+        step();
+        processor = p;
+        services.push({ name: 'processor', stop: p.stop });
+        await p.start();
+        metrics.observe({ processed: () => p.stats().processed, lag: () => p.stats().lag, inFlight: () => p.stats().inFlight, breakers: () => p.stats().breakers });
+      }
+      if (roles.includes('projector')) {
+        const db = str(values['db']) ?? cfg.dbPath;
+        const pq = str(values['parquet']) ?? cfg.parquetDir;
+        const prefix = str(values['projector-topic-prefix']) ?? ns;
+        const p = await createProjector({
+          kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
+          segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
+          ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
+          onEvents: hub.publish,
+          acceptOffsetGap: values['accept-offset-gap'] === true,
+        });
+        step();
+        projector = p;
+        services.push({ name: 'projector', stop: p.stop });
+        await p.start();
+        metrics.observe({
+          projectedRows: () => p.stats().rows,
+          offsetGapRecords: () => p.stats().offsetGaps.reduce<Record<string, number>>((a, g) => ({ ...a, [g.topic]: (a[g.topic] ?? 0) + g.size }), {}),
+        });
+        logger.info({ db, parquet: pq }, 'projector writing');
+      }
+      if (httpPort > 0) {
+        step();
+        const producer = await createProducer({ kafka, compression: cfg.compression });
+        let closeApi: () => Promise<void> = async () => undefined;
+        services.unshift({ name: 'api', stop: async () => { await closeApi(); await producer.close(); } });
+        const token = cfg.apiToken ?? ensureToken(cfg.stateDir);
+        const roleApi = {
+          kafka, registry, producer, prioritizer, processor, projector,
+          ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}),
+          ...(levelOf ? { topicOf: levelOf } : {}),
+          ...(ns ? { processorGroupPrefix: `${ns}.processor` } : {}),
+          ...(nsTopics ? { dlqTopic: nsTopics.dlq } : {}),
+        };
+        const { close: closeService, ...svc } = apiService(roleApi);
+        const api = await createApi({
+          readsNeedToken: readToken !== undefined,
+          metrics,
+          token,
+          bodyLimit: 16 * 1024 * 1024,
+          subscribe: hub.subscribe,
+          ready,
+          onError: (err, errorId) => logger.error({ err, errorId }, 'API request failed'),
+          ...svc,
+        });
+        closeApi = async () => { await api.close(); await closeService(); };
+        const address = await api.listen({ host: bind, port: httpPort });
+        // the queue on the status stream once a second, while somebody listens
+        const tick = setInterval(() => {
+          if (hub.size() > 0) void svc.queue().then((q) => hub.emit({ type: 'queue', levels: q['levels'] as Record<string, unknown>, at_ms: Date.now() })).catch(() => undefined);
+        }, 1_000);
+        closeApi = async () => { clearInterval(tick); await api.close(); await closeService(); };
+        logger.info({ address, openapi: `${address}/docs/openapi.json` }, 'HTTP API');
+      }
+    };
+    const stopAll = async (boundMs: number, before: Promise<unknown> = Promise.resolve()): Promise<void> => {
+      const timer = setTimeout(() => {
+        logger.error(`did not stop within ${boundMs / 1000} s; exiting`);
+        process.exit(1);
+      }, boundMs);
+      await before;
+      for (const s of [...services].reverse()) await s.stop().catch((err: unknown) => logger.error({ err, service: s.name }, 'stopping failed'));
+      clearTimeout(timer);
+    };
+    const starting = startAll();
+    starting.catch(() => undefined);
+    const first = await Promise.race([starting.then(() => null, (err: unknown) => ({ err })), stopSignal]);
+    if (first !== null && typeof first === 'object') {
+      stopping = true;
+      logger.error({ err: first.err }, 'start-up failed: stopping what already runs');
+      // whatever still holds the event loop after the stop, the process ends non-zero within seconds
+      setTimeout(() => process.exit(1), 15_000).unref();
+      await stopAll(10_000);
+      throw first.err;
     }
-    if (opsPort > 0) {
-      const ops = await startOpsServer({
-        host: bind,
-        ...(readToken ? { token: readToken } : {}),
-        metrics,
-        port: opsPort,
-        ready,
-      });
-      services.unshift({ name: 'ops', stop: ops.close });
-      logger.info({ address: ops.address }, 'ops endpoints: /healthz /readyz /metrics');
-    }
-    if (roles.includes('processor')) {
-      const levels = (str(values['levels']) ?? LEVELS.join(',')).split(',').map((l) => l.trim());
-      for (const l of levels) if (!(LEVELS as readonly string[]).includes(l)) throw new UsageError(`--levels: unknown level ${JSON.stringify(l)}; of ${LEVELS.join(', ')}`);
-      const prefix = str(values['level-topic-prefix']) ?? ns;
-      const processedTopic = str(values['processed-topic']) ?? nsTopics?.processed;
-      const sourcesTopic = str(values['sources-topic']) ?? nsTopics?.sources;
-      const groupPrefix = str(values['group-prefix']) ?? (ns ? `${ns}.processor` : undefined);
-      const p = await createProcessor({
-        kafka, registry, logger, metrics, instanceId, levels: levels as Level[],
-        ...(prefix ? { topicOf: (l: Level) => `${prefix}.${l}` } : {}),
-        ...(nsTopics ? { jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
-        ...(processedTopic ? { processedTopic } : {}),
-        ...(sourcesTopic ? { sourcesTopic } : {}),
-        ...(groupPrefix ? { groupPrefix } : {}),
-      });
-      await p.start();
-      processor = p;
-      metrics.observe({ processed: () => p.stats().processed, lag: () => p.stats().lag, inFlight: () => p.stats().inFlight, breakers: () => p.stats().breakers });
-      services.push({ name: 'processor', stop: p.stop });
-    }
-    if (roles.includes('projector')) {
-      const db = str(values['db']) ?? cfg.dbPath;
-      const pq = str(values['parquet']) ?? cfg.parquetDir;
-      const prefix = str(values['projector-topic-prefix']) ?? ns;
-      const p = await createProjector({
-        kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
-        segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
-        ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
-        onEvents: hub.publish,
-        acceptOffsetGap: values['accept-offset-gap'] === true,
-      });
-      await p.start();
-      projector = p;
-      metrics.observe({
-        projectedRows: () => p.stats().rows,
-        offsetGapRecords: () => p.stats().offsetGaps.reduce<Record<string, number>>((a, g) => ({ ...a, [g.topic]: (a[g.topic] ?? 0) + g.size }), {}),
-      });
-      services.push({ name: 'projector', stop: p.stop });
-      logger.info({ db, parquet: pq }, 'projector writing');
-    }
-    if (httpPort > 0) {
-      const producer = await createProducer({ kafka, compression: cfg.compression });
-      const token = cfg.apiToken ?? ensureToken(cfg.stateDir);
-      const roleApi = {
-        kafka, registry, producer, prioritizer, processor, projector,
-        ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}),
-        ...(levelOf ? { topicOf: levelOf } : {}),
-        ...(ns ? { processorGroupPrefix: `${ns}.processor` } : {}),
-        ...(nsTopics ? { dlqTopic: nsTopics.dlq } : {}),
-      };
-      const { close: closeService, ...svc } = apiService(roleApi);
-      const api = await createApi({
-        readsNeedToken: readToken !== undefined,
-        metrics,
-        token,
-        bodyLimit: 16 * 1024 * 1024,
-        subscribe: hub.subscribe,
-        ready,
-        onError: (err, errorId) => logger.error({ err, errorId }, 'API request failed'),
-        ...svc,
-      });
-      const address = await api.listen({ host: bind, port: httpPort });
-      // the queue on the status stream once a second, while somebody listens
-      const tick = setInterval(() => {
-        if (hub.size() > 0) void svc.queue().then((q) => hub.emit({ type: 'queue', levels: q['levels'] as Record<string, unknown>, at_ms: Date.now() })).catch(() => undefined);
-      }, 1_000);
-      services.unshift({ name: 'api', stop: async () => { clearInterval(tick); await api.close(); await closeService(); await producer.close(); } });
-      logger.info({ address, openapi: `${address}/docs/openapi.json` }, 'HTTP API');
+    let sig: string;
+    if (typeof first === 'string') {
+      sig = first;
+      stopping = true;
+      logger.info({ signal: sig }, 'stopping during start-up');
+      await stopAll(30_000, starting.catch(() => undefined));
+      logger.info('stopped cleanly');
+      return 0;
     }
     started = true;
     logger.info({ roles, instanceId }, 'running');
-    const sig = await stopSignal;
+    sig = await stopSignal;
     logger.info({ signal: sig }, 'stopping: draining in-flight work');
-    const timer = setTimeout(() => {
-      logger.error('did not stop within 30 s; exiting');
-      process.exit(1);
-    }, 30_000);
-    for (const s of services.reverse()) await s.stop();
-    clearTimeout(timer);
+    await stopAll(30_000);
     logger.info('stopped cleanly');
+    // Everything is committed and closed. A producer replaced after a failed transaction may still be retrying a request
+    // of its own against a restarted broker (kafkajs keeps no handle to cancel it): it must not keep the process alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 3_000).unref();
     return 0;
   },
 });

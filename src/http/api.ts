@@ -133,8 +133,8 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
     }
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: `request body larger than the ${deps.bodyLimit}-byte limit` });
     if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
-    // a role that does not run here says so; any other failure answers with an id only (broker and host names stay in the log)
-    if (err.statusCode === 503 && err.name === 'Unavailable') return reply.code(503).send({ error: err.message });
+    // a role that does not run here, or a registry or broker being waited out, says so (503); any other failure answers with an id only (broker and host names stay in the log)
+    if (err.statusCode === 503) return reply.code(503).send({ error: err.message });
     const errorId = randomUUID();
     deps.onError?.(err, errorId);
     return reply.code(500).send({ error: 'internal error', error_id: errorId });

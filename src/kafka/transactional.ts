@@ -2,9 +2,11 @@
 import './fastCrc.js'; // before kafkajs loads
 import kafkajs, { type Consumer, type EachBatchPayload, type Producer, type Transaction } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
+import type { ConsumerHealth } from '../domain/processing/health.js';
 import { producerCompression, type KafkaClient } from './client.js';
 import { compressionType } from './codecs.js';
 import type { OutMessage } from './producer.js';
+import { createHealthTracker, supervise } from './supervision.js';
 
 export interface InMessage {
   readonly topic: string;
@@ -49,6 +51,10 @@ export interface TransactionalOptions {
   readonly concurrency?: number;
   /** Every fetched batch reports how far its partition is behind (high watermark minus the next offset to process). */
   readonly onFetched?: (info: { topic: string; partition: number; highWatermark: number; firstOffset: number; lastOffset: number; messages: number }) => void;
+  /** A crash of the consumer: kafkajs restarts it after a retriable error, this runner after any other (with backoff). */
+  readonly onCrash?: (info: { error: unknown; restart: 'kafkajs' | 'supervisor'; inMs: number | null }) => void;
+  /** A failed transaction: its producer is replaced by a new one with the same transactional id. */
+  readonly onProducerReset?: (info: { transactionalId: string; error: unknown }) => void;
 }
 
 export interface TransactionalProcessor {
@@ -56,7 +62,8 @@ export interface TransactionalProcessor {
   readonly stop: () => Promise<void>;
   readonly pause: () => void;
   readonly resume: () => void;
-  readonly consumer: Consumer;
+  /** Lifecycle, crashes, lag and progress of the consumer, for readiness. */
+  readonly health: () => ConsumerHealth;
 }
 
 
@@ -77,6 +84,8 @@ export const createTransactionalProcessor = async ({
   // A crashed member holds its partitions until its session expires (kafkajs has no static membership): keep it short.
   sessionTimeout = 10_000,
   concurrency = 1,
+  onCrash,
+  onProducerReset,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency: expected a whole number >= 1, got ${concurrency}`);
   const maxSendBytes = 3 * 1024 * 1024; // 3 MiB per send, under every topic's max.message.bytes
@@ -85,20 +94,40 @@ export const createTransactionalProcessor = async ({
   // transaction, so retrying never duplicates.
   const makeProducer = (id: string): Producer =>
     kafka.producer({ transactionalId: id, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner, transactionTimeout: 60_000, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 10, maxRetryTime: 5_000 } }); // the next transaction meets CONCURRENT_TRANSACTIONS until the markers are written: retry fast
-  const producers: Producer[] = Array.from({ length: concurrency }, (_, i) => makeProducer(i === 0 ? transactionalId : `${transactionalId}-${i}`));
-  // one transaction at a time per producer: a chunk borrows a free one
-  const free: Producer[] = [...producers];
-  const waiting: Array<(p: Producer) => void> = [];
-  const borrow = (): Promise<Producer> => {
+  // One transaction at a time per producer: a chunk borrows a free slot. A slot's producer is replaced after a failed
+  // transaction: kafkajs can be left in a state no transaction begins from again (a broker restart during a commit
+  // left "Cannot call beginTransaction in state COMMITTING" for good). The new producer's InitProducerId, with the same
+  // transactional id, makes the coordinator abort whatever the old one left open and bumps the epoch, which fences
+  // the old session: nothing of the failed transaction becomes visible, and its input is consumed again.
+  interface Slot {
+    readonly id: string;
+    producer: Producer;
+    connected: boolean;
+  }
+  const slots: Slot[] = Array.from({ length: concurrency }, (_, i) => {
+    const id = i === 0 ? transactionalId : `${transactionalId}-${i}`;
+    return { id, producer: makeProducer(id), connected: false };
+  });
+  const free: Slot[] = [...slots];
+  const waiting: Array<(s: Slot) => void> = [];
+  const borrow = (): Promise<Slot> => {
     const p = free.pop();
     return p ? Promise.resolve(p) : new Promise((r) => waiting.push(r));
   };
-  const giveBack = (p: Producer): void => {
+  const giveBack = (p: Slot): void => {
     const next = waiting.shift();
     if (next) next(p);
     else free.push(p);
   };
-  const consumer: Consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 1_000, maxWaitTimeInMs });
+  const reset = async (slot: Slot, error: unknown): Promise<void> => {
+    const old = slot.producer;
+    slot.producer = makeProducer(slot.id);
+    slot.connected = false;
+    onProducerReset?.({ transactionalId: slot.id, error });
+    await old.disconnect().catch(() => undefined);
+  };
+  const health = createHealthTracker();
+  let paused = false;
 
   /** Runs `work` in a transaction of `producer`: committed when it returns, aborted when it throws. */
   const inTransaction = async (producer: Producer, work: (tx: Transaction) => Promise<void>): Promise<void> => {
@@ -117,9 +146,13 @@ export const createTransactionalProcessor = async ({
     const outputs = await transform(chunk);
     const last = chunk[chunk.length - 1];
     if (!last) return;
-    const producer = await borrow();
+    const slot = await borrow();
     try {
-      await inTransaction(producer, async (tx) => {
+      if (!slot.connected) {
+        await slot.producer.connect();
+        slot.connected = true;
+      }
+      await inTransaction(slot.producer, async (tx) => {
         // Several sends of at most ~3 MB each: kafkajs writes one record batch per partition and request, which must
         // stay under max.message.bytes, while one transaction may carry much more.
         let part: Array<{ topic: string; messages: OutMessage[] }> = [];
@@ -154,18 +187,29 @@ export const createTransactionalProcessor = async ({
         await sendPart();
         await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(last.offset + 1) }] }] });
       });
+    } catch (err) {
+      await reset(slot, err);
+      throw err;
     } finally {
-      giveBack(producer);
+      giveBack(slot);
     }
     payload.resolveOffset(String(last.offset));
+    // what is left behind the high-water mark; a gap of one or two is transaction markers, not work
+    const behind = Number(batch.highWatermark) - (last.offset + 1);
+    health.committed(`${batch.topic}:${batch.partition}`, behind > 2 ? behind : 0);
     onCommitted?.({ topic: batch.topic, partition: batch.partition, messages: chunk.length, lastOffset: last.offset });
     await payload.heartbeat();
   };
 
-  return {
-    consumer,
-    start: async () => {
-      for (const p of producers) await p.connect();
+  const supervised = supervise({
+    make: () => kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition, maxBytes: 4 * maxBytesPerPartition, sessionTimeout, heartbeatInterval: 1_000, maxWaitTimeInMs }),
+    health,
+    ...(onCrash ? { onCrash } : {}),
+    // a new consumer after a crash keeps the pause its predecessor was under
+    onStarted: (c) => {
+      if (paused) c.pause(topics.map((topic) => ({ topic })));
+    },
+    begin: async (consumer: Consumer) => {
       await consumer.connect();
       for (const topic of topics) await consumer.subscribe({ topic, fromBeginning });
       await consumer.run({
@@ -176,6 +220,7 @@ export const createTransactionalProcessor = async ({
           const { batch } = payload;
           const first = batch.messages[0];
           const last = batch.messages[batch.messages.length - 1];
+          if (first && last) health.fetched(`${batch.topic}:${batch.partition}`, Number(batch.highWatermark) - Number(first.offset));
           if (first && last) onFetched?.({ topic: batch.topic, partition: batch.partition, highWatermark: Number(batch.highWatermark), firstOffset: Number(first.offset), lastOffset: Number(last.offset), messages: batch.messages.length });
           let chunk: InMessage[] = [];
           let chunkBytes = 0;
@@ -194,11 +239,33 @@ export const createTransactionalProcessor = async ({
         },
       });
     },
-    stop: async () => {
-      await consumer.disconnect();
-      for (const p of producers) await p.disconnect();
+  });
+
+  return {
+    health: health.snapshot,
+    start: async () => {
+      for (const s of slots) {
+        await s.producer.connect();
+        s.connected = true;
+      }
+      await supervised.start();
     },
-    pause: () => consumer.pause(topics.map((topic) => ({ topic }))),
-    resume: () => consumer.resume(topics.map((topic) => ({ topic }))),
+    stop: async () => {
+      try {
+        await supervised.stop();
+      } finally {
+        for (const s of slots) await s.producer.disconnect().catch(() => undefined);
+      }
+    },
+    pause: () => {
+      paused = true;
+      health.paused(true);
+      supervised.current()?.pause(topics.map((topic) => ({ topic })));
+    },
+    resume: () => {
+      paused = false;
+      health.paused(false);
+      supervised.current()?.resume(topics.map((topic) => ({ topic })));
+    },
   };
 };

@@ -14,7 +14,7 @@ import { deadLetterRows, requestView, ruleMatchCounts, sourceRows } from '../duc
 import type { ApiDeps, IngestRequest, StatusEvent } from '../http/api.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { GexProducer } from '../kafka/producer.js';
-import type { Registry } from '../registry/registry.js';
+import { keepOnSuccess, registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
 import { matches, readDeadLetters } from './deadLetters.js';
 import type { Prioritizer } from './prioritize.js';
 import type { Processor } from './process.js';
@@ -78,8 +78,8 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
   const maxBytes = r.maxRecordBytes ?? 8 * 1024 * 1024 - 64 * 1024;
   const groupPrefix = r.processorGroupPrefix ?? 'gexstream-processor';
   const dlqTopic = r.dlqTopic ?? DLQ_TOPIC;
-  const dlqEncoder = r.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
-  dlqEncoder.catch(() => undefined);
+  // fetched when first needed and kept once had: a registry outage is never remembered past its end
+  const dlqEncoder = keepOnSuccess(() => r.registry.encoder<DeadLetter>(valueSubject(dlqTopic)));
   let lastRates: { at: number; processed: Record<Level, number> } | null = null;
   // rules: the prioritizer's live view when it runs here, else one of our own; chosen on first use, with its writer
   const rulesTopic = r.rulesTopic ? { topic: r.rulesTopic } : {};
@@ -135,7 +135,10 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
     });
     if (errors.length > 0) {
       // the caller gets the paths; the rejected payloads are kept on the DLQ with their bytes, like any bad input
-      const enc = await dlqEncoder;
+      // a short outage is waited out; a longer one is a 503 (retry later), never a 500 and never cached
+      const enc = await whileUnavailable(dlqEncoder, { attempts: 6 }).catch((err: unknown) => {
+        throw registryUnavailable(err) ? new Unavailable(`the schema registry is unavailable; retry later (${(err as Error).message})`) : err;
+      });
       await r.producer.send([{ topic: dlqTopic, messages: rejected.map((d) => ({ key: d.dead_letter_id, value: enc.encode(d) })) }]);
       return { ok: false, errors: errors.slice(0, 200) };
     }

@@ -19,9 +19,10 @@ import { createProducer, type OutMessage } from '../kafka/producer.js';
 import { followTable } from '../kafka/tableReader.js';
 import { followRules, RULES_TOPIC, type RuleView } from './rules.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
+import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { AvroEncoder, Registry } from '../registry/registry.js';
+import { whileUnavailable, type AvroEncoder, type Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
 import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
@@ -75,6 +76,8 @@ export interface Prioritizer {
   /** The live rule view once started (null before). */
   readonly rules: () => RuleView | null;
   readonly stats: () => PrioritizerStats;
+  /** Its consumer's lifecycle, crashes and progress (null before start). */
+  readonly health: () => ConsumerHealth | null;
 }
 
 export const loadDefaultGuidelines = (atMs: number): RuleEvent[] => {
@@ -197,6 +200,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     ruleSet: currentRules,
     rules: () => rulesView,
     stats: () => ({ tally, deadLetters, ruleSetVersion: currentRules().version, sources: sources.size }),
+    health: () => processor?.health() ?? null,
     start: async () => {
       const view = await followRules({
         kafka: o.kafka,
@@ -220,7 +224,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
             return;
           }
           try {
-            const s = await o.registry.decode<SourceStatsView>(value);
+            const s = await whileUnavailable(() => o.registry.decode<SourceStatsView>(value));
             sources.set(key, { reliability: s.reliability, ema_latency_ms: s.ema_latency_ms });
           } catch (err) {
             log.error({ err }, 'unreadable source stats skipped');
@@ -251,6 +255,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         // a critical snapshot on a quiet partition commits while another partition's backlog is worked through
         concurrency: o.concurrency ?? 3,
         maxMessagesPerTransaction: 500,
+        onCrash: ({ error, restart, inMs }) => log.error({ err: error, restart, inMs }, 'prioritizer consumer crashed; restarting'),
+        onProducerReset: ({ transactionalId, error }) => log.warn({ err: error, transactionalId }, 'transaction failed; its producer is re-initialised'),
       });
       await processor.start();
       log.info({ ruleSetVersion: currentRules().version, sources: sources.size }, 'prioritizer started');

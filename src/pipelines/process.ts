@@ -38,10 +38,11 @@ import {
 import type { CanonicalSnapshot } from '../domain/snapshot.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { OutMessage } from '../kafka/producer.js';
+import type { ConsumerHealth } from '../domain/processing/health.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import type { Registry } from '../registry/registry.js';
+import { registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
 import { JOBS_TOPIC, SOURCES_TOPIC } from './prioritize.js';
 import { DLQ_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
@@ -96,6 +97,8 @@ export interface Processor {
   readonly start: () => Promise<void>;
   readonly stop: () => Promise<void>;
   readonly stats: () => ProcessorStats;
+  /** Per level: its consumer's lifecycle, crashes and progress (absent before start). */
+  readonly health: () => Partial<Record<Level, ConsumerHealth>>;
 }
 
 interface LevelState {
@@ -176,8 +179,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       let p: PrioritizedSnapshot;
       try {
         if (!m.value) throw new Error('a tombstone (null value) is not a prioritized snapshot');
-        p = await o.registry.decode<PrioritizedSnapshot>(m.value);
+        // the registry being unreachable is an outage: waited out a while, then the batch fails and is retried whole
+        const value = m.value;
+        p = await whileUnavailable(() => o.registry.decode<PrioritizedSnapshot>(value), { attempts: 8 });
       } catch (err) {
+        if (registryUnavailable(err)) throw err;
         onlyHeld = false;
         toDlq(m, [{ path: '$', message: `undecodable prioritized snapshot: ${(err as Error).message}` }], {});
         continue;
@@ -325,6 +331,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       inFlight: Object.fromEntries(LEVELS.map((l) => [l, st[l].inFlight])) as Record<Level, number>,
       running: Object.fromEntries(levels.map((l) => [l, st[l].running])) as Partial<Record<Level, boolean>>,
     }),
+    health: () => Object.fromEntries(levels.flatMap((l) => (st[l].proc ? [[l, st[l].proc.health()]] : []))) as Partial<Record<Level, ConsumerHealth>>,
     start: async () => {
       for (const level of levels) {
         const s = st[level];
@@ -352,6 +359,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
             // continuous critical traffic)
             if (lower(level).length > 0) plan();
           },
+          onCrash: ({ error, restart, inMs }) => log.error({ err: error, level, restart, inMs }, 'processor consumer crashed; restarting'),
+          onProducerReset: ({ transactionalId, error }) => log.warn({ err: error, level, transactionalId }, 'transaction failed; its producer is re-initialised'),
           onCommitted: ({ partition, messages }) => {
             const p = s.pending.get(partition);
             if (!p) return;

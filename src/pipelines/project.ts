@@ -14,8 +14,9 @@ import type { OffsetGap } from '../domain/offsetGaps.js';
 import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
 import type { InMessage } from '../kafka/transactional.js';
+import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
-import type { Registry } from '../registry/registry.js';
+import { keepOnSuccess, registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
 import { JOBS_TOPIC, RULES_TOPIC, SOURCES_TOPIC } from './prioritize.js';
 import { DLQ_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
@@ -93,6 +94,8 @@ export interface Projector {
   readonly checksums: () => Promise<TableSum[]>;
   /** Its consumer has its partitions. */
   readonly assigned: () => boolean;
+  /** Its consumer's lifecycle, crashes and progress. */
+  readonly health: () => ConsumerHealth;
   /** Runs a read on the live file between batches (DuckDB allows one writer process: readers go through it). */
   readonly read: <T>(f: (c: DuckDBConnection) => Promise<T>) => Promise<T>;
   readonly store: Store;
@@ -108,8 +111,12 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     : null;
   const replay = o.stopAt !== undefined || o.untilMs !== undefined;
   let producer: GexProducer | null = null;
-  const dlqEncoder = o.registry.encoder<DeadLetter>(valueSubject(topics.dlq));
-  dlqEncoder.catch(() => undefined);
+  // fetched when first needed and kept once had: a registry outage at start is not remembered for the process's life
+  const dlqEncoder = keepOnSuccess(() => o.registry.encoder<DeadLetter>(valueSubject(topics.dlq)));
+  let stopped = false;
+  // the registry being unreachable is an outage, not bad data: waited out (never dead-lettered, never skipped)
+  const untilRegistry = <T>(f: () => Promise<T>): Promise<T> =>
+    whileUnavailable(f, { stopped: () => stopped, onRetry: (err, attempt) => { if (attempt === 1 || attempt % 10 === 0) o.log?.warn({ err, attempt }, 'schema registry unavailable; retrying'); } });
 
   const rows = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number>;
   let events = 0;
@@ -138,9 +145,10 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
 
   const decode = async (kind: ProjectedKind, m: InMessage): Promise<ProjectedEvent | PathError[]> => {
     try {
-      const value = await o.registry.decode<never>(m.value as Buffer);
+      const value = await untilRegistry(() => o.registry.decode<never>(m.value as Buffer));
       return kind === 'processed' ? { kind, value, at: { partition: m.partition, offset: m.offset } } : ({ kind, value } as ProjectedEvent);
     } catch (err) {
+      if (registryUnavailable(err)) throw err; // stopping during an outage: nothing is dead-lettered for it
       return [{ path: '$', message: `not a ${valueSubject(topics[kind])} Avro value: ${(err as Error).message}` }];
     }
   };
@@ -190,7 +198,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       // Dead letters are acknowledged before the offsets move: a crash in between sends them again under the same ids.
       if (dlq.length > 0) {
         producer ??= await createProducer({ kafka: o.kafka });
-        const enc = await dlqEncoder;
+        const enc = await untilRegistry(dlqEncoder);
         await producer.send([{ topic: topics.dlq, messages: dlq.map((d) => ({ key: d.dead_letter_id, value: enc.encode(d) })) }]);
         deadLetters += dlq.length;
       }
@@ -226,6 +234,9 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       offsetGaps = gaps;
       for (const g of gaps) o.log?.warn({ ...g }, 'stored offset does not fit the topic: going on from the log start (accepted)');
     },
+    // a service restarts its consumer after any crash (from the positions in DuckDB); a replay ends with the error
+    restartOnCrash: !replay,
+    onCrash: ({ error, restart, inMs }) => o.log?.error({ err: error, restart, inMs }, 'projector consumer crashed; restarting'),
     ...(o.lagGroupId === null || replay ? {} : { lagGroupId: o.lagGroupId ?? PROJECTOR_LAG_GROUP }),
     onError: (err) => {
       failed = err;
@@ -236,7 +247,6 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
 
   let flushTimer: NodeJS.Timeout | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
-  let stopped = false;
 
   return {
     store,
@@ -245,6 +255,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     checksums: () => serial(() => store.checksums()),
     read: (f) => serial(() => f(store.connection)),
     assigned: () => consumer.assigned(),
+    health: () => consumer.health(),
     stats,
     latest: (ticker, kind) =>
       [...latestView.values()].filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind)),

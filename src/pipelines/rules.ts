@@ -6,7 +6,7 @@ import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
 import { readToEnd } from '../kafka/reader.js';
 import { followTable } from '../kafka/tableReader.js';
-import type { Registry } from '../registry/registry.js';
+import { whileUnavailable, type Registry } from '../registry/registry.js';
 import { valueSubject } from './schemas.js';
 
 export const RULES_TOPIC = 'gex.rules.v1';
@@ -145,7 +145,8 @@ export const followRules = async ({ kafka, registry, topic = RULES_TOPIC, onChan
       if (!value) return;
       records++;
       try {
-        const ev = await registry.decode<RuleEvent>(value);
+        // an outage is waited out: a rule event skipped for it would leave the rule set wrong
+        const ev = await whileUnavailable(() => registry.decode<RuleEvent>(value));
         set = evolveRuleSet(set, ev);
         guarded = guard(set);
         if (ready) quarantineRefused();

@@ -140,3 +140,36 @@ export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth
     },
   };
 };
+
+/** The registry could not be reached or answered 5xx: an infrastructure failure, never a property of the data. */
+export const registryUnavailable = (err: unknown): boolean => err instanceof RegistryError && err.retriable;
+
+/**
+ * Retries `f` while the registry is unavailable, with exponential backoff and jitter (up to `maxMs` between tries),
+ * for at most `attempts` tries (default: until it answers or `stopped()`), then throws the last error. Any other error
+ * is thrown at once: only an outage is waited out, so bad data is never retried and an outage never dead-letters data.
+ */
+export const whileUnavailable = async <T>(
+  f: () => Promise<T>,
+  { attempts = Infinity, initialMs = 100, maxMs = 5_000, stopped = () => false, onRetry }: { attempts?: number; initialMs?: number; maxMs?: number; stopped?: () => boolean; onRetry?: (err: unknown, attempt: number) => void } = {},
+): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (!registryUnavailable(err) || attempt >= attempts || stopped()) throw err;
+      onRetry?.(err, attempt);
+      await new Promise((r) => setTimeout(r, Math.min(maxMs, initialMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2)));
+    }
+  }
+};
+
+/** A lazily fetched value (an encoder) kept once it is had; a failure is not kept, so the next call asks again. */
+export const keepOnSuccess = <T>(f: () => Promise<T>): (() => Promise<T>) => {
+  let p: Promise<T> | null = null;
+  return () =>
+    (p ??= f().catch((err: unknown) => {
+      p = null;
+      throw err;
+    }));
+};

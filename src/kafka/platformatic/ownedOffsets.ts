@@ -5,6 +5,7 @@ import { Admin, Consumer, type Message, type MessagesStream } from '@platformati
 import type { OwnedOffsetsConsumer, OwnedOffsetsOptions } from '../ownedOffsets.js';
 import type { InMessage } from '../transactional.js';
 import { baseOptions, logBounds, toInMessage, tpKey, type PlatformaticOptions } from './common.js';
+import { createHealthTracker } from '../supervision.js';
 
 const MAX_BATCH = 5_000; // messages handed to onBatch at once
 
@@ -64,7 +65,10 @@ export const createPlatformaticOwnedOffsetsConsumer = (
     }
   };
 
+  // progress as the kafkajs runner reports it (the adapter reports joins and stops only: it is not wired into a role)
+  const health = createHealthTracker();
   return {
+    health: health.snapshot,
     partitions: () => counts,
     assigned: () => isAssigned,
     start: async () => {

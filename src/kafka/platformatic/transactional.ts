@@ -4,6 +4,7 @@ import { Consumer, Producer, compatibilityPartitioner, type Message, type Messag
 import type { TransactionalOptions, TransactionalProcessor, Outputs } from '../transactional.js';
 import { backoff, baseOptions, toInMessage, tpKey, type PlatformaticOptions } from './common.js';
 import { toProduce } from './producer.js';
+import { createHealthTracker } from '../supervision.js';
 
 const MAX_SEND_BYTES = 3 * 1024 * 1024; // per send inside a transaction, as the kafkajs edge
 const HELD_RETRY_MS = 10; // how soon a chunk that mayProceed held back is tried again
@@ -228,7 +229,10 @@ export const createPlatformaticTransactionalProcessor = async (
     }
   };
 
+  // progress as the kafkajs runner reports it (the adapter reports joins and stops only: it is not wired into a role)
+  const health = createHealthTracker();
   return {
+    health: health.snapshot,
     start: async () => {
       running = true;
       // InitProducerId with the transactional id (which fences a crashed predecessor and aborts its open transaction) runs
