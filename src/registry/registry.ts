@@ -51,12 +51,18 @@ const canonical = (s: AvroJson): string => JSON.stringify(s);
 export const createRegistry = ({ url }: { url: string }): Registry => {
   const lib: SchemaRegistryT = new SchemaRegistry({ host: url }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } } as never);
   const types = new Map<number, Promise<AvroType>>();
+  // After an outage Apicurio (kafkasql storage) answers before it has reloaded its schemas from Kafka, and says 404
+  // for ids and subjects it knows: for a while after an outage a 404 is taken as the outage going on (retriable).
+  const warmUpMs = 120_000;
+  let unreachableAt = -Infinity;
+  const missing = (status: number): boolean => status >= 500 || (status === 404 && Date.now() - unreachableAt < warmUpMs);
 
   const http = async (path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> => {
     let res: Response;
     try {
       res = await fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...(init?.headers ?? {}) }, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
+      unreachableAt = Date.now();
       throw new RegistryError(`schema registry ${url} unreachable: ${(err as Error).message}`, { retriable: true, cause: err });
     }
     const text = await res.text();
@@ -71,8 +77,8 @@ export const createRegistry = ({ url }: { url: string }): Registry => {
 
   const latest: Registry['latest'] = async (subject) => {
     const r = await http(`/subjects/${encodeURIComponent(subject)}/versions/latest`);
-    if (r.status === 404) return undefined;
-    if (r.status !== 200) throw new RegistryError(`GET latest of ${subject}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: r.status >= 500 });
+    if (r.status === 404 && !missing(404)) return undefined;
+    if (r.status !== 200) throw new RegistryError(`GET latest of ${subject}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: missing(r.status) });
     const b = r.body as { id: number; version: number; schema: string };
     return { id: b.id, version: b.version, schema: JSON.parse(b.schema) as AvroJson };
   };
@@ -104,7 +110,7 @@ export const createRegistry = ({ url }: { url: string }): Registry => {
     if (!t) {
       t = (async () => {
         const r = await http(`/schemas/ids/${id}`);
-        if (r.status !== 200) throw new RegistryError(`schema id ${id}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: r.status >= 500 });
+        if (r.status !== 200) throw new RegistryError(`schema id ${id}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: missing(r.status) });
         return avroType(JSON.parse((r.body as { schema: string }).schema) as AvroJson);
       })();
       t.catch(() => types.delete(id));
