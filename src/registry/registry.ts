@@ -126,7 +126,14 @@ export const createRegistry = ({ url }: { url: string }): Registry => {
     typeById,
     encoder: async <T>(subject: string): Promise<AvroEncoder<T>> => {
       const l = await latest(subject);
-      if (!l) throw new RegistryError(`no schema registered for subject ${subject}; run \`gexstream schemas register\``, { retriable: false });
+      if (!l) {
+        // a registry that lists no subject at all is still loading them (Apicurio replays its Kafka topic after a
+        // restart) or was never set up: retriable, so a role starting against it waits a while instead of failing
+        const all = await http('/subjects').catch(() => null);
+        const loading = all !== null && all.status === 200 && Array.isArray(all.body) && all.body.length === 0;
+        if (loading) unreachableAt = Date.now();
+        throw new RegistryError(`no schema registered for subject ${subject}; run \`gexstream schemas register\``, { retriable: loading });
+      }
       const type = await typeById(l.id);
       return { schemaId: l.id, type, encode: (value: T) => frame(l.id, type.toBuffer(value)) };
     },
