@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../src/domain/deadLetter.js';
 import { generatePayloads } from '../src/domain/generator.js';
+import { H } from '../src/domain/headers.js';
 import type { ProcessedSnapshot } from '../src/domain/processed.js';
 import { LEVELS } from '../src/domain/priority/level.js';
 import { openStore } from '../src/duckdb/store.js';
@@ -45,9 +46,19 @@ const roleArgs: Record<Role, string[]> = {
   projector: ['--role', 'projector', '--db', db, '--parquet', 'none'],
 };
 const children = new Map<Role, ChildProcess>();
+const unplanned: string[] = [];
 const spawnRole = (r: Role): void => {
-  children.set(r, spawnRunOn(s, [...roleArgs[r], '--topic-prefix', p.prefix, '--instance', `chaos-${r}`]));
+  const c = spawnRunOn(s, [...roleArgs[r], '--topic-prefix', p.prefix, '--instance', `chaos-${r}`]);
+  children.set(r, c);
+  // a role process that ends by itself is a failure of the run (it is started again so the bench can go on)
+  c.once('exit', (code, signal) => {
+    if (children.get(r) !== c || signal === 'SIGKILL' || signal === 'SIGTERM' || stopping) return;
+    unplanned.push(`${r} exited with ${code ?? signal}: ${c.stderrText().slice(-400)}`);
+    process.stderr.write(`UNPLANNED: ${r} exited with ${code ?? signal}\n`);
+    spawnRole(r);
+  });
 };
+let stopping = false;
 let feed: ChildProcess | null = null;
 
 // committed progress per role, from the groups' committed offsets (the projector's lag group mirrors DuckDB)
@@ -80,6 +91,14 @@ try {
   feed = spawn(process.execPath, [join(process.cwd(), 'dist', 'bench', 'feeds', 'critical.js'), p.raw, `chaos${seed}`, '250'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...s.env } });
   let feedOut = '';
   feed.stdout?.on('data', (d: Buffer) => (feedOut += d.toString()));
+  // the first fault once every role is at work
+  const startWait = Date.now();
+  for (;;) {
+    const now = await progressSafe();
+    if (now && ROLES.every((r) => now[r] > 0)) break;
+    if (Date.now() - startWait > 300_000) throw new Error('the roles did not start working within 5 minutes');
+    await sleep(200);
+  }
   process.stderr.write(`published ${fmt(SNAPSHOTS)} snapshots x ${STRIKES} strikes; critical feed every 250 ms; ${FAULTS} faults (seed ${seed})\n`);
 
   const kinds = ['broker kill -9', 'broker SIGTERM', 'registry kill -9', 'prioritizer kill -9', 'processor kill -9', 'projector kill -9'] as const;
@@ -123,7 +142,15 @@ try {
   feed.kill('SIGTERM');
   await once(feed, 'exit');
   const crit = Number(feedOut.trim());
-  const expected = SNAPSHOTS + crit;
+  // the truth is what reached the raw topic: a critical send that failed in an outage may or may not be there
+  const rawIds = new Set<string>();
+  let rawRecords = 0;
+  await readToEnd(s.kafka(), p.raw, async (m) => {
+    rawRecords++;
+    const id = m.headers[H.requestId];
+    if (id !== undefined) rawIds.add(id);
+  }, { idleMs: 1_000 });
+  const expected = rawIds.size;
   // drained: every group at the end of its topic
   const caughtUp = async (): Promise<boolean> => {
     const admin = s.kafka().admin();
@@ -148,6 +175,7 @@ try {
     await sleep(500);
   }
   await sleep(2_500); // the projector's lag group commits every 2 s; DuckDB is read after its clean stop anyway
+  stopping = true;
   for (const c of children.values()) c.kill('SIGTERM');
   const codes = await Promise.all([...children.values()].map(async (c) => (c.exitCode !== null ? c.exitCode : ((await once(c, 'exit')) as [number | null])[0])));
 
@@ -177,12 +205,13 @@ try {
   tables['priority_requests'] = { rows: rRows, distinct: rIds, expected };
   store.close();
 
-  const lostProcessed = expected - ids.size;
+  const lostProcessed = [...rawIds].filter((id) => !ids.has(id)).length;
   const dupProcessed = processed.length - ids.size;
   console.log(`chaos faults: ${fmt(SNAPSHOTS)} W-day snapshots x ${STRIKES} strikes + ${fmt(crit)} critical, ${recoveries.length} faults (seed ${seed}); role exit codes after SIGTERM: ${codes.join(',')}`);
   const byKind = new Map<string, number>();
   for (const r of recoveries) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
   console.log(`  faults: ${[...byKind].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  console.log(`  raw topic: ${fmt(rawRecords)} records, ${fmt(rawIds.size)} request ids; unplanned role exits: ${unplanned.length}${unplanned.length ? `\n    ${unplanned.join('\n    ')}` : ''}`);
   console.log(`  processed topic: ${fmt(processed.length)} records, ${fmt(ids.size)} distinct of ${fmt(expected)}: lost ${lostProcessed}, duplicated ${dupProcessed}; dead letters ${dead}`);
   let tablesOk = true;
   for (const [t, v] of Object.entries(tables)) {
@@ -199,7 +228,7 @@ try {
     console.log(`    ${k}: median ${fmt(median(xs) / 1000, 1)} s, max ${fmt(Math.max(...xs) / 1000, 1)} s`);
   }
   console.log(`  every role progressed again after every fault without a manual restart: ${allRecovered ? 'yes' : 'NO'}`);
-  ok = lostProcessed === 0 && dupProcessed === 0 && tablesOk && allRecovered && recoveries.length >= FAULTS && codes.every((c) => c === 0);
+  ok = lostProcessed === 0 && dupProcessed === 0 && tablesOk && allRecovered && recoveries.length >= FAULTS && codes.every((c) => c === 0) && unplanned.length === 0 && rawRecords === rawIds.size;
 } finally {
   feed?.kill('SIGKILL');
   for (const c of children.values()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

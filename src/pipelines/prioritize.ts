@@ -102,9 +102,11 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const topicOf = o.topicOf ?? levelTopic;
   const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
   const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
-  for (const l of LEVELS) levelEnc.set(l, await o.registry.encoder<PrioritizedSnapshot>(valueSubject(topicOf(l))));
-  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(jobsTopic));
-  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
+  // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
+  const startUp = { attempts: 18 };
+  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => o.registry.encoder<PrioritizedSnapshot>(valueSubject(topicOf(l))), startUp));
+  const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
+  const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
 
   const sources = new Map<string, SourceStatsView>();
   let tally = initialTally();

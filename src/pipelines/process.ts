@@ -132,12 +132,14 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const chunk: Record<Level, number> = { critical: 50, high: 200, medium: 200, low: 200, ...o.chunk };
   const log = o.logger.child({ role: 'processor' });
 
-  const processedEnc = await o.registry.encoder<ProcessedSnapshot>(valueSubject(processedTopic));
+  // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
+  const startUp = { attempts: 18 };
+  const processedEnc = await whileUnavailable(() => o.registry.encoder<ProcessedSnapshot>(valueSubject(processedTopic)), startUp);
   const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
   const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
-  const jobEnc = await o.registry.encoder<JobEvent>(valueSubject(jobsTopic));
-  const dlqEnc = await o.registry.encoder<DeadLetter>(valueSubject(dlqTopic));
-  const sourceEnc = await o.registry.encoder<SourceStats>(valueSubject(sourcesTopic));
+  const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
+  const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
+  const sourceEnc = await whileUnavailable(() => o.registry.encoder<SourceStats>(valueSubject(sourcesTopic)), startUp);
 
   let breakers: Breakers = new Map();
   const sources = new Map<string, SourceStats>();

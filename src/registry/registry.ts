@@ -61,12 +61,18 @@ export const authHeaders = (auth: RegistryAuth | undefined): Record<string, stri
 export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth | undefined }): Registry => {
   const lib: SchemaRegistryT = new SchemaRegistry({ host: url, ...(auth ? { auth: { username: auth.username, password: auth.password } } : {}) }, { [SchemaType.AVRO]: { wrapUnions: 'auto' } } as never);
   const types = new Map<number, Promise<AvroType>>();
+  // After an outage Apicurio (kafkasql storage) answers before it has reloaded its schemas from Kafka, and says 404
+  // for ids and subjects it knows: for a while after an outage a 404 is taken as the outage going on (retriable).
+  const warmUpMs = 120_000;
+  let unreachableAt = -Infinity;
+  const missing = (status: number): boolean => status >= 500 || (status === 404 && Date.now() - unreachableAt < warmUpMs);
 
   const http = async (path: string, init?: RequestInit): Promise<{ status: number; body: unknown }> => {
     let res: Response;
     try {
       res = await fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', ...authHeaders(auth), ...(init?.headers ?? {}) }, signal: AbortSignal.timeout(10_000) });
     } catch (err) {
+      unreachableAt = Date.now();
       throw new RegistryError(`schema registry ${url} unreachable: ${(err as Error).message}`, { retriable: true, cause: err });
     }
     const text = await res.text();
@@ -81,8 +87,8 @@ export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth
 
   const latest: Registry['latest'] = async (subject) => {
     const r = await http(`/subjects/${encodeURIComponent(subject)}/versions/latest`);
-    if (r.status === 404) return undefined;
-    if (r.status !== 200) throw new RegistryError(`GET latest of ${subject}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: r.status >= 500 });
+    if (r.status === 404 && !missing(404)) return undefined;
+    if (r.status !== 200) throw new RegistryError(`GET latest of ${subject}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: missing(r.status) });
     const b = r.body as { id: number; version: number; schema: string };
     return { id: b.id, version: b.version, schema: JSON.parse(b.schema) as AvroJson };
   };
@@ -114,7 +120,7 @@ export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth
     if (!t) {
       t = (async () => {
         const r = await http(`/schemas/ids/${id}`);
-        if (r.status !== 200) throw new RegistryError(`schema id ${id}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: r.status >= 500 });
+        if (r.status !== 200) throw new RegistryError(`schema id ${id}: HTTP ${r.status} ${JSON.stringify(r.body)}`, { retriable: missing(r.status) });
         return avroType(JSON.parse((r.body as { schema: string }).schema) as AvroJson);
       })();
       t.catch(() => types.delete(id));
@@ -130,7 +136,14 @@ export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth
     typeById,
     encoder: async <T>(subject: string): Promise<AvroEncoder<T>> => {
       const l = await latest(subject);
-      if (!l) throw new RegistryError(`no schema registered for subject ${subject}; run \`gexstream schemas register\``, { retriable: false });
+      if (!l) {
+        // a registry that lists no subject at all is still loading them (Apicurio replays its Kafka topic after a
+        // restart) or was never set up: retriable, so a role starting against it waits a while instead of failing
+        const all = await http('/subjects').catch(() => null);
+        const loading = all !== null && all.status === 200 && Array.isArray(all.body) && all.body.length === 0;
+        if (loading) unreachableAt = Date.now();
+        throw new RegistryError(`no schema registered for subject ${subject}; run \`gexstream schemas register\``, { retriable: loading });
+      }
       const type = await typeById(l.id);
       return { schemaId: l.id, type, encode: createFramer<T>(l.id, type) };
     },

@@ -123,16 +123,18 @@ export const faultPipeline = async (s: FaultStack, name: string, partitions = 3)
   };
 };
 
-/** `gexstream run` against the fault stack, as a child process; stderr is kept for the test to read. */
-export const spawnRunOn = (s: FaultStack, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { stderrText: () => string } => {
+/** `gexstream run` against the fault stack, as a child process; stderr is kept for the test to read, and the ops address (log level info). */
+export const spawnRunOn = (s: FaultStack, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { stderrText: () => string; opsAddress: () => string | undefined } => {
   const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'gexstream.js'), 'run', '--ops-port', '0', '--http-port', '0', ...args], {
     env: { ...process.env, GEXSTREAM_LOG_LEVEL: 'warn', ...s.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let text = '';
+  let ops: string | undefined;
   child.stderr?.on('data', (d: Buffer) => {
     text += d.toString();
+    ops ??= /"address":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*ops endpoints/.exec(text)?.[1];
     if (text.length > 1_000_000) text = text.slice(-500_000);
   });
-  return Object.assign(child, { stderrText: () => text });
+  return Object.assign(child, { stderrText: () => text, opsAddress: () => ops });
 };
