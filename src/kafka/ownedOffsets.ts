@@ -12,6 +12,8 @@ export interface OwnedBatch {
   readonly partition: number;
   readonly messages: readonly InMessage[];
   readonly highWatermark: number;
+  /** Last offset the fetch covered, transaction markers included (>= the last message's offset). */
+  readonly lastOffset?: number;
 }
 
 export interface OwnedOffsetsOptions {
@@ -25,6 +27,8 @@ export interface OwnedOffsetsOptions {
   readonly lagGroupId?: string;
   readonly maxBytesPerPartition?: number; // bytes
   readonly maxWaitTimeInMs?: number; // ms
+  /** Partitions handled at once: with more than one, every partition of a fetch is in onBatch together (a sink may write them in one transaction). */
+  readonly partitionsConsumedConcurrently?: number;
   readonly onError?: (err: Error) => void;
 }
 
@@ -56,6 +60,7 @@ export const createOwnedOffsetsConsumer = ({
   lagGroupId,
   maxBytesPerPartition = 8 * 1024 * 1024, // 8 MiB
   maxWaitTimeInMs = 200,
+  partitionsConsumedConcurrently = 1,
   onError,
 }: OwnedOffsetsOptions): OwnedOffsetsConsumer => {
   let consumer: Consumer | null = null;
@@ -134,6 +139,7 @@ export const createOwnedOffsetsConsumer = ({
       const run = c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently,
         eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
           if (!isRunning() || isStale()) return;
           const key = tp(batch.topic, batch.partition);
@@ -151,7 +157,7 @@ export const createOwnedOffsetsConsumer = ({
             if (fetched) resolveOffset(fetched.offset);
             return;
           }
-          await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark) });
+          await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: Number(batch.highWatermark), lastOffset: Number(batch.lastOffset()) });
           resolveOffset(String(last.offset));
           next.set(key, last.offset + 1);
           const parts = lag.get(batch.topic) ?? lag.set(batch.topic, new Map()).get(batch.topic);
