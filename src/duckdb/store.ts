@@ -31,6 +31,8 @@ export const STRIKE_ROWS_TABLE = 'gex_strike_rows';
 /** DuckDB's memory_limit and threads when the caller gives none: the projector stays small next to the other roles. */
 export const DEFAULT_MEMORY_LIMIT = '256MB';
 export const DEFAULT_THREADS = 2;
+/** WAL size at which DuckDB checkpoints the file. */
+export const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
 
 export interface Position {
   readonly topic: string;
@@ -168,7 +170,7 @@ const VALIDITY_WORDS = CHUNK_ROWS >>> 5;
  * Copies a strike chunk into a DuckDB data chunk: one memory copy per column (plus its validity when it has NULLs), the
  * snapshot keys as int64 words and the priors as a list vector over one child array.
  */
-const strikeDataChunk = (c: StrikeChunk, scratch: { key: Uint32Array; entries: Uint32Array; validity: Uint32Array }): DuckDBDataChunk => {
+export const strikeDataChunk = (c: StrikeChunk, scratch: { key: Uint32Array; entries: Uint32Array; validity: Uint32Array }): DuckDBDataChunk => {
   const n = c.rows;
   const chunk = DuckDBDataChunk.create(STRIKE_TYPES, n);
   const raw = chunk.chunk;
@@ -227,6 +229,9 @@ export const openStore = async (
       ...(readOnly ? { access_mode: 'READ_ONLY' } : {}),
       memory_limit: memoryLimit ?? DEFAULT_MEMORY_LIMIT,
       threads: String(threads ?? DEFAULT_THREADS),
+      // A checkpoint rewrites the table's last row group: at the default 16 MB of WAL that happens every few rounds
+      // (measured: 9.1 -> 7.4 s of CPU for 6,000 snapshots at 1 GB). The WAL is folded in at close either way.
+      ...(readOnly ? {} : { checkpoint_threshold: DEFAULT_CHECKPOINT_THRESHOLD }),
     });
   } catch (err) {
     const msg = (err as Error).message;

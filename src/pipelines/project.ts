@@ -97,6 +97,9 @@ export interface Projector {
   readonly store: Store;
 }
 
+/** Tries of a round's DuckDB commit before the projector stops (backoff 200 ms doubling, at most 5 s). */
+const COMMIT_ATTEMPTS = 6;
+
 /** Bytes fetched per partition per round by default: about a hundred processed snapshots. */
 export const DEFAULT_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
@@ -161,40 +164,74 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   };
 
   // A round: every partition batch the consumer hands over together (all partitions of a fetch are in onBatch at
-  // once) is written in one DuckDB transaction with all their offsets; each batch's onBatch resolves at that commit.
+  // once) is written in one DuckDB transaction with all their offsets. Rounds are pipelined one deep: a round's
+  // onBatch resolves once it is decoded and the round before it has committed, so the next fetch and decode overlap
+  // this round's commit. The offsets live only in DuckDB, so nothing is acknowledged early: after a failed commit no
+  // later round commits, the consumer stops, and a restart resumes from the last committed round.
   interface Round {
     readonly batches: OwnedBatch[];
-    readonly done: Promise<void>;
+    readonly accepted: Promise<void>;
   }
   let open: Round | null = null;
   let inFlight = 0;
+  let failed: Error | null = null;
+  let stopped = false;
+  let lastCommitted: Promise<void> = Promise.resolve();
   const handle = (b: OwnedBatch): Promise<void> => {
     lastDelivery = Date.now();
     if (open === null) {
       const batchesOfRound: OwnedBatch[] = [];
       let settle!: { resolve: () => void; reject: (e: Error) => void };
-      const done = new Promise<void>((resolve, reject) => {
+      const accepted = new Promise<void>((resolve, reject) => {
         settle = { resolve, reject };
       });
-      open = { batches: batchesOfRound, done };
+      open = { batches: batchesOfRound, accepted };
       inFlight++;
       // after the batches of this fetch have arrived (they are handed over in one turn of the event loop)
       setImmediate(() => {
         open = null;
-        serial(() => handleRound(batchesOfRound))
-          .then(settle.resolve, settle.reject)
+        const previous = lastCommitted;
+        const prepared = prepareRound(batchesOfRound);
+        const committed = prepared.then((r) =>
+          serial(async () => {
+            if (failed) throw failed;
+            await commitWithRetries(r);
+          }),
+        );
+        lastCommitted = committed.catch((err: Error) => {
+          // no later round may commit past this one: the projector stops here and a restart resumes from DuckDB's offsets
+          failed ??= err;
+          rejectFinished(err);
+        });
+        committed
+          .catch(() => undefined)
           .finally(() => {
             inFlight--;
             lastDelivery = Date.now();
           });
+        Promise.all([prepared, previous])
+          .then(() => {
+            if (failed) throw failed;
+          })
+          .then(settle.resolve, settle.reject);
+        // a round that fails after its onBatch resolved still stops the consumer through the next round's onBatch
+        committed.catch((err: Error) => o.log?.error({ err }, 'projector round failed'));
       });
     }
     open.batches.push(b);
-    return open.done;
+    return open.accepted;
   };
 
-  const handleRound = async (round: readonly OwnedBatch[]): Promise<void> => {
-    lastDelivery = Date.now();
+  interface PreparedRound {
+    readonly evs: readonly ProjectedEvent[];
+    readonly dlq: readonly DeadLetter[];
+    readonly offsets: readonly { topic: string; partition: number; next: number }[];
+    readonly processedRanges: readonly { partition: number; first: number; next: number }[];
+    readonly done: readonly string[];
+    readonly out: ReturnType<typeof roundWrite>;
+  }
+
+  const prepareRound = async (round: readonly OwnedBatch[]): Promise<PreparedRound> => {
     const evs: ProjectedEvent[] = [];
     const dlq: DeadLetter[] = [];
     const offsets: { topic: string; partition: number; next: number }[] = [];
@@ -226,6 +263,24 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       if (kind === 'processed') processedRanges.push({ partition: b.partition, first: first.offset, next: last.offset + 1 });
       batches++;
     }
+    return { evs, dlq, offsets, processedRanges, done, out: roundWrite(evs) };
+  };
+
+  /** A failed commit (disk, DuckDB) is retried with backoff: the decoded round is still here and nothing after it has committed. */
+  const commitWithRetries = async (r: PreparedRound): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await commitRound(r);
+        return;
+      } catch (err) {
+        if (attempt >= COMMIT_ATTEMPTS || stopped) throw err;
+        o.log?.warn({ err, attempt }, 'projector round not committed; retrying');
+        await new Promise((res) => setTimeout(res, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+  };
+
+  const commitRound = async ({ evs, dlq, offsets, processedRanges, done, out }: PreparedRound): Promise<void> => {
     if (offsets.length > 0) {
       // Dead letters are acknowledged before the offsets move: a crash in between sends them again under the same ids.
       if (dlq.length > 0) {
@@ -234,7 +289,6 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         await producer.send([{ topic: topics.dlq, messages: dlq.map((d) => ({ key: d.dead_letter_id, value: enc.encode(d) })) }]);
         deadLetters += dlq.length;
       }
-      const out = roundWrite(evs);
       await store.write({ rows: out.rows, strikes: out.strikes, offsets });
       lastCommit = Date.now();
       for (const p of offsets) committedPositions.set(tp(p.topic, p.partition), p.next);
@@ -255,7 +309,6 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     for (const key of done) doneWith(key);
   };
 
-  let failed: Error | null = null;
   const consumer = createOwnedOffsetsConsumer({
     kafka: o.kafka,
     topics: Object.values(topics),
@@ -266,7 +319,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     maxBytesPerPartition: o.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION,
     ...(o.lagGroupId === null || replay ? {} : { lagGroupId: o.lagGroupId ?? PROJECTOR_LAG_GROUP }),
     onError: (err) => {
-      failed = err;
+      failed ??= err;
       o.log?.error({ err }, 'projector consumer stopped');
       rejectFinished(err);
     },
@@ -275,7 +328,6 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   let flushTimer: NodeJS.Timeout | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
   let flushing = false;
-  let stopped = false;
 
   return {
     store,
@@ -328,6 +380,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       if (flushTimer) clearInterval(flushTimer);
       if (idleTimer) clearInterval(idleTimer);
       await consumer.stop();
+      await lastCommitted;
       await serial(async () => undefined);
       if (parquet) await parquet.flush();
       await producer?.close();
