@@ -1,10 +1,13 @@
 // Owns the Parquet audit tree written by DuckDB from the projector's tables: deterministic segment files
 // <dir>/<table>/symbol=<ticker>/date=<yyyy-mm-dd>/<topic>-<partition>-<first offset>.parquet (zstd), and reading a tree back.
+// Segments are written off the hot path, on a connection of their own: a complete segment once, in the background;
+// open segments only when asked (idle projector, stop), never on a timer while rows flow.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { SNAP_PARTITION_STRIDE } from '../domain/projection/strikeColumns.js';
 import { TABLES, type TableName } from '../domain/projection/tables.js';
-import { quoteIdent, quoteLiteral, tableChecksums, type Store, type TableSum } from './store.js';
+import { quoteIdent, quoteLiteral, strikesSelect, tableChecksums, type Store, type TableSum } from './store.js';
 
 /** The tables written to Parquet: the ones with a symbol and a date, fed by the processed-snapshot topic. */
 export const PARQUET_TABLES = ['gex_snapshots', 'gex_strikes'] as const satisfies readonly TableName[];
@@ -14,10 +17,12 @@ export const DEFAULT_SEGMENT_OFFSETS = 8192;
 
 export interface ParquetWriter {
   readonly dir: string;
-  /** Rows up to (not including) `next` of `partition` are committed to DuckDB: writes the segments that are now complete. */
-  readonly committed: (partition: number, firstOffset: number, next: number) => Promise<void>;
-  /** Writes the segments still open (time-based flush, and at stop): they are rewritten under the same names as they grow. */
-  readonly flushOpen: () => Promise<number>;
+  /** A round committed rows of `partition` from `firstOffset` up to (not including) `next`: segments now complete are queued. */
+  readonly committed: (partition: number, firstOffset: number, next: number) => void;
+  /** Writes the queued segments and every open segment with rows not yet on disk; resolves with the segments a round dirtied meanwhile (0: the tree holds every committed row). */
+  readonly flush: () => Promise<number>;
+  /** Open segments with rows not yet on disk. */
+  readonly openSegments: () => number;
   readonly filesWritten: () => number;
 }
 
@@ -48,10 +53,10 @@ export const listParquet = (dir: string): string[] => {
 
 export const createParquetWriter = async (
   store: Store,
-  { dir, topic, segmentOffsets = DEFAULT_SEGMENT_OFFSETS }: { dir: string; topic: string; segmentOffsets?: number },
+  { dir, topic, segmentOffsets = DEFAULT_SEGMENT_OFFSETS, onError }: { dir: string; topic: string; segmentOffsets?: number; onError?: (err: Error) => void },
 ): Promise<ParquetWriter> => {
   if (!Number.isInteger(segmentOffsets) || segmentOffsets < 1) throw new Error(`Parquet segments: expected a whole number of offsets >= 1, got ${segmentOffsets}`);
-  const c = store.connection;
+  const c: DuckDBConnection = await store.connect();
   mkdirSync(dir, { recursive: true });
   // Files already on disk per segment, so that a rewrite removes a file whose name it no longer produces.
   const files = new Map<string, Set<string>>();
@@ -61,68 +66,115 @@ export const createParquetWriter = async (
     const k = segKey({ partition: Number(m[2]), index: Math.floor(Number(m[3]) / segmentOffsets) });
     (files.get(k) ?? files.set(k, new Set()).get(k))?.add(p);
   }
-  // Per partition: segments below `through` are final on disk; open segments may need a (re)write.
+  // Per partition: segments below `through` are final on disk; `next` is what DuckDB has committed.
   const through = new Map<number, number>();
-  const dirty = new Map<string, Segment>();
+  const next = new Map<number, number>();
+  // segment -> generation: a round that adds rows to a segment while it is written bumps it, so the segment stays dirty
+  const dirty = new Map<string, { readonly seg: Segment; readonly gen: number }>();
+  let gen = 0;
+  const markDirty = (s: Segment): void => {
+    dirty.set(segKey(s), { seg: s, gen: ++gen });
+  };
+  const stored = (await c.runAndReadAll('SELECT "partition", through FROM parquet_segments WHERE topic = $topic', { topic })).getRows();
+  for (const [p, t] of stored) through.set(Number(p), Number(t));
   for (const o of await store.offsets())
     if (o.topic === topic) {
-      through.set(o.partition, o.parquetThrough);
+      next.set(o.partition, o.next);
       // After a restart the files of these segments may predate the last committed rows: rewrite them.
-      for (let i = Math.floor(o.parquetThrough / segmentOffsets); i * segmentOffsets < o.next; i++) dirty.set(segKey({ partition: o.partition, index: i }), { partition: o.partition, index: i });
+      for (let i = Math.floor((through.get(o.partition) ?? 0) / segmentOffsets); i * segmentOffsets < o.next; i++) markDirty({ partition: o.partition, index: i });
     }
   let written = 0;
 
   const writeSegment = async (s: Segment): Promise<void> => {
     const lo = s.index * segmentOffsets;
     const hi = lo + segmentOffsets;
-    const range = `src_partition = ${s.partition} AND src_offset >= ${lo} AND src_offset < ${hi}`;
+    const base = s.partition * SNAP_PARTITION_STRIDE;
+    const sources: Record<(typeof PARQUET_TABLES)[number], { from: string; order: string }> = {
+      gex_snapshots: { from: `(SELECT * FROM gex_snapshots WHERE src_partition = ${s.partition} AND src_offset >= ${lo} AND src_offset < ${hi})`, order: 'src_offset' },
+      // the stored strike rows of the segment, by their snapshot key, joined to their snapshot for the wide shape
+      gex_strikes: { from: `(${strikesSelect(`k.snap >= ${base + lo} AND k.snap < ${base + hi}`)})`, order: 'src_offset, strike' },
+    };
     const now = new Set<string>();
+    // one read transaction: every file of the segment sees the same committed rounds
+    await c.run('BEGIN TRANSACTION');
+    try {
     for (const table of PARQUET_TABLES) {
-      const groups = await c.runAndReadAll(`SELECT ticker, snapshot_date, min(src_offset) FROM ${table} WHERE ${range} GROUP BY ALL ORDER BY ALL`);
+      const { from, order } = sources[table];
+      const groups = await c.runAndReadAll(`SELECT ticker, snapshot_date, min(src_offset) FROM ${from} GROUP BY ALL ORDER BY ALL`);
       const cols = TABLES[table].columns.map((col) => quoteIdent(col.name)).join(', ');
-      const order = table === 'gex_strikes' ? 'src_offset, strike' : 'src_offset';
       for (const [ticker, date, first] of groups.getRows()) {
         const d = join(dir, table, `symbol=${pathPart(String(ticker))}`, `date=${date === null ? '__HIVE_DEFAULT_PARTITION__' : pathPart(String(date))}`);
         mkdirSync(d, { recursive: true });
         const path = join(d, `${topic}-${s.partition}-${Number(first)}.parquet`);
-        const where = `${range} AND ticker = ${quoteLiteral(String(ticker))} AND snapshot_date ${date === null ? 'IS NULL' : `= ${quoteLiteral(String(date))}`}`;
-        await c.run(
-          `COPY (SELECT ${cols} FROM ${table} WHERE ${where} ORDER BY ${order}) TO ${quoteLiteral(`${path}.tmp`)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
-        );
+        const where = `ticker = ${quoteLiteral(String(ticker))} AND snapshot_date ${date === null ? 'IS NULL' : `= ${quoteLiteral(String(date))}`}`;
+        await c.run(`COPY (SELECT ${cols} FROM ${from} WHERE ${where} ORDER BY ${order}) TO ${quoteLiteral(`${path}.tmp`)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
         renameSync(`${path}.tmp`, path);
         now.add(path);
         written++;
       }
+    }
+    } finally {
+      await c.run('COMMIT');
     }
     const k = segKey(s);
     for (const old of files.get(k) ?? []) if (!now.has(old)) rmSync(old, { force: true });
     files.set(k, now);
   };
 
+  const setThrough = async (partition: number, to: number): Promise<void> => {
+    through.set(partition, to);
+    await c.run(
+      `INSERT INTO parquet_segments VALUES ($topic, $partition, $through) ON CONFLICT (topic, "partition") DO UPDATE SET through = excluded.through`,
+      { topic, partition, through: BigInt(to) },
+    );
+  };
+
+  /** Writes the complete dirty segments of a partition in order and moves its `through` past them. */
+  const writeComplete = async (partition: number): Promise<void> => {
+    const from = through.get(partition) ?? 0;
+    const upTo = next.get(partition) ?? 0;
+    let done = from;
+    for (let i = Math.floor(from / segmentOffsets); (i + 1) * segmentOffsets <= upTo; i++) {
+      const s = { partition, index: i };
+      if (dirty.has(segKey(s))) await writeSegment(s);
+      dirty.delete(segKey(s));
+      done = (i + 1) * segmentOffsets;
+    }
+    if (done !== from) await setThrough(partition, done);
+  };
+
+  // One background queue: segment writes never overlap each other, and a round never waits for them.
+  let queue: Promise<void> = Promise.resolve();
+  const queued = new Set<number>();
+  const enqueue = (f: () => Promise<void>): Promise<void> => {
+    const r = queue.then(f);
+    queue = r.catch(() => undefined);
+    return r;
+  };
+
   return {
     dir,
-    committed: async (partition, firstOffset, next) => {
+    committed: (partition, firstOffset, upTo) => {
+      next.set(partition, Math.max(next.get(partition) ?? 0, upTo));
       const from = through.get(partition) ?? 0;
-      for (let i = Math.floor(Math.max(firstOffset, from) / segmentOffsets); i * segmentOffsets < next; i++)
-        dirty.set(segKey({ partition, index: i }), { partition, index: i });
-      let done = from;
-      for (let i = Math.floor(from / segmentOffsets); (i + 1) * segmentOffsets <= next; i++) {
-        const s = { partition, index: i };
-        await writeSegment(s);
-        dirty.delete(segKey(s));
-        done = (i + 1) * segmentOffsets;
-      }
-      if (done !== from) {
-        through.set(partition, done);
-        await store.setParquetThrough({ topic, partition }, done);
+      for (let i = Math.floor(Math.max(firstOffset, from) / segmentOffsets); i * segmentOffsets < upTo; i++) markDirty({ partition, index: i });
+      if (Math.floor(upTo / segmentOffsets) * segmentOffsets > from && !queued.has(partition)) {
+        queued.add(partition);
+        enqueue(async () => {
+          queued.delete(partition);
+          await writeComplete(partition);
+        }).catch((err: Error) => onError?.(err));
       }
     },
-    flushOpen: async () => {
-      const open = [...dirty.values()];
-      dirty.clear();
-      for (const s of open) await writeSegment(s);
-      return open.length;
-    },
+    flush: () =>
+      enqueue(async () => {
+        for (const p of next.keys()) await writeComplete(p);
+        for (const { seg, gen: g } of [...dirty.values()]) {
+          await writeSegment(seg);
+          if (dirty.get(segKey(seg))?.gen === g) dirty.delete(segKey(seg));
+        }
+      }).then(() => dirty.size),
+    openSegments: () => dirty.size,
     filesWritten: () => written,
   };
 };

@@ -15,6 +15,8 @@ export interface OwnedBatch {
   readonly partition: number;
   readonly messages: readonly InMessage[];
   readonly highWatermark: number;
+  /** Last offset the fetch covered, transaction markers included (>= the last message's offset). */
+  readonly lastOffset?: number;
 }
 
 export interface OwnedOffsetsOptions {
@@ -28,6 +30,8 @@ export interface OwnedOffsetsOptions {
   readonly lagGroupId?: string;
   readonly maxBytesPerPartition?: number; // bytes
   readonly maxWaitTimeInMs?: number; // ms
+  /** Partitions handled at once: with more than one, every partition of a fetch is in onBatch together (a sink may write them in one transaction). */
+  readonly partitionsConsumedConcurrently?: number;
   readonly onError?: (err: Error) => void;
   /**
    * After a crash kafkajs does not restart (a non-retriable error, a handler that throws): a new consumer from the
@@ -84,6 +88,7 @@ export const createOwnedOffsetsConsumer = ({
   lagGroupId,
   maxBytesPerPartition = 8 * 1024 * 1024, // 8 MiB
   maxWaitTimeInMs = 200,
+  partitionsConsumedConcurrently = 1,
   onError,
   restartOnCrash = false,
   onCrash,
@@ -191,6 +196,7 @@ export const createOwnedOffsetsConsumer = ({
         const run = c.run({
           autoCommit: false,
           eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently,
           eachBatch: async ({ batch, isRunning, isStale, heartbeat, resolveOffset }) => {
             if (!isRunning() || isStale()) return;
             const key = tp(batch.topic, batch.partition);
@@ -211,7 +217,7 @@ export const createOwnedOffsetsConsumer = ({
             }
             const hw = Number(batch.highWatermark);
             health.fetched(key, hw - first.offset);
-            await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: hw });
+            await onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: hw, lastOffset: Number(batch.lastOffset()) });
             // a gap of one or two behind the high-water mark is transaction markers, not work
             health.committed(key, hw - (last.offset + 1) > 2 ? hw - (last.offset + 1) : 0);
             resolveOffset(String(last.offset));

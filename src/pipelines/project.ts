@@ -3,8 +3,9 @@
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
 import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
-import { batchRows, foldEvents, PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
+import { PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
 import { cutAtEnd } from '../domain/projection/replayEnd.js';
+import { roundWrite } from '../domain/projection/round.js';
 import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
 import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -12,6 +13,7 @@ import { openStore, type Store, type TableSum } from '../duckdb/store.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { OffsetGap } from '../domain/offsetGaps.js';
 import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
+import type { At } from '../domain/projection/rows.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
 import type { InMessage } from '../kafka/transactional.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
@@ -43,12 +45,14 @@ export interface ProjectorOptions {
   /** Group whose committed offsets show the projector's lag (never read back); null commits none. */
   readonly lagGroupId?: string | null;
   readonly segmentOffsets?: number;
-  /** DuckDB memory_limit (e.g. 512MB): beyond it DuckDB evicts cached blocks instead of growing. */
+  /** DuckDB memory_limit (e.g. 256MB, the default): beyond it DuckDB evicts cached blocks instead of growing. */
   readonly memoryLimit?: string;
-  /** DuckDB worker threads (default: DuckDB's, one per core). */
+  /** DuckDB worker threads (default 2). */
   readonly threads?: number;
-  /** Open Parquet segments are rewritten this often while rows arrive. */
+  /** Open Parquet segments are written once the projector has committed nothing for this long (and at stop). */
   readonly flushMs?: number; // ms
+  /** Bytes fetched per partition per round (bounded: a round's decoded snapshots stay small). */
+  readonly maxBytesPerPartition?: number; // bytes
   readonly clock?: () => number;
   readonly log?: Logger;
   /** Replay: per "topic:partition", the offset to stop before (the high-water marks taken at start). */
@@ -58,7 +62,7 @@ export interface ProjectorOptions {
   /** Replay: a partition with nothing delivered for this long has only transaction markers left. */
   readonly idleMs?: number; // ms
   readonly onBatch?: (s: ProjectorStats) => void;
-  /** Called with the events of each committed batch (after the DuckDB commit): the API's status stream. */
+  /** Called with the job, rule, source and dead-letter events of each committed round (after the DuckDB commit): the API's status stream. */
   readonly onEvents?: (events: readonly ProjectedEvent[]) => void;
   /** Go on past stored offsets that do not fit the topics (from the log start), instead of refusing to start. */
   readonly acceptOffsetGap?: boolean;
@@ -101,13 +105,24 @@ export interface Projector {
   readonly store: Store;
 }
 
+/** Tries of a round's DuckDB commit before the projector stops (backoff 200 ms doubling, at most 5 s). */
+const COMMIT_ATTEMPTS = 6;
+
+/** Bytes fetched per partition per round by default: about 25 processed snapshots or 2,500 job events; a round commits within a fraction of a second. */
+export const DEFAULT_MAX_BYTES_PER_PARTITION = 256 * 1024;
+
 export const createProjector = async (o: ProjectorOptions): Promise<Projector> => {
   const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
   const kindOf = new Map<string, ProjectedKind>(PROJECTED_KINDS.map((k) => [topics[k], k]));
   const clock = o.clock ?? Date.now;
   const store = await openStore(o.db, { ...(o.memoryLimit ? { memoryLimit: o.memoryLimit } : {}), ...(o.threads ? { threads: o.threads } : {}) });
   const parquet: ParquetWriter | null = o.parquet
-    ? await createParquetWriter(store, { dir: o.parquet, topic: topics.processed, segmentOffsets: o.segmentOffsets ?? DEFAULT_SEGMENT_OFFSETS })
+    ? await createParquetWriter(store, {
+        dir: o.parquet,
+        topic: topics.processed,
+        segmentOffsets: o.segmentOffsets ?? DEFAULT_SEGMENT_OFFSETS,
+        onError: (err) => o.log?.error({ err }, 'parquet segment write failed (retried at the next flush)'),
+      })
     : null;
   const replay = o.stopAt !== undefined || o.untilMs !== undefined;
   let producer: GexProducer | null = null;
@@ -131,6 +146,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   // Replay's end: partitions still to finish, and how long nothing was delivered.
   const pending = new Set<string>();
   let lastDelivery = Date.now();
+  let lastCommit = Date.now();
   let resolveFinished!: () => void;
   let rejectFinished!: (e: Error) => void;
   const finished = new Promise<void>((res, rej) => {
@@ -153,7 +169,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     }
   };
 
-  // One DuckDB connection: a batch's transaction and a timed Parquet flush must not interleave on it.
+  // One DuckDB connection writes: rounds and reads through the projector never interleave on it.
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(f: () => Promise<T>): Promise<T> => {
     const r = chain.then(f);
@@ -161,27 +177,88 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     return r;
   };
 
+  // A round: every partition batch the consumer hands over together (all partitions of a fetch are in onBatch at
+  // once) is written in one DuckDB transaction with all their offsets. Rounds are pipelined one deep: a round's
+  // onBatch resolves once it is decoded and the round before it has committed, so the next fetch and decode overlap
+  // this round's commit. The offsets live only in DuckDB, so nothing is acknowledged early: after a failed commit no
+  // later round commits, the consumer stops, and a restart resumes from the last committed round.
+  interface Round {
+    readonly batches: OwnedBatch[];
+    readonly accepted: Promise<void>;
+  }
+  let open: Round | null = null;
   let inFlight = 0;
-  const handle = async (b: OwnedBatch): Promise<void> => {
-    inFlight++;
-    try {
-      await serial(() => handleBatch(b));
-    } finally {
-      inFlight--;
-      lastDelivery = Date.now();
-    }
-  };
-  const handleBatch = async (b: OwnedBatch): Promise<void> => {
+  let failed: Error | null = null;
+  let lastCommitted: Promise<void> = Promise.resolve();
+  const handle = (b: OwnedBatch): Promise<void> => {
     lastDelivery = Date.now();
-    const kind = kindOf.get(b.topic);
-    const key = tp(b.topic, b.partition);
-    if (kind === undefined || (replay && !pending.has(key))) return;
-    const { keep, done } = replay ? cutAtEnd(b.messages, o.stopAt?.get(key), o.untilMs) : { keep: b.messages, done: false };
-    const first = keep[0];
-    const last = keep[keep.length - 1];
-    if (first !== undefined && last !== undefined) {
-      const evs: ProjectedEvent[] = [];
-      const dlq: DeadLetter[] = [];
+    if (open === null) {
+      const batchesOfRound: OwnedBatch[] = [];
+      let settle!: { resolve: () => void; reject: (e: Error) => void };
+      const accepted = new Promise<void>((resolve, reject) => {
+        settle = { resolve, reject };
+      });
+      open = { batches: batchesOfRound, accepted };
+      inFlight++;
+      // after the batches of this fetch have arrived (they are handed over in one turn of the event loop)
+      setImmediate(() => {
+        open = null;
+        const previous = lastCommitted;
+        const prepared = prepareRound(batchesOfRound);
+        const committed = prepared.then((r) =>
+          serial(async () => {
+            if (failed) throw failed;
+            await commitWithRetries(r);
+          }),
+        );
+        lastCommitted = committed.catch((err: Error) => {
+          // no later round may commit past this one: the projector stops here and a restart resumes from DuckDB's offsets
+          failed ??= err;
+          rejectFinished(err);
+        });
+        committed
+          .catch(() => undefined)
+          .finally(() => {
+            inFlight--;
+            lastDelivery = Date.now();
+          });
+        Promise.all([prepared, previous])
+          .then(() => {
+            if (failed) throw failed;
+          })
+          .then(settle.resolve, settle.reject);
+        // a round that fails after its onBatch resolved still stops the consumer through the next round's onBatch
+        committed.catch((err: Error) => o.log?.error({ err }, 'projector round failed'));
+      });
+    }
+    open.batches.push(b);
+    return open.accepted;
+  };
+
+  interface PreparedRound {
+    readonly evs: readonly ProjectedEvent[];
+    readonly dlq: readonly DeadLetter[];
+    readonly offsets: readonly { topic: string; partition: number; next: number }[];
+    readonly processedRanges: readonly { partition: number; first: number; next: number }[];
+    readonly done: readonly string[];
+    readonly out: ReturnType<typeof roundWrite>;
+  }
+
+  const prepareRound = async (round: readonly OwnedBatch[]): Promise<PreparedRound> => {
+    const evs: ProjectedEvent[] = [];
+    const dlq: DeadLetter[] = [];
+    const offsets: { topic: string; partition: number; next: number }[] = [];
+    const processedRanges: { partition: number; first: number; next: number }[] = [];
+    const done: string[] = [];
+    for (const b of round) {
+      const kind = kindOf.get(b.topic);
+      const key = tp(b.topic, b.partition);
+      if (kind === undefined || (replay && !pending.has(key))) continue;
+      const { keep, done: ended } = replay ? cutAtEnd(b.messages, o.stopAt?.get(key), o.untilMs, b.lastOffset) : { keep: b.messages, done: false };
+      if (ended) done.push(key);
+      const first = keep[0];
+      const last = keep[keep.length - 1];
+      if (first === undefined || last === undefined) continue;
       for (const m of keep) {
         if (m.value === null) {
           skipped++; // a tombstone: the compacted topics' deletes carry no event
@@ -195,6 +272,29 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         } else
           dlq.push(deadLetter({ stage: 'project', errors: e, value: m.value, key: m.key, headers: m.headers, origin: { topic: m.topic, partition: m.partition, offset: m.offset } }, clock()));
       }
+      offsets.push({ topic: b.topic, partition: b.partition, next: last.offset + 1 });
+      if (kind === 'processed') processedRanges.push({ partition: b.partition, first: first.offset, next: last.offset + 1 });
+      batches++;
+    }
+    return { evs, dlq, offsets, processedRanges, done, out: roundWrite(evs) };
+  };
+
+  /** A failed commit (disk, DuckDB) is retried with backoff: the decoded round is still here and nothing after it has committed. */
+  const commitWithRetries = async (r: PreparedRound): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await commitRound(r);
+        return;
+      } catch (err) {
+        if (attempt >= COMMIT_ATTEMPTS || stopped) throw err;
+        o.log?.warn({ err, attempt }, 'projector round not committed; retrying');
+        await new Promise((res) => setTimeout(res, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+  };
+
+  const commitRound = async ({ evs, dlq, offsets, processedRanges, done, out }: PreparedRound): Promise<void> => {
+    if (offsets.length > 0) {
       // Dead letters are acknowledged before the offsets move: a crash in between sends them again under the same ids.
       if (dlq.length > 0) {
         producer ??= await createProducer({ kafka: o.kafka });
@@ -202,27 +302,26 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         await producer.send([{ topic: topics.dlq, messages: dlq.map((d) => ({ key: d.dead_letter_id, value: enc.encode(d) })) }]);
         deadLetters += dlq.length;
       }
-      const out = batchRows(foldEvents(evs));
-      await store.write({ rows: out, offsets: [{ topic: b.topic, partition: b.partition, next: last.offset + 1 }] });
-      committedPositions.set(key, last.offset + 1);
-      if (parquet && kind === 'processed') await parquet.committed(b.partition, first.offset, last.offset + 1);
-      for (const t of TABLE_NAMES) rows[t] += out[t].length;
+      await store.write({ rows: out.rows, strikes: out.strikes, offsets });
+      lastCommit = Date.now();
+      for (const p of offsets) committedPositions.set(tp(p.topic, p.partition), p.next);
+      if (parquet) for (const r of processedRanges) parquet.committed(r.partition, r.first, r.next);
+      for (const t of TABLE_NAMES) rows[t] += out.rows[t].length;
+      rows.gex_strikes += out.strikeRows;
       events += evs.length;
-      batches++;
-      if (kind === 'processed')
-        for (const e of evs) {
-          if (e.kind !== 'processed') continue;
-          const k = `${e.value.snapshot.ticker}|${e.value.snapshot.kind}`;
-          const prev = latestView.get(k);
-          if (!prev || prev.processed.snapshot.timestamp_ms <= e.value.snapshot.timestamp_ms) latestView.set(k, { processed: e.value, offset: e.at?.offset ?? -1 });
-        }
+      for (const e of evs) {
+        if (e.kind !== 'processed') continue;
+        const k = `${e.value.snapshot.ticker}|${e.value.snapshot.kind}`;
+        const prev = latestView.get(k);
+        if (!prev || prev.processed.snapshot.timestamp_ms <= e.value.snapshot.timestamp_ms) latestView.set(k, { processed: e.value, offset: (e.at as At).offset });
+      }
       o.onBatch?.(stats());
-      if (evs.length > 0) o.onEvents?.(evs);
+      const status = evs.filter((e) => e.kind !== 'processed');
+      if (status.length > 0) o.onEvents?.(status);
     }
-    if (done) doneWith(key);
+    for (const key of done) doneWith(key);
   };
 
-  let failed: Error | null = null;
   const consumer = createOwnedOffsetsConsumer({
     kafka: o.kafka,
     topics: Object.values(topics),
@@ -237,9 +336,12 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     // a service restarts its consumer after any crash (from the positions in DuckDB); a replay ends with the error
     restartOnCrash: !replay,
     onCrash: ({ error, restart, inMs }) => o.log?.error({ err: error, restart, inMs }, 'projector consumer crashed; restarting'),
+    // every partition of a fetch at once, so that a round is one transaction
+    partitionsConsumedConcurrently: 64,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION,
     ...(o.lagGroupId === null || replay ? {} : { lagGroupId: o.lagGroupId ?? PROJECTOR_LAG_GROUP }),
     onError: (err) => {
-      failed = err;
+      failed ??= err;
       o.log?.error({ err }, 'projector consumer stopped');
       rejectFinished(err);
     },
@@ -247,6 +349,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
 
   let flushTimer: NodeJS.Timeout | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
+  let flushing = false;
 
   return {
     store,
@@ -279,10 +382,20 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       }
       await consumer.start();
       if (failed) throw failed;
-      if (parquet && !replay)
+      // Open segments are written when the projector is idle, in the background: never a rewrite while rows flow.
+      if (parquet && !replay) {
+        const flushMs = o.flushMs ?? 5_000;
         flushTimer = setInterval(() => {
-          serial(() => parquet.flushOpen()).catch((err: Error) => o.log?.error({ err }, 'parquet flush failed'));
-        }, o.flushMs ?? 5_000);
+          if (flushing || parquet.openSegments() === 0 || Date.now() - lastCommit < flushMs) return;
+          flushing = true;
+          parquet
+            .flush()
+            .catch((err: Error) => o.log?.error({ err }, 'parquet flush failed'))
+            .finally(() => {
+              flushing = false;
+            });
+        }, Math.min(flushMs, 1_000));
+      }
     },
     stop: async () => {
       if (stopped) return;
@@ -290,8 +403,9 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       if (flushTimer) clearInterval(flushTimer);
       if (idleTimer) clearInterval(idleTimer);
       await consumer.stop();
-      if (parquet) await serial(() => parquet.flushOpen());
-      else await serial(async () => undefined);
+      await lastCommitted;
+      await serial(async () => undefined);
+      if (parquet) await parquet.flush();
       await producer?.close();
       store.close();
       resolveFinished();

@@ -44,13 +44,17 @@ export const fnv1a64 = (bytes: Uint8Array): string => {
  * plain decimal, -0 as 0, other doubles by their shortest round-trip form. Every cell is tagged and length-prefixed,
  * so no two different rows serialise alike.
  */
+const numberText = (v: number): string => `n${Number.isInteger(v) ? BigInt(v).toString() : String(v)}`;
+
+/** A list (DOUBLE[]) is its elements' texts, each as a number cell is (null as N), in order. */
 const cellText = (v: Cell | bigint | undefined): string | Uint8Array => {
   if (v === null || v === undefined) return 'N';
   if (typeof v === 'boolean') return v ? 'T' : 'F';
   if (typeof v === 'bigint') return `n${v.toString()}`;
-  if (typeof v === 'number') return `n${Number.isInteger(v) ? BigInt(v).toString() : String(v)}`;
+  if (typeof v === 'number') return numberText(v);
   if (typeof v === 'string') return `s${v}`;
-  return v;
+  if (Array.isArray(v)) return `l${(v as readonly (number | null)[]).map((x) => (x === null ? 'N' : numberText(x))).join(';')}`;
+  return v as Uint8Array;
 };
 
 const feedCell = (h: Fnv, v: Cell | bigint | undefined): void => {

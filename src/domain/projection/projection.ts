@@ -78,8 +78,12 @@ export type TableContents = Readonly<Record<TableName, ReadonlyMap<string, Row>>
 export const emptyContents = (): TableContents =>
   Object.fromEntries(TABLE_NAMES.map((t) => [t, new Map<string, Row>()])) as unknown as TableContents;
 
-/** Upserts `add` into m: each row replaces the row with its primary key, and, in a table that replaces by group, every earlier row of its group. */
+/** Upserts `add` into m: each row replaces the row with its primary key, and, in a table that replaces by group, every earlier row of its group; an append table keeps every row. */
 const upsert = (table: TableName, m: Map<string, Row>, add: readonly Row[]): void => {
+  if (TABLES[table].append) {
+    for (const r of add) m.set(`#${m.size}`, r);
+    return;
+  }
   if (TABLES[table].replaceBy !== undefined) {
     const groups = new Set(add.map((r) => groupKeyOf(table, r)));
     for (const [k, r] of m) if (groups.has(groupKeyOf(table, r))) m.delete(k);
@@ -105,8 +109,17 @@ export const batchRows = (batch: Batch): Readonly<Record<TableName, readonly Row
   const chronological: TableRows[] = [];
   for (let p = batch.produced; p !== null; p = p.previous) chronological.push(p.rows);
   chronological.reverse();
+  return mergeRows(chronological);
+};
+
+/** Rows of events in their order, merged as one transaction writes them: append tables keep all, the others one row per key (the later wins). */
+export const mergeRows = (chronological: readonly TableRows[]): Readonly<Record<TableName, readonly Row[]>> => {
   const out = {} as Record<TableName, Row[]>;
   for (const table of TABLE_NAMES) {
+    if (TABLES[table].append) {
+      out[table] = chronological.flatMap((rows) => rows[table] ?? []);
+      continue;
+    }
     if (TABLES[table].replaceBy !== undefined) {
       // group -> its rows by key: a later event's rows of a group replace the group's earlier rows as a whole
       const groups = new Map<string | null, Map<string, Row>>();

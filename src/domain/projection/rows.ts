@@ -1,9 +1,12 @@
-// Owns the mapping of each projected event value to the table rows it produces (pure, deterministic).
+// Owns the mapping of each projected event value to the table rows it produces (pure, deterministic), and of a
+// processed snapshot's strikes to columns: the one place that reads the decoded processed record.
 import type { DeadLetter } from '../deadLetter.js';
 import type { JobEvent } from '../prioritized.js';
 import type { RuleEvent } from '../priority/ruleSet.js';
 import type { ProcessedSnapshot } from '../processed.js';
 import type { SourceStats } from '../processing/sourceStats.js';
+import type { Strike } from '../snapshot.js';
+import type { StrikeColumnsBuilder } from './strikeColumns.js';
 import type { Row } from './tables.js';
 
 /** 'YYYY-MM-DD' of an epoch-ms instant in UTC; null when the instant is not a valid date. */
@@ -25,12 +28,17 @@ export interface At {
   readonly offset: number;
 }
 
-/** `at` is the message's position: snapshot and strike rows keep it (internal columns, see tables.ts). */
-export const rowsOfProcessed = (p: ProcessedSnapshot, at?: At): ProcessedRows => {
+/** The rows of a processed snapshot other than its strikes (one request, one snapshot, its lineage if any). */
+export interface SnapshotRows {
+  readonly priority_requests: Row[];
+  readonly gex_snapshots: Row[];
+  readonly lineage: Row[];
+}
+
+/** `at` is the message's position: the snapshot row keeps it (internal columns, see tables.ts). */
+export const snapshotRowsOf = (p: ProcessedSnapshot, at?: At): SnapshotRows => {
   const s = p.snapshot;
   const date = utcDate(s.timestamp_ms);
-  const src_partition = at?.partition ?? null;
-  const src_offset = at?.offset ?? null;
   return {
     priority_requests: [
       {
@@ -81,42 +89,82 @@ export const rowsOfProcessed = (p: ProcessedSnapshot, at?: At): ProcessedRows =>
         published_at_ms: p.published_at_ms,
         prioritized_at_ms: p.prioritized_at_ms,
         processed_at_ms: p.processed_at_ms,
-        src_partition,
-        src_offset,
+        src_partition: at?.partition ?? null,
+        src_offset: at?.offset ?? null,
       },
     ],
-    gex_strikes: s.strikes.map((k) => ({
-      request_id: p.request_id,
-      strike: k.strike,
-      gex_vol: k.gex_vol,
-      gex_oi: k.gex_oi,
-      priors: JSON.stringify(k.priors),
-      call_oi: k.call_oi,
-      put_oi: k.put_oi,
-      call_volume: k.call_volume,
-      put_volume: k.put_volume,
-      call_bid: k.call_bid,
-      call_ask: k.call_ask,
-      put_bid: k.put_bid,
-      put_ask: k.put_ask,
-      gamma: k.gamma,
-      delta: k.delta,
-      theta: k.theta,
-      vega: k.vega,
-      call_gex: k.call_gex,
-      put_gex: k.put_gex,
-      net_gex: k.net_gex,
-      ticker: s.ticker,
-      snapshot_date: date,
-      src_partition,
-      src_offset,
-    })),
     lineage:
       p.lineage === null
         ? []
         : [{ request_id: p.request_id, file: p.lineage.file, sha256: p.lineage.sha256, idx: p.lineage.index, batch: p.lineage.batch, ticker: s.ticker }],
   };
 };
+
+/**
+ * A snapshot's strikes into columns (the projector's hot path: no object per row). Column indexes follow
+ * STRIKE_DOUBLES (tests/unit/projection checks them against strikeRowsOf): strike, gex_vol, gex_oi, call_oi, put_oi,
+ * call_volume, put_volume, call_bid, call_ask, put_bid, put_ask, gamma, delta, theta, vega, call_gex, put_gex, net_gex.
+ */
+export const appendStrikes = (b: StrikeColumnsBuilder, snap: number, strikes: readonly Strike[]): void => {
+  for (let n = 0; n < strikes.length; n++) {
+    const k = strikes[n] as Strike;
+    const i = b.row(snap);
+    b.set(0, i, k.strike);
+    b.set(1, i, k.gex_vol);
+    b.set(2, i, k.gex_oi);
+    b.set(3, i, k.call_oi);
+    b.set(4, i, k.put_oi);
+    b.set(5, i, k.call_volume);
+    b.set(6, i, k.put_volume);
+    b.set(7, i, k.call_bid);
+    b.set(8, i, k.call_ask);
+    b.set(9, i, k.put_bid);
+    b.set(10, i, k.put_ask);
+    b.set(11, i, k.gamma);
+    b.set(12, i, k.delta);
+    b.set(13, i, k.theta);
+    b.set(14, i, k.vega);
+    b.set(15, i, k.call_gex);
+    b.set(16, i, k.put_gex);
+    b.set(17, i, k.net_gex);
+    b.priors(i, k.priors);
+  }
+};
+
+/** The wide strike rows of a snapshot (the gex_strikes view's shape): the reference the columns are checked against. */
+export const strikeRowsOf = (p: ProcessedSnapshot, at?: At): Row[] => {
+  const s = p.snapshot;
+  const date = utcDate(s.timestamp_ms);
+  return s.strikes.map((k) => ({
+    request_id: p.request_id,
+    strike: k.strike,
+    gex_vol: k.gex_vol,
+    gex_oi: k.gex_oi,
+    priors: [...k.priors],
+    call_oi: k.call_oi,
+    put_oi: k.put_oi,
+    call_volume: k.call_volume,
+    put_volume: k.put_volume,
+    call_bid: k.call_bid,
+    call_ask: k.call_ask,
+    put_bid: k.put_bid,
+    put_ask: k.put_ask,
+    gamma: k.gamma,
+    delta: k.delta,
+    theta: k.theta,
+    vega: k.vega,
+    call_gex: k.call_gex,
+    put_gex: k.put_gex,
+    net_gex: k.net_gex,
+    ticker: s.ticker,
+    snapshot_date: date,
+    src_partition: at?.partition ?? null,
+    src_offset: at?.offset ?? null,
+  }));
+};
+
+/** Every row of a processed snapshot, strikes wide (the pure fold's reference model). */
+export const rowsOfProcessed = (p: ProcessedSnapshot, at?: At): ProcessedRows => ({ ...snapshotRowsOf(p, at), gex_strikes: strikeRowsOf(p, at) });
 
 /** A job event's identity: one row per status change, so a replayed event lands on the same row. */
 export const jobEventKey = (e: JobEvent): string => `${e.job_id}|${e.status}|${e.retry_count}|${e.at_ms}`;

@@ -1,6 +1,6 @@
 // Owns the projector's table layout as data: each table's columns (DuckDB types, in declared order) and primary key.
 
-export type ColumnType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'INTEGER' | 'BOOLEAN' | 'BLOB';
+export type ColumnType = 'VARCHAR' | 'DOUBLE' | 'BIGINT' | 'INTEGER' | 'BOOLEAN' | 'BLOB' | 'DOUBLE[]';
 
 export interface Column {
   readonly name: string;
@@ -35,10 +35,15 @@ export interface TableSpec {
    * of that group, not only rows with equal keys. A re-processed snapshot's strikes replace its earlier strikes.
    */
   readonly replaceBy?: readonly string[];
+  /**
+   * Rows are appended, never upserted: each comes from exactly one message, and the stored offsets already make every
+   * message land exactly once, so a key index would only cost time (job status rows: three per snapshot).
+   */
+  readonly append?: true;
 }
 
-/** One cell of a row. Epoch milliseconds are doubles (exact up to 2^53) stored as BIGINT. */
-export type Cell = number | string | boolean | null | Uint8Array;
+/** One cell of a row. Epoch milliseconds are doubles (exact up to 2^53) stored as BIGINT; a DOUBLE[] is a number array. */
+export type Cell = number | string | boolean | null | Uint8Array | readonly number[];
 export type Row = Readonly<Record<string, Cell>>;
 
 const cols = (spec: string): Column[] =>
@@ -68,6 +73,7 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
       duration_ms DOUBLE, error_message VARCHAR, next_attempt_at_ms BIGINT`),
     primaryKey: ['event_key'],
     internal: [],
+    append: true,
   },
   data_sources: {
     name: 'data_sources',
@@ -97,7 +103,7 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
   },
   gex_strikes: {
     name: 'gex_strikes',
-    columns: cols(`request_id VARCHAR, strike DOUBLE, gex_vol DOUBLE, gex_oi DOUBLE, priors VARCHAR, call_oi DOUBLE,
+    columns: cols(`request_id VARCHAR, strike DOUBLE, gex_vol DOUBLE, gex_oi DOUBLE, priors DOUBLE[], call_oi DOUBLE,
       put_oi DOUBLE, call_volume DOUBLE, put_volume DOUBLE, call_bid DOUBLE, call_ask DOUBLE, put_bid DOUBLE,
       put_ask DOUBLE, gamma DOUBLE, delta DOUBLE, theta DOUBLE, vega DOUBLE, call_gex DOUBLE, put_gex DOUBLE,
       net_gex DOUBLE, ticker VARCHAR, snapshot_date VARCHAR`),
@@ -122,10 +128,12 @@ export const TABLES: Readonly<Record<TableName, TableSpec>> = {
 };
 
 const keyOf = (cols: readonly string[], row: Row): string =>
-  JSON.stringify(cols.map((c) => {
-    const v = row[c];
-    return v === undefined || v instanceof Uint8Array ? null : v;
-  }));
+  JSON.stringify(
+    cols.map((c) => {
+      const v = row[c];
+      return v === undefined || v instanceof Uint8Array ? null : v;
+    }),
+  );
 
 /** The group a row belongs to when its table replaces by group (see replaceBy), else null. */
 export const groupKeyOf = (table: TableName, row: Row): string | null => {
@@ -134,8 +142,4 @@ export const groupKeyOf = (table: TableName, row: Row): string | null => {
 };
 
 /** A row's primary key as one string (JSON of the key's values), for maps keyed by identity. */
-export const primaryKeyOf = (table: TableName, row: Row): string =>
-  JSON.stringify(TABLES[table].primaryKey.map((c) => {
-    const v = row[c];
-    return v === undefined || v instanceof Uint8Array ? null : v;
-  }));
+export const primaryKeyOf = (table: TableName, row: Row): string => keyOf(TABLES[table].primaryKey, row);

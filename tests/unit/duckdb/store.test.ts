@@ -10,6 +10,7 @@ import { formatChecksum, tableChecksum } from '../../../src/domain/projection/ch
 const checksumOf = (t: Parameters<typeof tableChecksum>[0], rows: Parameters<typeof tableChecksum>[1]) => formatChecksum(tableChecksum(t, rows));
 import { applyRows, batchRows, contentsRows, emptyContents, foldEvents, type ProjectedEvent } from '../../../src/domain/projection/projection.js';
 import { TABLE_NAMES, TABLES } from '../../../src/domain/projection/tables.js';
+import { roundWrite } from '../../../src/domain/projection/round.js';
 import { openStore } from '../../../src/duckdb/store.js';
 import { job, processed, snapshot } from '../projection/fixtures.js';
 
@@ -45,6 +46,33 @@ test('rows in DuckDB equal the pure fold after upserts across batches', async ()
     const strikes = await store.connection.runAndReadAll("SELECT count(*) FROM gex_strikes WHERE request_id = 'req-1'");
     assert.is(Number(strikes.getRows()[0]?.[0]), 1, 'the re-processed request keeps only its new strike rows');
     assert.equal((await store.offsets()).map((o) => [o.topic, o.partition, o.next]), [['t', 0, 5]]);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rounds written as strike columns give the same tables as the pure fold, offsets of every partition with them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gexstream-store-'));
+  try {
+    const store = await openStore(join(dir, 's.duckdb'));
+    let contents = emptyContents();
+    for (const [k, batch] of events().entries()) {
+      const w = roundWrite(batch);
+      await store.write({ rows: w.rows, strikes: w.strikes, offsets: [{ topic: 'p', partition: 0, next: 10 * (k + 1) }, { topic: 'j', partition: 3, next: k + 1 }] });
+      contents = applyRows(contents, batchRows(foldEvents(batch)));
+    }
+    const expected = contentsRows(contents);
+    for (const t of TABLE_NAMES) {
+      const cols = TABLES[t].columns.map((c) => `"${c.name}"`).join(', ');
+      const got = (await store.connection.runAndReadAll(`SELECT ${cols} FROM ${t}`)).getRowObjectsJS() as Record<string, never>[];
+      assert.is(checksumOf(t, got), checksumOf(t, expected[t]), `table ${t}`);
+    }
+    // the redriven request's first strike rows are gone from storage, not only hidden by the view
+    assert.is(Number((await store.connection.runAndReadAll('SELECT count(*) FROM gex_strike_rows')).getRows()[0]?.[0]), expected.gex_strikes.length);
+    const priors = await store.connection.runAndReadAll("SELECT priors FROM gex_strikes WHERE request_id = 'req-2' ORDER BY strike");
+    assert.equal(priors.getRowsJS().map((r) => r[0]), [[0.1, -0.2, 3], [], [1]]);
+    assert.equal((await store.offsets()).map((o) => [o.topic, o.partition, o.next]), [['j', 3, 2], ['p', 0, 20]]);
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
