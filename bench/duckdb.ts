@@ -1,9 +1,14 @@
-// Measures the DuckDB appender ceiling the projector will be compared with: strike rows (100 per snapshot) appended in
-// one transaction per batch, and the same rows written to zstd Parquet by DuckDB.
+// Measures the DuckDB ceilings the projector is compared with: strike rows (100 per snapshot) appended in one transaction
+// per batch, cell by cell (the old path), through data chunks of JS values, and as the projector writes them now (narrow
+// table, typed-array columns copied into data chunks, src/duckdb/store.ts); and the same rows written to zstd Parquet.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
+import { appendStrikes } from '../src/domain/projection/rows.js';
+import { CHUNK_ROWS, createStrikeColumns, snapKey } from '../src/domain/projection/strikeColumns.js';
+import { blankStrike, type Strike } from '../src/domain/snapshot.js';
+import { openStore, strikeDataChunk, STRIKE_ROWS_TABLE } from '../src/duckdb/store.js';
 import { fmt, median } from './support.js';
 
 const SNAPSHOTS = Number(process.argv[2] ?? 23_400);
@@ -14,6 +19,8 @@ const appendTimes: number[] = [];
 const chunkTimes: number[] = [];
 const TYPES = [VARCHAR, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, DOUBLE, VARCHAR, VARCHAR];
 const parquetTimes: number[] = [];
+const narrowTimes: number[] = [];
+const strikes: Strike[] = Array.from({ length: STRIKES }, (_, i) => ({ ...blankStrike(6500 + 5 * i), gex_vol: i * 1.5, gex_oi: i * 2.5, call_oi: 1000 + i, put_oi: 900 + i, gamma: 0.001 * i, net_gex: i - 50, priors: [i, -i] }));
 try {
   for (let r = 0; r < RUNS; r++) {
     const db = await DuckDBInstance.create(join(dir, `bench-${r}.duckdb`));
@@ -74,6 +81,23 @@ try {
       await c.run('COMMIT');
     }
     chunkTimes.push(Number(process.hrtime.bigint() - t2) / 1e9);
+    // narrow: the projector's strike path (snapshot key, DOUBLEs, priors DOUBLE[]), 200 snapshots per transaction
+    {
+      const store = await openStore(join(dir, `narrow-${r}.duckdb`));
+      const scratch = { key: new Uint32Array(CHUNK_ROWS * 2), entries: new Uint32Array(CHUNK_ROWS * 4), validity: new Uint32Array(CHUNK_ROWS >>> 5) };
+      const t3 = process.hrtime.bigint();
+      for (let s = 0; s < SNAPSHOTS; s += 200) {
+        const b = createStrikeColumns();
+        for (let k = s; k < Math.min(SNAPSHOTS, s + 200); k++) appendStrikes(b, snapKey(0, k), strikes);
+        await store.connection.run('BEGIN TRANSACTION');
+        const a = await store.connection.createAppender(STRIKE_ROWS_TABLE);
+        for (const ch of b.chunks()) a.appendDataChunk(strikeDataChunk(ch, scratch));
+        a.closeSync();
+        await store.connection.run('COMMIT');
+      }
+      narrowTimes.push(Number(process.hrtime.bigint() - t3) / 1e9);
+      store.close();
+    }
     const t1 = process.hrtime.bigint();
     await c.run(`COPY gex_strikes TO '${join(dir, `p-${r}`)}' (FORMAT PARQUET, COMPRESSION ZSTD, PARTITION_BY (ticker, snapshot_date))`);
     parquetTimes.push(Number(process.hrtime.bigint() - t1) / 1e9);
@@ -86,4 +110,5 @@ const rows = SNAPSHOTS * STRIKES;
 console.log(`DuckDB appender: ${fmt(rows)} strike rows (${fmt(SNAPSHOTS)} snapshots x ${STRIKES}), batches of 200 snapshots per transaction, median of ${RUNS}`);
 console.log(`  appender  ${fmt(rows / median(appendTimes)).padStart(11)} rows/s  ${fmt(median(appendTimes), 2)} s  (${fmt((median(appendTimes) * 1e6) / SNAPSHOTS)} us per 100-row snapshot)`);
 console.log(`  data chunks ${fmt(rows / median(chunkTimes)).padStart(11)} rows/s  ${fmt(median(chunkTimes), 2)} s  (${fmt((median(chunkTimes) * 1e6) / SNAPSHOTS)} us per 100-row snapshot)`);
+console.log(`  narrow chunks (the projector's strike path) ${fmt(rows / median(narrowTimes)).padStart(11)} rows/s  ${fmt(median(narrowTimes), 2)} s  (${fmt((median(narrowTimes) * 1e6) / SNAPSHOTS)} us per 100-row snapshot); appender / narrow ${fmt(median(appendTimes) / median(narrowTimes), 1)}x`);
 console.log(`  Parquet (zstd, hive-partitioned) from DuckDB  ${fmt(rows / median(parquetTimes)).padStart(11)} rows/s  ${fmt(median(parquetTimes), 2)} s`);
