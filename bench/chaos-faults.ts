@@ -240,5 +240,6 @@ try {
   await s.up().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
   await p.cleanup().catch(() => undefined);
+  await s.release().catch(() => undefined);
 }
 process.exit(ok ? 0 : 1);

@@ -29,6 +29,8 @@ export interface FaultStack {
   /** Starts what is down and waits until it answers. */
   readonly up: () => Promise<void>;
   readonly answering: (c: Component) => Promise<boolean>;
+  /** Stops the stack if this call started it (a test run leaves nothing behind; a stack kept up for benches stays). */
+  readonly release: () => Promise<void>;
 }
 
 /**
@@ -47,7 +49,7 @@ export const faultStack = async (): Promise<FaultStack> => {
   const cfg = loadConfig(env);
   const shared = loadConfig();
   if (cfg.brokers.join(',') === shared.brokers.join(',') || cfg.registryUrl === shared.registryUrl) throw new Error(`the fault stack (${cfg.brokers.join(',')}) must not be the stack under test (${shared.brokers.join(',')})`);
-  await stackUp(cfg);
+  const startedHere = (await stackUp(cfg)).started.length > 0;
   const kafka = (): KafkaClient => createKafka({ brokers: cfg.brokers, clientId: 'gexstream-faults' });
   const registry = createRegistry({ url: cfg.registryUrl });
   const specs = loadTopicSpecs();
@@ -74,6 +76,9 @@ export const faultStack = async (): Promise<FaultStack> => {
     },
     up: async () => {
       await stackUp(cfg);
+    },
+    release: async () => {
+      if (startedHere) await stackDown(cfg);
     },
   };
 };

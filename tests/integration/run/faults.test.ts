@@ -21,6 +21,11 @@ import { eventually } from '../../support/env.js';
 import { faultPipeline, faultStack, spawnRunOn, type FaultStack } from '../../support/faultStack.js';
 
 const test = suite('faults on an own stack: broker stopped cleanly, registry down (real processes)');
+let stack: FaultStack | null = null;
+const ownStack = async (): Promise<FaultStack> => (stack ??= await faultStack());
+test.after(async () => {
+  await stack?.release();
+});
 
 const committed = async (s: FaultStack, group: string, topic: string): Promise<number> => {
   const admin = s.kafka().admin();
@@ -48,7 +53,7 @@ const publishRaw = async (s: FaultStack, topic: string, seed: number, count: num
 };
 
 test('broker stopped cleanly (SIGTERM) and restarted mid-load: the prioritizer resumes by itself, exactly once', async () => {
-  const s = await faultStack();
+  const s = await ownStack();
   const p = await faultPipeline(s, 'brokerstop', 3);
   const group = `${p.prefix}.prioritizer`;
   const N = 8_000;
@@ -83,7 +88,7 @@ test('broker stopped cleanly (SIGTERM) and restarted mid-load: the prioritizer r
 });
 
 test('registry down at start and while records arrive, then back: nothing dead-lettered for it, ingest works without a restart', async () => {
-  const s = await faultStack();
+  const s = await ownStack();
   const p = await faultPipeline(s, 'registry', 3);
   const dir = mkdtempSync(join(tmpdir(), 'gexstream-registry-fault-'));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
