@@ -5,6 +5,7 @@ import type { DeadLetter } from '../../src/domain/deadLetter.js';
 import type { PrioritizedSnapshot } from '../../src/domain/prioritized.js';
 import { LEVELS, type Level } from '../../src/domain/priority/level.js';
 import { readToEnd } from '../../src/kafka/reader.js';
+import type { KafkaClient } from '../../src/kafka/client.js';
 import { kafka, registry, unique } from './env.js';
 import { isolatedPipeline } from './projection.js';
 
@@ -53,9 +54,9 @@ export const deadLettersFrom = async (iso: Isolated): Promise<DeadLetter[]> => {
   return out;
 };
 
-/** Committed offsets of `group` on `topic` add up to `expected` (the group consumed everything). */
-export const groupConsumed = async (group: string, topic: string): Promise<number> => {
-  const admin = kafka().admin();
+/** The sum of `group`'s committed offsets on `topic` (on the stack under test, or on the client given). */
+export const groupConsumed = async (group: string, topic: string, client: KafkaClient = kafka()): Promise<number> => {
+  const admin = client.admin();
   await admin.connect();
   try {
     const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });

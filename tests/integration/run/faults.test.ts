@@ -19,6 +19,7 @@ import { createProducer } from '../../../src/kafka/producer.js';
 import { readToEnd } from '../../../src/kafka/reader.js';
 import { eventually } from '../../support/env.js';
 import { faultPipeline, faultStack, spawnRunOn, type FaultStack } from '../../support/faultStack.js';
+import { groupConsumed } from '../../support/pipeline.js';
 
 const test = suite('faults on an own stack: broker stopped cleanly, registry down (real processes)');
 let stack: FaultStack | null = null;
@@ -27,16 +28,6 @@ test.after(async () => {
   await stack?.release();
 });
 
-const committed = async (s: FaultStack, group: string, topic: string): Promise<number> => {
-  const admin = s.kafka().admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return (t?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-};
 
 const publishRaw = async (s: FaultStack, topic: string, seed: number, count: number): Promise<void> => {
   const producer = await createProducer({ kafka: s.kafka() });
@@ -62,11 +53,11 @@ test('broker stopped cleanly (SIGTERM) and restarted mid-load: the prioritizer r
   const opsPort = 20_000 + Math.floor(Math.random() * 20_000);
   const child = spawnRunOn(s, ['--role', 'prioritizer', '--topic-prefix', p.prefix, '--instance', `bs-${randomUUID().slice(0, 8)}`, '--ops-port', String(opsPort)], { GEXSTREAM_LOG_LEVEL: 'info' });
   try {
-    await eventually('a quarter of the load committed', async () => ((await committed(s, group, p.raw)) >= N / 4 ? true : undefined), 120_000, 100);
+    await eventually('a quarter of the load committed', async () => ((await groupConsumed(group, p.raw, s.kafka())) >= N / 4 ? true : undefined), 120_000, 100);
     await s.stop('kafka');
     await s.up();
     await publishRaw(s, p.raw, 22, M);
-    await eventually('every raw record, old and new, committed after the restart', async () => ((await committed(s, group, p.raw)) >= N + M ? true : undefined), 240_000, 500);
+    await eventually('every raw record, old and new, committed after the restart', async () => ((await groupConsumed(group, p.raw, s.kafka())) >= N + M ? true : undefined), 240_000, 500);
     const ops = await eventually('the ops address', async () => child.opsAddress(), 5_000, 50);
     await eventually('/readyz ready again', async () => ((await fetch(`${ops}/readyz`)).status === 200 ? true : undefined), 60_000, 200);
     const decided: PrioritizedSnapshot[] = [];
