@@ -87,3 +87,6 @@ export const columnsOfRows = (rows: readonly Strike[]): StrikeColumns => {
   }
   return { count, strike, columns, priorsValues, priorsEnds };
 };
+
+/** A canonical snapshot whose strikes are columns: the value of io.gexstream.v2.ColumnarSnapshot. */
+export type ColumnarSnapshot = Omit<import('./snapshot.js').CanonicalSnapshot, 'strikes'> & { strikes: StrikeColumns };
