@@ -5,7 +5,8 @@ import type { PathError } from '../domain/errors.js';
 import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
 import { PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
 import { cutAtEnd } from '../domain/projection/replayEnd.js';
-import { roundWrite } from '../domain/projection/round.js';
+import { roundWrite, type RoundEvent } from '../domain/projection/round.js';
+import { ownedView, strikeRowsOfView, StrikeColumnsError, type ProcessedColumnar } from '../domain/projection/strikeColumnsReader.js';
 import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
 import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -18,7 +19,11 @@ import { createProducer, type GexProducer } from '../kafka/producer.js';
 import type { InMessage } from '../kafka/transactional.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
+import type { Strike } from '../domain/snapshot.js';
+import { createProcessedDecoder, ProcessedDecodeError, type ProcessedDecoder } from '../registry/processedReader.js';
 import { keepOnSuccess, registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
+import type { AvroJson } from '../registry/schemas.js';
+import { unframe } from '../registry/wire.js';
 import { JOBS_TOPIC, RULES_TOPIC, SOURCES_TOPIC } from './prioritize.js';
 import { DLQ_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
@@ -78,9 +83,9 @@ export interface ProjectorStats {
   readonly offsetGaps: readonly OffsetGap[];
 }
 
-/** The latest processed snapshot of one ticker and kind (what the seeds kept in a Redis hot cache). */
+/** The latest processed snapshot of one ticker and kind (what the seeds kept in a Redis hot cache), strikes as rows (the API's shape). */
 export interface LatestSnapshot {
-  readonly processed: ProcessedSnapshot;
+  readonly processed: Omit<ProcessedSnapshot, 'snapshot'> & { readonly snapshot: Omit<ProcessedSnapshot['snapshot'], 'strikes'> & { readonly strikes: Strike[] } };
   readonly offset: number;
 }
 
@@ -111,6 +116,14 @@ const COMMIT_ATTEMPTS = 6;
 /** Bytes fetched per partition per round by default: about 25 processed snapshots or 2,500 job events; a round commits within a fraction of a second. */
 export const DEFAULT_MAX_BYTES_PER_PARTITION = 256 * 1024;
 
+/**
+ * Bytes per partition per round in a replay: about 2,000 snapshots of 100 strikes per round over six partitions. A
+ * transaction of more than one DuckDB row group (122,880 rows) writes its row groups to the file compressed, instead
+ * of the WAL uncompressed and the file again at checkpoint (measured, 23,400 x 100 strikes: 530 MB written with
+ * rounds of 150 snapshots, 234 MB with rounds of 1,300); a replay has no reader waiting for a round.
+ */
+export const REPLAY_MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+
 export const createProjector = async (o: ProjectorOptions): Promise<Projector> => {
   const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
   const kindOf = new Map<string, ProjectedKind>(PROJECTED_KINDS.map((k) => [topics[k], k]));
@@ -140,7 +153,8 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   let skipped = 0;
   let offsetGaps: readonly OffsetGap[] = [];
   const stats = (): ProjectorStats => ({ events, rows: { ...rows }, batches, deadLetters, skipped, offsetGaps });
-  const latestView = new Map<string, LatestSnapshot>();
+  // the newest processed snapshot per ticker and kind, its strikes copied out of the message (the API's latest view)
+  const latestView = new Map<string, { readonly processed: ProcessedColumnar; readonly offset: number }>();
   const committedPositions = new Map<string, number>((await store.offsets()).map((s) => [tp(s.topic, s.partition), s.next]));
 
   // Replay's end: partitions still to finish, and how long nothing was delivered.
@@ -159,13 +173,31 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     if (replay && pending.size === 0) resolveFinished();
   };
 
-  const decode = async (kind: ProjectedKind, m: InMessage): Promise<ProjectedEvent | PathError[]> => {
+  // Processed snapshots: a decoder per writer schema id, made once from the schema (see processedReader.ts).
+  const processedDecoders = new Map<number, Promise<ProcessedDecoder>>();
+  const processedDecoder = (id: number): Promise<ProcessedDecoder> => {
+    let d = processedDecoders.get(id);
+    if (!d) {
+      d = o.registry.typeById(id).then((t) => createProcessedDecoder(t.schema() as AvroJson));
+      d.catch(() => processedDecoders.delete(id));
+      processedDecoders.set(id, d);
+    }
+    return d;
+  };
+
+  const decode = async (kind: ProjectedKind, m: InMessage): Promise<RoundEvent | PathError[]> => {
     try {
+      if (kind === 'processed') {
+        const { schemaId, body } = unframe(m.value as Buffer);
+        const value = (await untilRegistry(() => processedDecoder(schemaId)))(body);
+        return { kind, value, at: { partition: m.partition, offset: m.offset } };
+      }
       const value = await untilRegistry(() => o.registry.decode<never>(m.value as Buffer));
-      return kind === 'processed' ? { kind, value, at: { partition: m.partition, offset: m.offset } } : ({ kind, value } as ProjectedEvent);
+      return { kind, value } as ProjectedEvent;
     } catch (err) {
       if (registryUnavailable(err)) throw err; // stopping during an outage: nothing is dead-lettered for it
-      return [{ path: '$', message: `not a ${valueSubject(topics[kind])} Avro value: ${(err as Error).message}` }];
+      const path = err instanceof StrikeColumnsError || err instanceof ProcessedDecodeError ? err.path : '$';
+      return [{ path, message: `not a ${valueSubject(topics[kind])} Avro value: ${(err as Error).message}` }];
     }
   };
 
@@ -236,7 +268,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   };
 
   interface PreparedRound {
-    readonly evs: readonly ProjectedEvent[];
+    readonly evs: readonly RoundEvent[];
     readonly dlq: readonly DeadLetter[];
     readonly offsets: readonly { topic: string; partition: number; next: number }[];
     readonly processedRanges: readonly { partition: number; first: number; next: number }[];
@@ -245,7 +277,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   }
 
   const prepareRound = async (round: readonly OwnedBatch[]): Promise<PreparedRound> => {
-    const evs: ProjectedEvent[] = [];
+    const evs: RoundEvent[] = [];
     const dlq: DeadLetter[] = [];
     const offsets: { topic: string; partition: number; next: number }[] = [];
     const processedRanges: { partition: number; first: number; next: number }[] = [];
@@ -309,14 +341,18 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       for (const t of TABLE_NAMES) rows[t] += out.rows[t].length;
       rows.gex_strikes += out.strikeRows;
       events += evs.length;
+      const newest = new Map<string, { readonly processed: ProcessedColumnar; readonly offset: number }>();
       for (const e of evs) {
         if (e.kind !== 'processed') continue;
-        const k = `${e.value.snapshot.ticker}|${e.value.snapshot.kind}`;
-        const prev = latestView.get(k);
-        if (!prev || prev.processed.snapshot.timestamp_ms <= e.value.snapshot.timestamp_ms) latestView.set(k, { processed: e.value, offset: (e.at as At).offset });
+        const v = e.value as ProcessedColumnar;
+        const k = `${v.snapshot.ticker}|${v.snapshot.kind}`;
+        const prev = newest.get(k) ?? latestView.get(k);
+        if (!prev || prev.processed.snapshot.timestamp_ms <= v.snapshot.timestamp_ms) newest.set(k, { processed: v, offset: (e.at as At).offset });
       }
+      // only the winners keep their strikes, copied: the message buffers go with the round
+      for (const [k, l] of newest) latestView.set(k, { offset: l.offset, processed: { ...l.processed, snapshot: { ...l.processed.snapshot, strikes: ownedView(l.processed.snapshot.strikes) } } });
       o.onBatch?.(stats());
-      const status = evs.filter((e) => e.kind !== 'processed');
+      const status = evs.filter((e): e is ProjectedEvent & RoundEvent => e.kind !== 'processed');
       if (status.length > 0) o.onEvents?.(status);
     }
     for (const key of done) doneWith(key);
@@ -338,7 +374,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     onCrash: ({ error, restart, inMs }) => o.log?.error({ err: error, restart, inMs }, 'projector consumer crashed; restarting'),
     // every partition of a fetch at once, so that a round is one transaction
     partitionsConsumedConcurrently: 64,
-    maxBytesPerPartition: o.maxBytesPerPartition ?? DEFAULT_MAX_BYTES_PER_PARTITION,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? (replay ? REPLAY_MAX_BYTES_PER_PARTITION : DEFAULT_MAX_BYTES_PER_PARTITION),
     ...(o.lagGroupId === null || replay ? {} : { lagGroupId: o.lagGroupId ?? PROJECTOR_LAG_GROUP }),
     onError: (err) => {
       failed ??= err;
@@ -361,7 +397,9 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     health: () => consumer.health(),
     stats,
     latest: (ticker, kind) =>
-      [...latestView.values()].filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind)),
+      [...latestView.values()]
+        .filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind))
+        .map((l) => ({ offset: l.offset, processed: { ...l.processed, snapshot: { ...l.processed.snapshot, strikes: strikeRowsOfView(l.processed.snapshot.strikes) } } as LatestSnapshot['processed'] })),
     start: async () => {
       if (replay) {
         const stored = new Map((await store.offsets()).map((s) => [tp(s.topic, s.partition), s.next]));

@@ -14,7 +14,10 @@ import { createProducer, type OutMessage } from '../../src/kafka/producer.js';
 import { loadDefaultGuidelines } from '../../src/pipelines/prioritize.js';
 import { DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../../src/pipelines/project.js';
 import { applyTopics } from '../../src/pipelines/topics.js';
-import { loadTopicSpecs } from '../../src/resources.js';
+import { loadTopicSpecs, schemasDir } from '../../src/resources.js';
+import type { AvroEncoder } from '../../src/registry/registry.js';
+import { loadSchemas, schemaJson } from '../../src/registry/schemas.js';
+import { PROCESSED_V2_SCHEMA, processedV2Value } from './processedV2.js';
 import { kafka, registry, unique } from './env.js';
 
 export interface IsolatedProjection {
@@ -23,7 +26,13 @@ export interface IsolatedProjection {
   readonly cleanup: () => Promise<void>;
 }
 
-/** PREFIX.processed, .jobs, .rules, .sources, .dlq with the shipped configs and value schemas. */
+/** Encodes processed records as v2 values of the isolated processed topic. */
+export const processedEncoder = async (topics: ProjectedTopics): Promise<(p: ProcessedSnapshot) => Buffer> => {
+  const enc: AvroEncoder<unknown> = await registry.encoder<unknown>(`${topics.processed}-value`);
+  return (p) => enc.encode(processedV2Value(p));
+};
+
+/** PREFIX.processed, .jobs, .rules, .sources, .dlq with the shipped configs and value schemas (processed: v2). */
 export const isolatedProjection = async (name: string, partitions = 3): Promise<IsolatedProjection> => {
   const specs = loadTopicSpecs();
   const prefix = unique(`test.${name}.proj`);
@@ -32,12 +41,15 @@ export const isolatedProjection = async (name: string, partitions = 3): Promise<
   await applyTopics({
     kafka: kafka(),
     specs: kinds.map((k) => {
-      const s = specs.find((x) => x.name === DEFAULT_PROJECTED_TOPICS[k]);
+      // the processed topic's spec under its v1 or v2 name (the v2 spec comes with the processor's change)
+      const s = specs.find((x) => x.name === DEFAULT_PROJECTED_TOPICS[k]) ?? (k === 'processed' ? specs.find((x) => x.name.startsWith('gex.snapshots.processed.')) : undefined);
       if (!s) throw new Error(`no spec for ${DEFAULT_PROJECTED_TOPICS[k]}`);
       return { ...s, name: topics[k], partitions: k === 'processed' || k === 'jobs' || k === 'dlq' ? partitions : s.partitions };
     }),
   });
+  await registry.register(`${topics.processed}-value`, schemaJson(loadSchemas(schemasDir), PROCESSED_V2_SCHEMA));
   for (const k of kinds) {
+    if (k === 'processed') continue;
     const s = await registry.latest(`${DEFAULT_PROJECTED_TOPICS[k]}-value`);
     if (!s) throw new Error(`no schema for ${DEFAULT_PROJECTED_TOPICS[k]}; run gexstream schemas register`);
     await registry.register(`${topics[k]}-value`, s.schema);
@@ -101,10 +113,10 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
   return { processed, jobs, rules: from === 0 ? loadDefaultGuidelines(1_700_000_000_000).slice(0, 4) : [], sources, deadLetters };
 };
 
-/** Sends the events as Avro (the shipped schemas) to the isolated topics, keyed as the pipeline keys them. */
+/** Sends the events as Avro (the shipped schemas; processed as v2) to the isolated topics, keyed as the pipeline keys them. */
 export const sendTruth = async (topics: ProjectedTopics, t: Truth, extra: { processed?: OutMessage[] } = {}): Promise<void> => {
   const enc = {
-    processed: await registry.encoder<ProcessedSnapshot>('gex.snapshots.processed.v1-value'),
+    processed: { encode: await processedEncoder(topics) },
     jobs: await registry.encoder<JobEvent>('gex.jobs.v1-value'),
     rules: await registry.encoder<RuleEvent>('gex.rules.v1-value'),
     sources: await registry.encoder<SourceStats>('gex.sources.v1-value'),

@@ -7,6 +7,7 @@ import type { ProcessedSnapshot } from '../processed.js';
 import type { SourceStats } from '../processing/sourceStats.js';
 import type { Strike } from '../snapshot.js';
 import type { StrikeColumnsBuilder } from './strikeColumns.js';
+import type { ProcessedColumnar } from './strikeColumnsReader.js';
 import type { Row } from './tables.js';
 
 /** 'YYYY-MM-DD' of an epoch-ms instant in UTC; null when the instant is not a valid date. */
@@ -35,8 +36,11 @@ export interface SnapshotRows {
   readonly lineage: Row[];
 }
 
+/** Strikes of a snapshot however they are held: rows (v1 records), in-memory columns or a view (both with a count). */
+const strikeCount = (strikes: unknown): number => (Array.isArray(strikes) ? strikes.length : (strikes as { readonly count: number }).count);
+
 /** `at` is the message's position: the snapshot row keeps it (internal columns, see tables.ts). */
-export const snapshotRowsOf = (p: ProcessedSnapshot, at?: At): SnapshotRows => {
+export const snapshotRowsOf = (p: ProcessedSnapshot | ProcessedColumnar, at?: At): SnapshotRows => {
   const s = p.snapshot;
   const date = utcDate(s.timestamp_ms);
   return {
@@ -83,7 +87,7 @@ export const snapshotRowsOf = (p: ProcessedSnapshot, at?: At): SnapshotRows => {
         derived_net_gex: s.derived?.net_gex ?? null,
         derived_zero_gamma: s.derived?.zero_gamma ?? null,
         quality_score: p.quality_score,
-        strike_count: s.strikes.length,
+        strike_count: strikeCount(s.strikes),
         level: p.level,
         score: p.score,
         published_at_ms: p.published_at_ms,
