@@ -29,11 +29,13 @@ export interface IsolatedProjection {
 /** Encodes processed records as v2 values of the isolated processed topic. */
 export const processedEncoder = async (topics: ProjectedTopics): Promise<(p: ProcessedSnapshot) => Buffer> => {
   const enc: AvroEncoder<unknown> = await registry.encoder<unknown>(`${topics.processed}-value`);
-  return (p) => enc.encode(processedV2Value(p));
+  // a topic registered with the v1 schema (a baseline build's, in benches) gets v1 records
+  const v1 = JSON.stringify(enc.type.schema()).includes('"io.gexstream.ProcessedSnapshot"');
+  return (p) => enc.encode(v1 ? p : processedV2Value(p));
 };
 
 /** PREFIX.processed, .jobs, .rules, .sources, .dlq with the shipped configs and value schemas (processed: v2). */
-export const isolatedProjection = async (name: string, partitions = 3): Promise<IsolatedProjection> => {
+export const isolatedProjection = async (name: string, partitions = 3, { processedSchema = PROCESSED_V2_SCHEMA }: { processedSchema?: string } = {}): Promise<IsolatedProjection> => {
   const specs = loadTopicSpecs();
   const prefix = unique(`test.${name}.proj`);
   const topics = prefixedTopics(prefix);
@@ -47,7 +49,7 @@ export const isolatedProjection = async (name: string, partitions = 3): Promise<
       return { ...s, name: topics[k], partitions: k === 'processed' || k === 'jobs' || k === 'dlq' ? partitions : s.partitions };
     }),
   });
-  await registry.register(`${topics.processed}-value`, schemaJson(loadSchemas(schemasDir), PROCESSED_V2_SCHEMA));
+  await registry.register(`${topics.processed}-value`, schemaJson(loadSchemas(schemasDir), processedSchema));
   for (const k of kinds) {
     if (k === 'processed') continue;
     const s = await registry.latest(`${DEFAULT_PROJECTED_TOPICS[k]}-value`);
