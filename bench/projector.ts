@@ -33,10 +33,11 @@ const baseline = process.env['BENCH_PROJECTOR_BASELINE'];
 const dir = mkdtempSync(join(tmpdir(), 'gexstream-bench-proj-'));
 const CLK_TCK = 100; // /proc/<pid>/stat ticks per second on Linux
 // BENCH_PROJECTOR_TOPICS=PREFIX reuses topics a previous run filled with the same W-day (seed 5), and keeps them
-// (PREFIX for this build's v2 set, PREFIX-v1 for the baseline's)
+// (and BENCH_PROJECTOR_TOPICS_V1=PREFIX the baseline's set, with processed v1)
 const reuse = process.env['BENCH_PROJECTOR_TOPICS'];
+const reuseV1 = process.env['BENCH_PROJECTOR_TOPICS_V1'];
 const iso = reuse ? { prefix: reuse, topics: prefixedTopics(reuse), cleanup: async () => undefined } : await isolatedProjection('bench', 6);
-const isoV1 = !baseline ? null : reuse ? { prefix: `${reuse}-v1`, topics: prefixedTopics(`${reuse}-v1`), cleanup: async () => undefined } : await isolatedProjection('benchv1', 6, { processedSchema: 'io.gexstream.ProcessedSnapshot' });
+const isoV1 = !baseline ? null : reuseV1 ? { prefix: reuseV1, topics: prefixedTopics(reuseV1), cleanup: async () => undefined } : await isolatedProjection('benchv1', 6, { processedSchema: 'io.gexstream.ProcessedSnapshot' });
 
 interface Replay {
   readonly s: number;
@@ -91,7 +92,7 @@ try {
   const t0 = Date.now();
   const truth = generatedDay({ seed: 5, count: SNAPSHOTS, strikes: 100 });
   if (!reuse) await sendTruth(iso.topics, truth);
-  if (isoV1 && !reuse) await sendTruth(isoV1.topics, truth);
+  if (isoV1 && !reuseV1) await sendTruth(isoV1.topics, truth);
   const strikeRows = truth.processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
   // the v2 bodies as the processor writes them (without the 5-byte Confluent header)
   const v2 = schemaJson(loadSchemas(schemasDir), PROCESSED_V2_SCHEMA);

@@ -22,7 +22,20 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { fnv1a64 } from '../domain/projection/checksum.js';
-import { appendStrikeRows, CHUNK_ROWS, createStrikeColumns, FROM_SNAPSHOT, SNAP_KEY_SQL, STRIKE_DOUBLES, STRIKE_STORED, type StrikeChunk } from '../domain/projection/strikeColumns.js';
+import {
+  appendStrikeRows,
+  chunkKeys,
+  chunkPriors,
+  chunkValidity,
+  CHUNK_ROWS,
+  createStrikeColumns,
+  FROM_SNAPSHOT,
+  runOfDouble,
+  SNAP_KEY_SQL,
+  STRIKE_DOUBLES,
+  STRIKE_STORED,
+  type StrikeChunk,
+} from '../domain/projection/strikeColumns.js';
 import { TABLES, TABLE_NAMES, type Cell, type Column, type ColumnType, type Row, type TableName } from '../domain/projection/tables.js';
 
 /** Where the strike rows are stored: narrow (a snapshot key, the numbers, priors as DOUBLE[]); gex_strikes is a view over it. */
@@ -65,6 +78,16 @@ export interface Store {
   /** Another connection to the same file (the Parquet writer's: it reads committed rows while rounds are written). */
   readonly connect: () => Promise<DuckDBConnection>;
   readonly write: (batch: WriteBatch) => Promise<void>;
+  /**
+   * Writes a batch in the open transaction (opened by the first append): several rounds then commit as one, so that a
+   * replay's strike rows reach DuckDB in transactions of more than a row group, which DuckDB writes to the file
+   * compressed rather than to the WAL. A failure rolls back every batch appended since the last commit.
+   */
+  readonly append: (batch: WriteBatch) => Promise<void>;
+  /** Commits the open transaction (nothing when none is open). */
+  readonly commit: () => Promise<void>;
+  /** An append is waiting for its commit. */
+  readonly open: () => boolean;
   readonly offsets: () => Promise<StoredOffset[]>;
   readonly checksums: () => Promise<TableSum[]>;
   readonly close: () => void;
@@ -167,49 +190,47 @@ const PRIORS_POSITION = STRIKE_ROWS_COLUMNS.findIndex((c) => c.name === 'priors'
 const VALIDITY_WORDS = CHUNK_ROWS >>> 5;
 
 /**
- * Copies a strike chunk into a DuckDB data chunk: one memory copy per column (plus its validity when it has NULLs), the
- * snapshot keys as int64 words and the priors as a list vector over one child array.
+ * Copies a strike chunk into a DuckDB data chunk: each column of each part straight from its message buffer into the
+ * vector (one memory copy, no JS array in between), the NULL masks where a column has NULLs, the snapshot keys as
+ * int64 words and the priors as a list vector over the parts' priors values.
  */
-export const strikeDataChunk = (c: StrikeChunk, scratch: { key: Uint32Array; entries: Uint32Array; validity: Uint32Array }): DuckDBDataChunk => {
+export const strikeDataChunk = (c: StrikeChunk, scratch: { key: Uint32Array; entries: Uint32Array; validity: Uint32Array; chunk?: DuckDBDataChunk }): DuckDBDataChunk => {
   const n = c.rows;
-  const chunk = DuckDBDataChunk.create(STRIKE_TYPES, n);
-  const raw = chunk.chunk;
-  // BIGINT keys: low and high 32-bit words (little-endian int64), no BigInt per row
-  const key = scratch.key;
-  for (let i = 0; i < n; i++) {
-    const k = c.snap[i] as number;
-    key[2 * i] = k % 0x100000000;
-    key[2 * i + 1] = Math.floor(k / 0x100000000);
+  // One data chunk refilled for every strike chunk (the appender copies what it is given): a chunk per call would hold
+  // its native vectors until V8 collects its small JS wrapper, hundreds of MB in a replay.
+  let chunk = scratch.chunk;
+  if (chunk === undefined) chunk = DuckDBDataChunk.create(STRIKE_TYPES, n);
+  else {
+    duckdb.data_chunk_reset(chunk.chunk);
+    duckdb.data_chunk_set_size(chunk.chunk, n);
   }
-  duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(raw, 0), 0, key.buffer as ArrayBuffer, key.byteOffset, n * 8);
+  const raw = chunk.chunk;
+  chunkKeys(c, scratch.key);
+  duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(raw, 0), 0, scratch.key.buffer as ArrayBuffer, scratch.key.byteOffset, n * 8);
   for (let j = 0; j < STRIKE_DOUBLES.length; j++) {
     const vec = duckdb.data_chunk_get_vector(raw, DOUBLE_POSITION[j] as number);
-    const values = c.values[j] as Float64Array;
-    duckdb.copy_data_to_vector(vec, 0, values.buffer as ArrayBuffer, values.byteOffset, n * 8);
-    const nulls = c.nulls[j];
-    if (nulls) {
-      const v = scratch.validity;
-      for (let w = 0; w < VALIDITY_WORDS; w++) v[w] = ~(nulls[w] as number) >>> 0;
+    let row = 0;
+    for (const p of c.parts) {
+      const run = runOfDouble(p.view, j);
+      if (run !== null) duckdb.copy_data_to_vector(vec, row * 8, run.bytes.buffer as ArrayBuffer, run.bytes.byteOffset + run.at + p.from * 8, p.n * 8);
+      row += p.n;
+    }
+    if (chunkValidity(c, j, scratch.validity)) {
       duckdb.vector_ensure_validity_writable(vec);
-      duckdb.copy_data_to_vector_validity(vec, 0, v.buffer as ArrayBuffer, v.byteOffset, Math.ceil(n / 64) * 8);
+      duckdb.copy_data_to_vector_validity(vec, 0, scratch.validity.buffer as ArrayBuffer, scratch.validity.byteOffset, Math.ceil(n / 64) * 8);
     }
   }
-  // priors: list entries (offset, length as uint64 pairs) and the child doubles
   const list = duckdb.data_chunk_get_vector(raw, PRIORS_POSITION);
-  const entries = scratch.entries;
-  let start = 0;
-  for (let i = 0; i < n; i++) {
-    const end = c.priorEnds[i] as number;
-    entries[4 * i] = start;
-    entries[4 * i + 1] = 0;
-    entries[4 * i + 2] = end - start;
-    entries[4 * i + 3] = 0;
-    start = end;
+  const { size, runs } = chunkPriors(c, scratch.entries);
+  duckdb.list_vector_reserve(list, size);
+  duckdb.list_vector_set_size(list, size);
+  duckdb.copy_data_to_vector(list, 0, scratch.entries.buffer as ArrayBuffer, scratch.entries.byteOffset, n * 16);
+  const child = duckdb.list_vector_get_child(list);
+  let at = 0;
+  for (const r of runs) {
+    duckdb.copy_data_to_vector(child, at * 8, r.bytes.buffer as ArrayBuffer, r.bytes.byteOffset + r.at, r.count * 8);
+    at += r.count;
   }
-  duckdb.list_vector_reserve(list, start);
-  duckdb.list_vector_set_size(list, start);
-  duckdb.copy_data_to_vector(list, 0, entries.buffer as ArrayBuffer, entries.byteOffset, n * 16);
-  if (start > 0) duckdb.copy_data_to_vector(duckdb.list_vector_get_child(list), 0, c.priorValues.buffer as ArrayBuffer, c.priorValues.byteOffset, start * 8);
   return chunk;
 };
 
@@ -258,7 +279,7 @@ export const openStore = async (
     for (const t of upserted) await c.run(`CREATE TEMP TABLE IF NOT EXISTS stage_${t} AS SELECT * FROM ${t} LIMIT 0`);
   }
   const columns = Object.fromEntries(TABLE_NAMES.map((t) => [t, [...TABLES[t].columns, ...TABLES[t].internal]])) as Record<TableName, Column[]>;
-  const scratch = { key: new Uint32Array(CHUNK_ROWS * 2), entries: new Uint32Array(CHUNK_ROWS * 4), validity: new Uint32Array(VALIDITY_WORDS) };
+  const scratch = { key: new Uint32Array(CHUNK_ROWS * 2), entries: new Uint32Array(CHUNK_ROWS * 4), validity: new Uint32Array(VALIDITY_WORDS), chunk: DuckDBDataChunk.create(STRIKE_TYPES, 0) };
 
   const appendTo = async (target: string, t: TableName, rows: readonly Row[]): Promise<void> => {
     const a = await c.createAppender(target);
@@ -269,7 +290,8 @@ export const openStore = async (
     }
   };
 
-  const write: Store['write'] = async ({ rows, strikes = [], offsets }) => {
+  let opened = false;
+  const writeIn = async ({ rows, strikes = [], offsets }: WriteBatch): Promise<void> => {
     let chunks = strikes;
     const wide = rows.gex_strikes ?? [];
     if (wide.length > 0) {
@@ -277,14 +299,14 @@ export const openStore = async (
       appendStrikeRows(b, wide);
       chunks = [...strikes, ...b.chunks()];
     }
-    await c.run('BEGIN TRANSACTION');
-    try {
+    {
       // gex_snapshots first: a request seen before (a redriven snapshot keeps its request id) loses its earlier strike
       // rows, found by the key of its stored snapshot row, before that row is replaced.
       for (const t of upserted) {
         const rs = rows[t];
         if (rs === undefined || rs.length === 0) continue;
-        await c.run(`DELETE FROM stage_${t}`);
+        // a fresh stage table: rows deleted from a temp table keep their space (the temp storage grew by ~100 MB a replay)
+        await c.run(`CREATE OR REPLACE TEMP TABLE stage_${t} AS SELECT * FROM ${t} LIMIT 0`);
         await appendTo(`stage_${t}`, t, rs);
         if (t === 'gex_snapshots' && chunks.length > 0) {
           const seen = (await c.runAndReadAll(`SELECT ${SNAP_KEY_SQL('s')} FROM gex_snapshots s JOIN stage_gex_snapshots n USING (request_id)`)).getRows();
@@ -309,11 +331,30 @@ export const openStore = async (
           `INSERT INTO consumer_offsets VALUES ${offsets.map((o) => `(${quoteLiteral(o.topic)}, ${Math.trunc(o.partition)}, ${Math.trunc(o.next)}, now())`).join(', ')}
            ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
         );
-      await c.run('COMMIT');
-    } catch (err) {
-      await c.run('ROLLBACK').catch(() => undefined);
-      throw err;
     }
+  };
+
+  const rollback = async (err: unknown): Promise<never> => {
+    opened = false;
+    await c.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  };
+  const append: Store['append'] = async (batch) => {
+    if (!opened) {
+      await c.run('BEGIN TRANSACTION');
+      opened = true;
+    }
+    await writeIn(batch).catch(rollback);
+  };
+  const commit: Store['commit'] = async () => {
+    if (!opened) return;
+    await c.run('COMMIT').catch(rollback);
+    opened = false;
+  };
+  const write: Store['write'] = async (batch) => {
+    if (opened) throw new StoreError('write: a transaction of appends is open; commit it first');
+    await append(batch);
+    await commit();
   };
 
   const offsetsOf: Store['offsets'] = async () => {
@@ -331,6 +372,9 @@ export const openStore = async (
       return x;
     },
     write,
+    append,
+    commit,
+    open: () => opened,
     offsets: offsetsOf,
     checksums: () => tableChecksums(c, (t) => t),
     close: () => {

@@ -116,13 +116,16 @@ const COMMIT_ATTEMPTS = 6;
 /** Bytes fetched per partition per round by default: about 25 processed snapshots or 2,500 job events; a round commits within a fraction of a second. */
 export const DEFAULT_MAX_BYTES_PER_PARTITION = 256 * 1024;
 
+/** Bytes per partition per round in a replay (a fetch is at most four times this): the rounds' messages and kafkajs's objects for them stay a few MB. */
+export const REPLAY_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
 /**
- * Bytes per partition per round in a replay: about 2,000 snapshots of 100 strikes per round over six partitions. A
- * transaction of more than one DuckDB row group (122,880 rows) writes its row groups to the file compressed, instead
- * of the WAL uncompressed and the file again at checkpoint (measured, 23,400 x 100 strikes: 530 MB written with
- * rounds of 150 snapshots, 234 MB with rounds of 1,300); a replay has no reader waiting for a round.
+ * Strike rows per DuckDB transaction in a replay (several fetch rounds appended, then one commit): more than a DuckDB
+ * row group (122,880 rows), which DuckDB then writes to the file compressed, instead of to the WAL uncompressed and
+ * to the file again at checkpoint (measured, 23,400 x 100 strikes: 530 MB written with transactions of 150
+ * snapshots, 45 MB with 2,000). The rounds stay small (memory); only the transaction is large.
  */
-export const REPLAY_MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+export const REPLAY_TRANSACTION_STRIKE_ROWS = 250_000;
 
 export const createProjector = async (o: ProjectorOptions): Promise<Projector> => {
   const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
@@ -311,21 +314,82 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     return { evs, dlq, offsets, processedRanges, done, out: roundWrite(evs) };
   };
 
-  /** A failed commit (disk, DuckDB) is retried with backoff: the decoded round is still here and nothing after it has committed. */
+  /**
+   * A failed commit (disk, DuckDB) is retried with backoff: the decoded round is still here and nothing after it has
+   * committed. Not in a replay: its failed transaction took earlier rounds with it, so the replay ends with the error.
+   */
   const commitWithRetries = async (r: PreparedRound): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {
         await commitRound(r);
         return;
       } catch (err) {
-        if (attempt >= COMMIT_ATTEMPTS || stopped) throw err;
+        if (attempt >= COMMIT_ATTEMPTS || stopped || replay) throw err;
         o.log?.warn({ err, attempt }, 'projector round not committed; retrying');
         await new Promise((res) => setTimeout(res, Math.min(5_000, 100 * 2 ** attempt)));
       }
     }
   };
 
-  const commitRound = async ({ evs, dlq, offsets, processedRanges, done, out }: PreparedRound): Promise<void> => {
+  /** What a round changes once DuckDB has committed it (its message buffers are not kept for that). */
+  interface RoundEffects {
+    readonly offsets: PreparedRound['offsets'];
+    readonly processedRanges: PreparedRound['processedRanges'];
+    readonly rowCounts: Readonly<Record<TableName, number>>;
+    readonly events: number;
+    /** The round's newest snapshot per ticker and kind, strikes copied out of their messages. */
+    readonly newest: ReadonlyMap<string, { readonly processed: ProcessedColumnar; readonly offset: number }>;
+    readonly status: readonly ProjectedEvent[];
+    readonly done: readonly string[];
+  }
+
+  const effectsOf = ({ evs, offsets, processedRanges, done, out }: PreparedRound): RoundEffects => {
+    const rowCounts = Object.fromEntries(TABLE_NAMES.map((t) => [t, out.rows[t].length])) as Record<TableName, number>;
+    rowCounts.gex_strikes += out.strikeRows;
+    const newest = new Map<string, { readonly processed: ProcessedColumnar; readonly offset: number }>();
+    for (const e of evs) {
+      if (e.kind !== 'processed') continue;
+      const v = e.value as ProcessedColumnar;
+      const k = `${v.snapshot.ticker}|${v.snapshot.kind}`;
+      const prev = newest.get(k);
+      if (!prev || prev.processed.snapshot.timestamp_ms <= v.snapshot.timestamp_ms) newest.set(k, { processed: v, offset: (e.at as At).offset });
+    }
+    // only the winners keep their strikes, copied: the message buffers go with the round
+    for (const [k, l] of newest) newest.set(k, { offset: l.offset, processed: { ...l.processed, snapshot: { ...l.processed.snapshot, strikes: ownedView(l.processed.snapshot.strikes) } } });
+    const status = evs.filter((e): e is ProjectedEvent & RoundEvent => e.kind !== 'processed');
+    return { offsets, processedRanges, rowCounts, events: evs.length, newest, status, done };
+  };
+
+  const afterCommit = (x: RoundEffects): void => {
+    if (x.offsets.length > 0) {
+      lastCommit = Date.now();
+      for (const p of x.offsets) committedPositions.set(tp(p.topic, p.partition), p.next);
+      if (parquet) for (const r of x.processedRanges) parquet.committed(r.partition, r.first, r.next);
+      for (const t of TABLE_NAMES) rows[t] += x.rowCounts[t];
+      events += x.events;
+      for (const [k, l] of x.newest) {
+        const prev = latestView.get(k);
+        if (!prev || prev.processed.snapshot.timestamp_ms <= l.processed.snapshot.timestamp_ms) latestView.set(k, l);
+      }
+      o.onBatch?.(stats());
+      if (x.status.length > 0) o.onEvents?.(x.status);
+    }
+    for (const key of x.done) doneWith(key);
+  };
+
+  // Replay: rounds appended to DuckDB's open transaction, committed together (see REPLAY_TRANSACTION_STRIKE_ROWS).
+  let uncommitted: RoundEffects[] = [];
+  let uncommittedStrikeRows = 0;
+  const commitOpen = async (): Promise<void> => {
+    const pendingEffects = uncommitted;
+    uncommitted = [];
+    uncommittedStrikeRows = 0;
+    await store.commit();
+    for (const x of pendingEffects) afterCommit(x);
+  };
+
+  const commitRound = async (r: PreparedRound): Promise<void> => {
+    const { dlq, offsets, out } = r;
     if (offsets.length > 0) {
       // Dead letters are acknowledged before the offsets move: a crash in between sends them again under the same ids.
       if (dlq.length > 0) {
@@ -334,28 +398,23 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         await producer.send([{ topic: topics.dlq, messages: dlq.map((d) => ({ key: d.dead_letter_id, value: enc.encode(d) })) }]);
         deadLetters += dlq.length;
       }
-      await store.write({ rows: out.rows, strikes: out.strikes, offsets });
-      lastCommit = Date.now();
-      for (const p of offsets) committedPositions.set(tp(p.topic, p.partition), p.next);
-      if (parquet) for (const r of processedRanges) parquet.committed(r.partition, r.first, r.next);
-      for (const t of TABLE_NAMES) rows[t] += out.rows[t].length;
-      rows.gex_strikes += out.strikeRows;
-      events += evs.length;
-      const newest = new Map<string, { readonly processed: ProcessedColumnar; readonly offset: number }>();
-      for (const e of evs) {
-        if (e.kind !== 'processed') continue;
-        const v = e.value as ProcessedColumnar;
-        const k = `${v.snapshot.ticker}|${v.snapshot.kind}`;
-        const prev = newest.get(k) ?? latestView.get(k);
-        if (!prev || prev.processed.snapshot.timestamp_ms <= v.snapshot.timestamp_ms) newest.set(k, { processed: v, offset: (e.at as At).offset });
-      }
-      // only the winners keep their strikes, copied: the message buffers go with the round
-      for (const [k, l] of newest) latestView.set(k, { offset: l.offset, processed: { ...l.processed, snapshot: { ...l.processed.snapshot, strikes: ownedView(l.processed.snapshot.strikes) } } });
-      o.onBatch?.(stats());
-      const status = evs.filter((e): e is ProjectedEvent & RoundEvent => e.kind !== 'processed');
-      if (status.length > 0) o.onEvents?.(status);
     }
-    for (const key of done) doneWith(key);
+    if (!replay) {
+      if (offsets.length > 0) await store.write({ rows: out.rows, strikes: out.strikes, offsets });
+      afterCommit(effectsOf(r));
+      return;
+    }
+    if (offsets.length > 0) {
+      try {
+        await store.append({ rows: out.rows, strikes: out.strikes, offsets });
+      } catch (err) {
+        uncommitted = []; // rolled back with this round
+        throw err;
+      }
+    }
+    uncommitted.push(effectsOf(r));
+    uncommittedStrikeRows += out.strikeRows;
+    if (uncommittedStrikeRows >= REPLAY_TRANSACTION_STRIKE_ROWS || r.done.length > 0) await commitOpen();
   };
 
   const consumer = createOwnedOffsetsConsumer({
@@ -442,7 +501,10 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
       if (idleTimer) clearInterval(idleTimer);
       await consumer.stop();
       await lastCommitted;
-      await serial(async () => undefined);
+      // a replay's last rounds wait in the open transaction (unless a round failed: then it was rolled back)
+      await serial(async () => {
+        if (!failed) await commitOpen();
+      });
       if (parquet) await parquet.flush();
       await producer?.close();
       store.close();

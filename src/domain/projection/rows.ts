@@ -7,7 +7,7 @@ import type { ProcessedSnapshot } from '../processed.js';
 import type { SourceStats } from '../processing/sourceStats.js';
 import type { Strike } from '../snapshot.js';
 import type { StrikeColumnsBuilder } from './strikeColumns.js';
-import type { ProcessedColumnar } from './strikeColumnsReader.js';
+import { viewOfStrikes, type ProcessedColumnar } from './strikeColumnsReader.js';
 import type { Row } from './tables.js';
 
 /** 'YYYY-MM-DD' of an epoch-ms instant in UTC; null when the instant is not a valid date. */
@@ -104,36 +104,8 @@ export const snapshotRowsOf = (p: ProcessedSnapshot | ProcessedColumnar, at?: At
   };
 };
 
-/**
- * A snapshot's strikes into columns (the projector's hot path: no object per row). Column indexes follow
- * STRIKE_DOUBLES (tests/unit/projection checks them against strikeRowsOf): strike, gex_vol, gex_oi, call_oi, put_oi,
- * call_volume, put_volume, call_bid, call_ask, put_bid, put_ask, gamma, delta, theta, vega, call_gex, put_gex, net_gex.
- */
-export const appendStrikes = (b: StrikeColumnsBuilder, snap: number, strikes: readonly Strike[]): void => {
-  for (let n = 0; n < strikes.length; n++) {
-    const k = strikes[n] as Strike;
-    const i = b.row(snap);
-    b.set(0, i, k.strike);
-    b.set(1, i, k.gex_vol);
-    b.set(2, i, k.gex_oi);
-    b.set(3, i, k.call_oi);
-    b.set(4, i, k.put_oi);
-    b.set(5, i, k.call_volume);
-    b.set(6, i, k.put_volume);
-    b.set(7, i, k.call_bid);
-    b.set(8, i, k.call_ask);
-    b.set(9, i, k.put_bid);
-    b.set(10, i, k.put_ask);
-    b.set(11, i, k.gamma);
-    b.set(12, i, k.delta);
-    b.set(13, i, k.theta);
-    b.set(14, i, k.vega);
-    b.set(15, i, k.call_gex);
-    b.set(16, i, k.put_gex);
-    b.set(17, i, k.net_gex);
-    b.priors(i, k.priors);
-  }
-};
+/** A snapshot's strike rows into chunks (benches and cold paths; the projector appends views of its messages). */
+export const appendStrikes = (b: StrikeColumnsBuilder, snap: number, strikes: readonly Strike[]): void => b.view(snap, viewOfStrikes(strikes));
 
 /** The wide strike rows of a snapshot (the gex_strikes view's shape): the reference the columns are checked against. */
 export const strikeRowsOf = (p: ProcessedSnapshot, at?: At): Row[] => {

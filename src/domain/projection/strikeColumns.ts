@@ -1,8 +1,11 @@
-// Owns the strike rows as columns (pure): what the projector hands to DuckDB, one typed array per column, in chunks of
-// DuckDB's vector size, so the store copies each column once instead of appending cell by cell. A strike row is
-// stored narrow: the snapshot it belongs to is an integer key (snapKey), not its request id, ticker and date again.
+// Owns the strike rows as columns (pure): what the projector hands to DuckDB, in chunks of DuckDB's vector size, each
+// chunk a list of parts of snapshots' strike columns as they lie in their messages, so the store copies each column of
+// a part straight from the message buffer into the DuckDB vector (one copy, no JS array in between), with the NULL
+// masks, snapshot keys and priors offsets computed here. A strike row is stored narrow: the snapshot it belongs to is
+// an integer key (snapKey), not its request id, ticker and date again.
+import type { Strike } from '../snapshot.js';
 import { STRIKE_COLUMNS } from '../strikeColumns.js';
-import type { DoubleRun, StrikeColumnsView } from './strikeColumnsReader.js';
+import { viewOfStrikes, type DoubleRun, type StrikeColumnsView } from './strikeColumnsReader.js';
 import { TABLES, type Row } from './tables.js';
 
 /** Rows per chunk: DuckDB's standard vector size (a data chunk holds at most this many rows). */
@@ -23,7 +26,7 @@ export const FROM_SNAPSHOT = ['request_id', 'ticker', 'snapshot_date'] as const;
 /** The stored strike columns after the key, in the wide table's order: DOUBLEs and the priors DOUBLE[]. */
 export const STRIKE_STORED = TABLES.gex_strikes.columns.filter((c) => !(FROM_SNAPSHOT as readonly string[]).includes(c.name));
 
-/** The DOUBLE columns of a strike row, in stored order (priors excluded): the index space of StrikeChunk.values. */
+/** The DOUBLE columns of a strike row, in stored order (priors excluded). */
 export const STRIKE_DOUBLES = STRIKE_STORED.filter((c) => c.type === 'DOUBLE').map((c) => c.name);
 
 /** Where each STRIKE_DOUBLES column comes from in a StrikeColumnsView: -1 the strike, else its index in view.columns. */
@@ -32,135 +35,42 @@ if (SOURCE_OF_DOUBLE.some((x, j) => x === -1 && STRIKE_DOUBLES[j] !== 'strike') 
   throw new Error(`a stored strike column is not a StrikeColumns column: ${STRIKE_DOUBLES.join(', ')}`);
 }
 
-export interface StrikeChunk {
-  rows: number;
-  /** snapKey of each row's snapshot. */
-  readonly snap: Float64Array;
-  /** One array per STRIKE_DOUBLES column; a NULL cell holds 0 and has its bit in nulls. */
-  readonly values: readonly Float64Array[];
-  /** Per column, a bit per row (bit i of word i >> 5) set where the cell is NULL; null when the column has none. */
-  readonly nulls: (Uint32Array | null)[];
-  /** End (exclusive) of row i's priors in priorValues; row i starts where row i - 1 ends. */
-  readonly priorEnds: Uint32Array;
-  priorValues: Float64Array;
+/** Rows from..from+n of one snapshot's strikes. */
+export interface StrikePart {
+  readonly snap: number;
+  readonly view: StrikeColumnsView;
+  readonly from: number;
+  readonly n: number;
 }
 
-const newChunk = (): StrikeChunk => ({
-  rows: 0,
-  snap: new Float64Array(CHUNK_ROWS),
-  values: STRIKE_DOUBLES.map(() => new Float64Array(CHUNK_ROWS)),
-  nulls: STRIKE_DOUBLES.map(() => null),
-  priorEnds: new Uint32Array(CHUNK_ROWS),
-  priorValues: new Float64Array(CHUNK_ROWS * 4),
-});
+/** Up to CHUNK_ROWS strike rows: the parts in row order. */
+export interface StrikeChunk {
+  readonly rows: number;
+  readonly parts: readonly StrikePart[];
+}
 
-/** Fills chunks row by row: row() starts a row, set() and priors() fill its cells. */
+/** Fills chunks with the strikes of snapshots, as views of their messages. */
 export interface StrikeColumnsBuilder {
-  /** Starts a row of the snapshot with this key; returns its index in the current chunk. */
-  readonly row: (snap: number) => number;
-  /** Sets DOUBLE column `col` (index into STRIKE_DOUBLES) of row i of the current chunk. */
-  readonly set: (col: number, i: number, v: number | null) => void;
-  /** Sets the priors of row i of the current chunk (call once per row, after row()). */
-  readonly priors: (i: number, values: readonly number[]) => void;
-  /**
-   * Appends a snapshot's strikes from their view: each present column is one byte copy into the chunk (split where a
-   * chunk fills up), NaN cells and absent columns become NULL bits, priors one copy plus the ends.
-   */
+  /** Appends a snapshot's strikes (split where a chunk fills up); nothing is copied until the store writes the chunk. */
   readonly view: (snap: number, v: StrikeColumnsView) => void;
   readonly chunks: () => readonly StrikeChunk[];
   readonly rows: () => number;
 }
 
-/** Sets the NULL bits of rows at..at+n of column j. */
-const setNulls = (c: StrikeChunk, j: number, at: number, n: number): void => {
-  const bits = c.nulls[j] ?? (c.nulls[j] = new Uint32Array(CHUNK_ROWS >>> 5));
-  let i = at;
-  const end = at + n;
-  for (; i < end && (i & 31) !== 0; i++) bits[i >>> 5] = (bits[i >>> 5] as number) | (1 << (i & 31));
-  for (; i + 32 <= end; i += 32) bits[i >>> 5] = 0xffffffff;
-  for (; i < end; i++) bits[i >>> 5] = (bits[i >>> 5] as number) | (1 << (i & 31));
-};
-
 export const createStrikeColumns = (): StrikeColumnsBuilder => {
-  const chunks: StrikeChunk[] = [];
-  let c = newChunk();
-  let total = 0;
-  let priorCount = 0;
+  const chunks: { rows: number; parts: StrikePart[] }[] = [];
+  let c = { rows: 0, parts: [] as StrikePart[] };
   chunks.push(c);
+  let total = 0;
   return {
-    row: (snap) => {
-      if (c.rows === CHUNK_ROWS) {
-        c = newChunk();
-        chunks.push(c);
-        priorCount = 0;
-      }
-      const i = c.rows++;
-      c.snap[i] = snap;
-      c.priorEnds[i] = priorCount;
-      total++;
-      return i;
-    },
-    set: (col, i, v) => {
-      if (v === null) {
-        const bits = c.nulls[col] ?? (c.nulls[col] = new Uint32Array(CHUNK_ROWS >>> 5));
-        bits[i >>> 5] = (bits[i >>> 5] as number) | (1 << (i & 31));
-      } else (c.values[col] as Float64Array)[i] = v;
-    },
-    priors: (i, values) => {
-      const n = values.length;
-      if (priorCount + n > c.priorValues.length) {
-        const grown = new Float64Array(Math.max(c.priorValues.length * 2, priorCount + n));
-        grown.set(c.priorValues.subarray(0, priorCount));
-        c.priorValues = grown;
-      }
-      for (let k = 0; k < n; k++) c.priorValues[priorCount + k] = values[k] as number;
-      priorCount += n;
-      c.priorEnds[i] = priorCount;
-    },
     view: (snap, v) => {
       for (let from = 0; from < v.count; ) {
         if (c.rows === CHUNK_ROWS) {
-          c = newChunk();
+          c = { rows: 0, parts: [] };
           chunks.push(c);
-          priorCount = 0;
         }
-        const at = c.rows;
-        const n = Math.min(v.count - from, CHUNK_ROWS - at);
-        c.snap.fill(snap, at, at + n);
-        for (let j = 0; j < STRIKE_DOUBLES.length; j++) {
-          const src = SOURCE_OF_DOUBLE[j] as number;
-          const run: DoubleRun | null = src === -1 ? v.strike : (v.columns[src] ?? null);
-          if (run === null) {
-            setNulls(c, j, at, n);
-            continue;
-          }
-          const values = c.values[j] as Float64Array;
-          const start = run.at + from * 8;
-          new Uint8Array(values.buffer, values.byteOffset + at * 8, n * 8).set(run.bytes.subarray(start, start + n * 8));
-          for (let i = at; i < at + n; i++) {
-            const x = values[i] as number;
-            if (x !== x) {
-              values[i] = 0;
-              setNulls(c, j, i, 1);
-            }
-          }
-        }
-        // priors: one copy of this part's values, ends shifted to the chunk's
-        const ends = v.priorsEnds;
-        const base = ends === null || from === 0 ? 0 : (ends[from - 1] as number);
-        const last = ends === null ? 0 : (ends[from + n - 1] as number);
-        const k = last - base;
-        if (priorCount + k > c.priorValues.length) {
-          const grown = new Float64Array(Math.max(c.priorValues.length * 2, priorCount + k));
-          grown.set(c.priorValues.subarray(0, priorCount));
-          c.priorValues = grown;
-        }
-        if (k > 0) {
-          const start = v.priorsValues.at + base * 8;
-          new Uint8Array(c.priorValues.buffer, c.priorValues.byteOffset + priorCount * 8, k * 8).set(v.priorsValues.bytes.subarray(start, start + k * 8));
-        }
-        for (let i = 0; i < n; i++) c.priorEnds[at + i] = priorCount + (ends === null ? 0 : (ends[from + i] as number) - base);
-        priorCount += k;
+        const n = Math.min(v.count - from, CHUNK_ROWS - c.rows);
+        c.parts.push({ snap, view: v, from, n });
         c.rows += n;
         total += n;
         from += n;
@@ -171,34 +81,143 @@ export const createStrikeColumns = (): StrikeColumnsBuilder => {
   };
 };
 
+/** The run of STRIKE_DOUBLES column j in a view, or null when the column is absent. */
+export const runOfDouble = (v: StrikeColumnsView, j: number): DoubleRun | null => {
+  const src = SOURCE_OF_DOUBLE[j] as number;
+  return src === -1 ? v.strike : (v.columns[src] ?? null);
+};
+
+/** A little-endian double's bytes at i are a NaN (exponent all ones, mantissa not zero): a NULL cell. */
+const isNaNAt = (b: Uint8Array, i: number): boolean =>
+  ((b[i + 7] as number) & 0x7f) === 0x7f &&
+  ((b[i + 6] as number) & 0xf0) === 0xf0 &&
+  (((b[i + 6] as number) & 0x0f) | (b[i + 5] as number) | (b[i + 4] as number) | (b[i + 3] as number) | (b[i + 2] as number) | (b[i + 1] as number) | (b[i] as number)) !== 0;
+
+/**
+ * DuckDB's validity mask of column j of a chunk into `out` (bit i set: row i is valid): absent columns and NaN cells
+ * are NULL. Returns false when every row is valid (the store then leaves the vector without a mask).
+ */
+export const chunkValidity = (c: StrikeChunk, j: number, out: Uint32Array): boolean => {
+  const words = (c.rows + 31) >>> 5;
+  out.fill(0xffffffff, 0, words);
+  let nulls = false;
+  let row = 0;
+  const clear = (i: number): void => {
+    out[i >>> 5] = (out[i >>> 5] as number) & ~(1 << (i & 31));
+  };
+  for (const p of c.parts) {
+    const run = runOfDouble(p.view, j);
+    if (run === null) {
+      for (let i = row; i < row + p.n; i++) clear(i);
+      nulls = true;
+    } else {
+      const b = run.bytes;
+      for (let k = 0, at = run.at + p.from * 8; k < p.n; k++, at += 8)
+        if (isNaNAt(b, at)) {
+          clear(row + k);
+          nulls = true;
+        }
+    }
+    row += p.n;
+  }
+  return nulls;
+};
+
+/** The chunk's snapshot keys as little-endian int64 words (low, high) into `out`, no BigInt per row. */
+export const chunkKeys = (c: StrikeChunk, out: Uint32Array): void => {
+  let row = 0;
+  for (const p of c.parts) {
+    const lo = p.snap % 0x100000000;
+    const hi = Math.floor(p.snap / 0x100000000);
+    for (let i = row; i < row + p.n; i++) {
+      out[2 * i] = lo;
+      out[2 * i + 1] = hi;
+    }
+    row += p.n;
+  }
+};
+
+/**
+ * The chunk's priors as a DuckDB list vector: `entries` gets (offset, length) as uint64 word pairs per row, and the
+ * returned runs are the child doubles in order (one per part that has priors). Returns the child length too.
+ */
+export const chunkPriors = (c: StrikeChunk, entries: Uint32Array): { readonly size: number; readonly runs: readonly DoubleRun[] } => {
+  let row = 0;
+  let size = 0;
+  const runs: DoubleRun[] = [];
+  for (const p of c.parts) {
+    const ends = p.view.priorsEnds;
+    if (ends === null) {
+      for (let i = row; i < row + p.n; i++) {
+        entries[4 * i] = size;
+        entries[4 * i + 1] = 0;
+        entries[4 * i + 2] = 0;
+        entries[4 * i + 3] = 0;
+      }
+    } else {
+      const base = p.from === 0 ? 0 : (ends[p.from - 1] as number);
+      let prev = base;
+      for (let k = 0; k < p.n; k++) {
+        const e = ends[p.from + k] as number;
+        entries[4 * (row + k)] = size + (prev - base);
+        entries[4 * (row + k) + 1] = 0;
+        entries[4 * (row + k) + 2] = e - prev;
+        entries[4 * (row + k) + 3] = 0;
+        prev = e;
+      }
+      const count = prev - base;
+      if (count > 0) runs.push({ bytes: p.view.priorsValues.bytes, at: p.view.priorsValues.at + base * 8, count });
+      size += count;
+    }
+    row += p.n;
+  }
+  return { size, runs };
+};
+
 /** Wide strike rows (as the pure fold makes them, with their src_partition and src_offset) into columns. */
 export const appendStrikeRows = (b: StrikeColumnsBuilder, rows: readonly Row[]): void => {
+  let group: Row[] = [];
+  let key = NaN;
+  const flush = (): void => {
+    if (group.length === 0) return;
+    const strikes = group.map((r) => {
+      const s: Record<string, unknown> = { strike: r['strike'], priors: Array.isArray(r['priors']) ? r['priors'] : [] };
+      for (const name of STRIKE_DOUBLES) if (name !== 'strike') s[name] = typeof r[name] === 'number' ? r[name] : null;
+      return s as unknown as Strike;
+    });
+    b.view(key, viewOfStrikes(strikes));
+    group = [];
+  };
   for (const r of rows) {
     const partition = r['src_partition'];
     const offset = r['src_offset'];
     if (typeof partition !== 'number' || typeof offset !== 'number') throw new Error(`strike row of ${String(r['request_id'])} without its message position`);
-    const i = b.row(snapKey(partition, offset));
-    STRIKE_DOUBLES.forEach((name, j) => {
-      const v = r[name];
-      b.set(j, i, typeof v === 'number' ? v : null);
-    });
-    const p = r['priors'];
-    b.priors(i, Array.isArray(p) ? (p as readonly number[]) : []);
+    const k = snapKey(partition, offset);
+    if (k !== key) flush();
+    key = k;
+    group.push(r);
   }
+  flush();
 };
-
-const isNull = (bits: Uint32Array | null, i: number): boolean => bits !== null && ((bits[i >>> 5] as number) & (1 << (i & 31))) !== 0;
 
 /** A chunk's rows as stored (snap, the DOUBLEs, priors): for tests and comparisons. */
 export const chunkRows = (c: StrikeChunk): Array<Record<string, number | null | number[]>> => {
   const out: Array<Record<string, number | null | number[]>> = [];
-  for (let i = 0; i < c.rows; i++) {
-    const r: Record<string, number | null | number[]> = { snap: c.snap[i] as number };
-    STRIKE_DOUBLES.forEach((name, j) => {
-      r[name] = isNull(c.nulls[j] ?? null, i) ? null : ((c.values[j] as Float64Array)[i] as number);
-    });
-    r['priors'] = Array.from(c.priorValues.subarray(i === 0 ? 0 : (c.priorEnds[i - 1] as number), c.priorEnds[i] as number));
-    out.push(r);
+  for (const p of c.parts) {
+    const dv = (r: DoubleRun, i: number): number => new DataView(r.bytes.buffer, r.bytes.byteOffset).getFloat64(r.at + i * 8, true);
+    for (let i = p.from; i < p.from + p.n; i++) {
+      const r: Record<string, number | null | number[]> = { snap: p.snap };
+      STRIKE_DOUBLES.forEach((name, j) => {
+        const run = runOfDouble(p.view, j);
+        const x = run === null ? NaN : dv(run, i);
+        r[name] = Number.isNaN(x) ? null : x;
+      });
+      const ends = p.view.priorsEnds;
+      const from = ends === null || i === 0 ? 0 : (ends[i - 1] as number);
+      const to = ends === null ? 0 : (ends[i] as number);
+      r['priors'] = Array.from({ length: to - from }, (_, k) => dv(p.view.priorsValues, from + k));
+      out.push(r);
+    }
   }
   return out;
 };
