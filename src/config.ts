@@ -169,7 +169,8 @@ const port = (name: string, raw: string | undefined, fallback: number): number =
 };
 
 const duckdbMemory = (raw: string | undefined): string => {
-  if (raw === undefined || raw === '') return '512MB';
+  // the projector's DuckDB: beyond this it evicts cached blocks (at 512MB a W-day replay held 260 MB of them)
+  if (raw === undefined || raw === '') return '128MB';
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw.trim())) throw new ConfigError(`GEXSTREAM_DUCKDB_MEMORY: expected a size such as 512MB or 2GB, got ${JSON.stringify(raw)}`);
   return raw.trim();
 };

@@ -42,7 +42,7 @@ import { TABLES, TABLE_NAMES, type Cell, type Column, type ColumnType, type Row,
 export const STRIKE_ROWS_TABLE = 'gex_strike_rows';
 
 /** DuckDB's memory_limit and threads when the caller gives none: the projector stays small next to the other roles. */
-export const DEFAULT_MEMORY_LIMIT = '256MB';
+export const DEFAULT_MEMORY_LIMIT = '128MB';
 export const DEFAULT_THREADS = 2;
 /** WAL size at which DuckDB checkpoints the file. */
 export const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';

@@ -50,7 +50,7 @@ export interface ProjectorOptions {
   /** Group whose committed offsets show the projector's lag (never read back); null commits none. */
   readonly lagGroupId?: string | null;
   readonly segmentOffsets?: number;
-  /** DuckDB memory_limit (e.g. 256MB, the default): beyond it DuckDB evicts cached blocks instead of growing. */
+  /** DuckDB memory_limit (default 128MB): beyond it DuckDB evicts cached blocks instead of growing. */
   readonly memoryLimit?: string;
   /** DuckDB worker threads (default 2). */
   readonly threads?: number;
@@ -356,7 +356,8 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     }
     // only the winners keep their strikes, copied: the message buffers go with the round
     for (const [k, l] of newest) newest.set(k, { offset: l.offset, processed: { ...l.processed, snapshot: { ...l.processed.snapshot, strikes: ownedView(l.processed.snapshot.strikes) } } });
-    const status = evs.filter((e): e is ProjectedEvent & RoundEvent => e.kind !== 'processed');
+    // kept until the commit only for a listener (the API's status stream; a replay has none)
+    const status = o.onEvents ? evs.filter((e): e is ProjectedEvent & RoundEvent => e.kind !== 'processed') : [];
     return { offsets, processedRanges, rowCounts, events: evs.length, newest, status, done };
   };
 

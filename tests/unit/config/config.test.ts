@@ -30,7 +30,7 @@ const fails = (env: NodeJS.ProcessEnv, pattern: RegExp): void => {
 test('defaults without a file', () => {
   const c = loadConfig({}, '/srv');
   assert.equal(c.brokers, ['127.0.0.1:9092']);
-  assert.equal([c.httpPort, c.apiToken, c.duckdbMemory, c.configFile, c.dbPath], [8080, null, '512MB', null, 'data/gexstream.duckdb']);
+  assert.equal([c.httpPort, c.apiToken, c.duckdbMemory, c.configFile, c.dbPath], [8080, null, '128MB', null, 'data/gexstream.duckdb']);
   assert.is(c.priority.weights.market_impact, 0.35);
 });
 
