@@ -92,7 +92,9 @@ export const createParquetWriter = async (
     const sources: Record<(typeof PARQUET_TABLES)[number], { from: string; order: string }> = {
       gex_snapshots: { from: `(SELECT * FROM gex_snapshots WHERE src_partition = ${s.partition} AND src_offset >= ${lo} AND src_offset < ${hi})`, order: 'src_offset' },
       // the stored strike rows of the segment, by their snapshot key, joined to their snapshot for the wide shape
-      gex_strikes: { from: `(${strikesSelect(`k.snap >= ${base + lo} AND k.snap < ${base + hi}`)})`, order: 'src_offset, strike' },
+      // with one DuckDB thread the rows come in storage order, which is already (src_offset, strike): no sort of ~800,000
+      // wide rows per segment; with more threads the join may interleave them, and they are sorted
+      gex_strikes: { from: `(${strikesSelect(`k.snap >= ${base + lo} AND k.snap < ${base + hi}`)})`, order: store.threads === 1 ? '' : 'src_offset, strike' },
     };
     const now = new Set<string>();
     // one read transaction: every file of the segment sees the same committed rounds
@@ -107,7 +109,7 @@ export const createParquetWriter = async (
         mkdirSync(d, { recursive: true });
         const path = join(d, `${topic}-${s.partition}-${Number(first)}.parquet`);
         const where = `ticker = ${quoteLiteral(String(ticker))} AND snapshot_date ${date === null ? 'IS NULL' : `= ${quoteLiteral(String(date))}`}`;
-        await c.run(`COPY (SELECT ${cols} FROM ${from} WHERE ${where} ORDER BY ${order}) TO ${quoteLiteral(`${path}.tmp`)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+        await c.run(`COPY (SELECT ${cols} FROM ${from} WHERE ${where}${order ? ` ORDER BY ${order}` : ''}) TO ${quoteLiteral(`${path}.tmp`)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
         renameSync(`${path}.tmp`, path);
         now.add(path);
         written++;

@@ -43,7 +43,12 @@ export const STRIKE_ROWS_TABLE = 'gex_strike_rows';
 
 /** DuckDB's memory_limit and threads when the caller gives none: the projector stays small next to the other roles. */
 export const DEFAULT_MEMORY_LIMIT = '128MB';
-export const DEFAULT_THREADS = 2;
+/**
+ * One thread: a round's appends run on the caller's thread anyway, and with one thread a scan of the strike rows joined
+ * to their snapshots comes out in storage order, which is (offset, strike) per partition: the Parquet writer then
+ * needs no sort (measured, 780,000 strike rows of a segment: 1.3 s of CPU instead of 5.5 s with ORDER BY).
+ */
+export const DEFAULT_THREADS = 1;
 /** WAL size at which DuckDB checkpoints the file. */
 export const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
 
@@ -74,6 +79,8 @@ export interface TableSum {
 
 export interface Store {
   readonly path: string;
+  /** DuckDB worker threads of the instance. */
+  readonly threads: number;
   readonly connection: DuckDBConnection;
   /** Another connection to the same file (the Parquet writer's: it reads committed rows while rounds are written). */
   readonly connect: () => Promise<DuckDBConnection>;
@@ -365,6 +372,7 @@ export const openStore = async (
   const others: DuckDBConnection[] = [];
   return {
     path,
+    threads: threads ?? DEFAULT_THREADS,
     connection: c,
     connect: async () => {
       const x = await instance.connect();

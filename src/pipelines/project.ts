@@ -52,7 +52,7 @@ export interface ProjectorOptions {
   readonly segmentOffsets?: number;
   /** DuckDB memory_limit (default 128MB): beyond it DuckDB evicts cached blocks instead of growing. */
   readonly memoryLimit?: string;
-  /** DuckDB worker threads (default 2). */
+  /** DuckDB worker threads (default 1). */
   readonly threads?: number;
   /** Open Parquet segments are written once the projector has committed nothing for this long (and at stop). */
   readonly flushMs?: number; // ms
