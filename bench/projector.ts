@@ -93,12 +93,13 @@ try {
   const truth = generatedDay({ seed: 5, count: SNAPSHOTS, strikes: 100 });
   if (!reuse) await sendTruth(iso.topics, truth);
   if (isoV1 && !reuseV1) await sendTruth(isoV1.topics, truth);
-  const strikeRows = truth.processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
   // the v2 bodies as the processor writes them (without the 5-byte Confluent header)
   const v2 = schemaJson(loadSchemas(schemasDir), PROCESSED_V2_SCHEMA);
   const v2Type = avroType(v2);
   const bodies = truth.processed.map((p) => v2Type.toBuffer(processedV2Value(p)));
   const bytes = bodies.reduce((a, b) => a + b.length, 0);
+  const countOf = createProcessedDecoder(v2);
+  const strikeRows = bodies.reduce((a, b) => a + countOf(b).snapshot.strikes.count, 0);
   process.stderr.write(
     `W-day on scratch topics: ${fmt(truth.processed.length)} processed snapshots (v2: ${fmt(bytes / truth.processed.length)} B each), ${fmt(strikeRows)} strike rows, ${fmt(truth.jobs.length)} job events in ${fmt((Date.now() - t0) / 1000, 1)} s\n`,
   );

@@ -2,14 +2,16 @@
 // value the processor writes to the processed topic (io.gexstream.v2.ProcessedSnapshot), for avsc to encode.
 import type { ProcessedSnapshot } from '../../src/domain/processed.js';
 import type { Strike } from '../../src/domain/snapshot.js';
-import { columnsOfRows, STRIKE_COLUMNS } from '../../src/domain/strikeColumns.js';
+import { columnsOfRows, STRIKE_COLUMNS, type StrikeColumns } from '../../src/domain/strikeColumns.js';
 
 /** The processed topic's value schema: io.gexstream.v2.ProcessedSnapshot (strikes as columns, snapshot last). */
 export const PROCESSED_V2_SCHEMA = 'io.gexstream.v2.ProcessedSnapshot';
 
 /** A processed record (strikes as rows) as the v2 value the processor writes: strikes as one array per column, NaN for a null cell. */
 export const processedV2Value = (p: ProcessedSnapshot): unknown => {
-  const c = columnsOfRows(p.snapshot.strikes as readonly Strike[]);
+  // strike rows (v1 records) or already columns (once the canonical snapshot carries StrikeColumns)
+  const given = p.snapshot.strikes as readonly Strike[] | StrikeColumns;
+  const c = Array.isArray(given) ? columnsOfRows(given as readonly Strike[]) : (given as StrikeColumns);
   const strikes: Record<string, unknown> = { strike: Array.from(c.strike) };
   for (const name of STRIKE_COLUMNS) strikes[name] = c.columns[name] === null ? null : Array.from(c.columns[name]);
   strikes['priors_values'] = Array.from(c.priorsValues);
