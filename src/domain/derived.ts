@@ -1,6 +1,7 @@
 // Owns the metrics gexstream computes itself: per-strike dealer GEX, net GEX, major strikes, the zero-gamma level.
 import { assessQuality } from './quality.js';
-import type { CanonicalSnapshot, Derived, Strike } from './snapshot.js';
+import type { CanonicalSnapshot, Derived } from './snapshot.js';
+import type { StrikeColumns } from './strikeColumns.js';
 
 /** Contracts per option (index and equity options alike). */
 export const CONTRACT_MULTIPLIER = 100;
@@ -20,14 +21,29 @@ export const GEXBOT_UNIT = 'vendor units (GEXBot)';
 export const dealerGex = (gamma: number, contracts: number, spot: number): number =>
   gamma * contracts * CONTRACT_MULTIPLIER * spot * spot * MOVE;
 
-/** Fills call_gex, put_gex and net_gex of freshly decoded option-chain rows (they are not shared yet). */
-export const fillChainGex = (rows: Strike[], spot: number): void => {
-  for (const r of rows) {
-    if (r.gamma === null) continue;
-    r.call_gex = r.call_oi === null ? null : dealerGex(r.gamma, r.call_oi, spot);
-    r.put_gex = r.put_oi === null ? null : -dealerGex(r.gamma, r.put_oi, spot);
-    r.net_gex = r.call_gex === null && r.put_gex === null ? null : (r.call_gex ?? 0) + (r.put_gex ?? 0);
+/**
+ * The per-strike dealer GEX columns of an option chain (call_gex, put_gex, net_gex), from gamma, OI and spot: NaN (null)
+ * where gamma is; a column is absent when no row has a value in it.
+ */
+export const chainGexColumns = (k: StrikeColumns, spot: number): Pick<StrikeColumns['columns'], 'call_gex' | 'put_gex' | 'net_gex'> => {
+  const { gamma, call_oi: callOi, put_oi: putOi } = k.columns;
+  if (gamma === null || k.count === 0) return { call_gex: null, put_gex: null, net_gex: null };
+  const n = k.count;
+  const call = callOi === null ? null : new Float64Array(n);
+  const put = putOi === null ? null : new Float64Array(n);
+  const net = new Float64Array(n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const g = gamma[i]!;
+    const c = call === null || Number.isNaN(g) ? NaN : dealerGex(g, callOi![i]!, spot);
+    const p = put === null || Number.isNaN(g) ? NaN : -dealerGex(g, putOi![i]!, spot);
+    if (call !== null) call[i] = c;
+    if (put !== null) put[i] = p;
+    // a side that is null counts as 0, both null is null (NaN)
+    net[i] = Number.isNaN(c) && Number.isNaN(p) ? NaN : (Number.isNaN(c) ? 0 : c) + (Number.isNaN(p) ? 0 : p);
+    if (!Number.isNaN(net[i]!)) any = true;
   }
+  return any ? { call_gex: call, put_gex: put, net_gex: net } : { call_gex: null, put_gex: null, net_gex: null };
 };
 
 /**
@@ -79,28 +95,39 @@ const track = (e: Extremes, strike: number, v: number): void => {
   }
 };
 
-const isAscendingWithNet = (rows: readonly Strike[]): boolean => {
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i] as Strike;
-    if (r.net_gex === null || (i > 0 && r.strike < (rows[i - 1] as Strike).strike)) return false;
+const zeroGammaOf = (k: StrikeColumns, net: Float64Array | null, spot: number | null): number | null => {
+  if (net === null) return null;
+  const strikes = k.strike;
+  let ascending = true;
+  let complete = true;
+  for (let i = 0; i < k.count; i++) {
+    if (Number.isNaN(net[i]!)) complete = false;
+    if (i > 0 && strikes[i]! < strikes[i - 1]!) ascending = false;
   }
-  return true;
-};
-
-const zeroGammaOf = (rows: readonly Strike[], spot: number | null): number | null => {
   // Vendors send strikes ascending and complete: read them in place.
-  if (isAscendingWithNet(rows)) {
-    return zeroCrossing(rows.length, (i) => (rows[i] as Strike).strike, (i) => (rows[i] as Strike).net_gex as number, spot);
-  }
-  const sorted = rows.filter((r) => r.net_gex !== null).sort((a, b) => a.strike - b.strike);
-  return zeroGammaLevel(
-    sorted.map((r) => r.strike),
-    sorted.map((r) => r.net_gex as number),
-    spot,
-  );
+  if (ascending && complete) return zeroCrossing(k.count, (i) => strikes[i]!, (i) => net[i]!, spot);
+  const order: number[] = [];
+  for (let i = 0; i < k.count; i++) if (!Number.isNaN(net[i]!)) order.push(i);
+  order.sort((a, b) => strikes[a]! - strikes[b]!);
+  return zeroCrossing(order.length, (i) => strikes[order[i]!]!, (i) => net[order[i]!]!, spot);
 };
 
 type Metrics = Omit<Derived, 'quality_score' | 'quality_notes'>;
+
+/** A cell, 0 when the column is absent or the cell null. */
+const or0 = (col: Float64Array | null, i: number): number => {
+  if (col === null) return 0;
+  const v = col[i]!;
+  return Number.isNaN(v) ? 0 : v;
+};
+const has = (col: Float64Array | null, i: number): boolean => col !== null && !Number.isNaN(col[i]!);
+
+/**
+ * Whether an option-chain row has a net GEX: NaN in net_gex means null only when neither side was computed; with a side
+ * computed it is an overflow (Infinity - Infinity), which must reach the sums so that validation refuses it.
+ */
+export const hasChainNet = (c: StrikeColumns['columns'], i: number): boolean =>
+  c.net_gex !== null && (!Number.isNaN(c.net_gex[i]!) || has(c.call_gex, i) || has(c.put_gex, i));
 
 const chainMetrics = (s: CanonicalSnapshot): Metrics => {
   const spot = s.spot ?? 0;
@@ -111,19 +138,25 @@ const chainMetrics = (s: CanonicalSnapshot): Metrics => {
   let callOi: number | null = null;
   let putOi: number | null = null;
   let volume: number | null = null;
-  for (const r of s.strikes) {
-    if (r.net_gex !== null) {
-      net = (net ?? 0) + r.net_gex;
-      track(byOi, r.strike, r.net_gex);
+  const k = s.strikes;
+  const c = k.columns;
+  for (let i = 0; i < k.count; i++) {
+    const strike = k.strike[i]!;
+    if (hasChainNet(c, i)) {
+      const n = c.net_gex![i]!;
+      net = (net ?? 0) + n;
+      track(byOi, strike, n);
     }
-    if (r.gamma !== null && (r.call_volume !== null || r.put_volume !== null)) {
-      const v = dealerGex(r.gamma, r.call_volume ?? 0, spot) - dealerGex(r.gamma, r.put_volume ?? 0, spot);
+    const hasVolume = has(c.call_volume, i) || has(c.put_volume, i);
+    if (has(c.gamma, i) && hasVolume) {
+      const g = c.gamma![i]!;
+      const v = dealerGex(g, or0(c.call_volume, i), spot) - dealerGex(g, or0(c.put_volume, i), spot);
       netVol = (netVol ?? 0) + v;
-      track(byVol, r.strike, v);
+      track(byVol, strike, v);
     }
-    if (r.call_oi !== null) callOi = (callOi ?? 0) + r.call_oi;
-    if (r.put_oi !== null) putOi = (putOi ?? 0) + r.put_oi;
-    if (r.call_volume !== null || r.put_volume !== null) volume = (volume ?? 0) + (r.call_volume ?? 0) + (r.put_volume ?? 0);
+    if (has(c.call_oi, i)) callOi = (callOi ?? 0) + c.call_oi![i]!;
+    if (has(c.put_oi, i)) putOi = (putOi ?? 0) + c.put_oi![i]!;
+    if (hasVolume) volume = (volume ?? 0) + or0(c.call_volume, i) + or0(c.put_volume, i);
   }
   return {
     convention: DEALER_CONVENTION,
@@ -135,7 +168,7 @@ const chainMetrics = (s: CanonicalSnapshot): Metrics => {
     major_neg_vol: byVol.neg,
     major_pos_oi: byOi.pos,
     major_neg_oi: byOi.neg,
-    zero_gamma: zeroGammaOf(s.strikes, s.spot),
+    zero_gamma: zeroGammaOf(k, c.net_gex, s.spot),
     total_call_oi: callOi,
     total_put_oi: putOi,
     total_volume: volume,
@@ -148,16 +181,28 @@ const gexbotMetrics = (s: CanonicalSnapshot): Metrics => {
   let net: number | null = null;
   let netVol: number | null = null;
   let netOi: number | null = null;
-  for (const r of s.strikes) {
-    if (r.gex_vol !== null) {
-      netVol = (netVol ?? 0) + r.gex_vol;
-      track(byVol, r.strike, r.gex_vol);
+  const k = s.strikes;
+  const { gex_vol: vol, gex_oi: oi, net_gex: netCol } = k.columns;
+  for (let i = 0; i < k.count; i++) {
+    const strike = k.strike[i]!;
+    if (vol !== null) {
+      const v = vol[i]!;
+      if (!Number.isNaN(v)) {
+        netVol = (netVol ?? 0) + v;
+        track(byVol, strike, v);
+      }
     }
-    if (r.gex_oi !== null) {
-      netOi = (netOi ?? 0) + r.gex_oi;
-      track(byOi, r.strike, r.gex_oi);
+    if (oi !== null) {
+      const v = oi[i]!;
+      if (!Number.isNaN(v)) {
+        netOi = (netOi ?? 0) + v;
+        track(byOi, strike, v);
+      }
     }
-    if (r.net_gex !== null) net = (net ?? 0) + r.net_gex;
+    if (netCol !== null) {
+      const v = netCol[i]!;
+      if (!Number.isNaN(v)) net = (net ?? 0) + v;
+    }
   }
   return {
     convention: GEXBOT_CONVENTION,
@@ -169,7 +214,7 @@ const gexbotMetrics = (s: CanonicalSnapshot): Metrics => {
     major_neg_vol: byVol.neg,
     major_pos_oi: byOi.pos,
     major_neg_oi: byOi.neg,
-    zero_gamma: zeroGammaOf(s.strikes, s.spot),
+    zero_gamma: zeroGammaOf(k, netCol, s.spot),
     total_call_oi: null,
     total_put_oi: null,
     total_volume: null,

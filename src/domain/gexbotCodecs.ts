@@ -5,6 +5,7 @@ import { EpochTime, NullableInteger, NullableNumber, PositivePrice, NullablePosi
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { RowProblems, readNumberList } from './rowProblems.js';
 import { MAX_PRIOR_INTERVALS, blankStrike, type MaxPriors, type StrikeChange, type Strike } from './snapshot.js';
+import { absentColumns, type StrikeColumns } from './strikeColumns.js';
 
 const CLASSIC_ROW = '[strike, gex_vol, gex_oi, [priors...]]';
 const GREEK_ROW = '[strike, call_ivol, put_ivol, value, [priors...], x|null, y|null]';
@@ -16,53 +17,101 @@ const rowArrayIssue = (u: unknown, what: string, limits: DecodeLimits): string |
   return null;
 };
 
+/** Grown on demand and reused: every row's priors land here first, then one copy of the used part is kept. */
+let priorsScratch = new Float64Array(4096);
+
+const isColumns = (u: unknown): u is StrikeColumns => typeof u === 'object' && u !== null && (u as Partial<StrikeColumns>).strike instanceof Float64Array;
+
 /**
- * `strikes: [[strike, gex_vol, gex_oi, [priors...]], ...]`, decoded straight to canonical rows.
- * In state profiles (`oiNotApplicable`) the vendor writes 0 for gex_oi meaning "no OI view": that becomes null.
+ * `strikes: [[strike, gex_vol, gex_oi, [priors...]], ...]`, decoded straight from the parsed JSON into columns: the hot
+ * path of the W-day feed. Each cell is checked as it is copied (no object per strike); a bad cell is recorded with its
+ * path (`strikes[3][1]`) and the rows after it are still checked, up to the error limit.
+ * Columns: strike, gex_vol, gex_oi, net_gex (the vendor's row value, OI view where there is one: dealer convention,
+ * calls positive) and the priors. In state profiles (`oiNotApplicable`) the vendor writes 0 for gex_oi meaning
+ * "no OI view": that cell is null (NaN), and the gex_oi column is absent when every row has 0.
  */
 export const gexbotStrikeRows = (limits: DecodeLimits, oiNotApplicable: boolean) =>
-  new t.Type<Strike[], Strike[], unknown>(
+  new t.Type<StrikeColumns, StrikeColumns, unknown>(
     'strike rows',
-    (u): u is Strike[] => Array.isArray(u),
+    isColumns,
     (u, c) => {
       const issue = rowArrayIssue(u, CLASSIC_ROW, limits);
       if (issue !== null) return t.failure(u, c, issue);
       const rows = u as unknown[];
-      const problems = new RowProblems(c, limits.maxErrors + 1);
-      const out: Strike[] = [];
-      for (let i = 0; i < rows.length && !problems.full; i++) {
+      const n = rows.length;
+      const maxPriors = limits.maxPriors;
+      const strike = new Float64Array(n);
+      const gexVol = new Float64Array(n);
+      const gexOi = new Float64Array(n);
+      const net = new Float64Array(n);
+      const ends = new Int32Array(n);
+      let priors = priorsScratch;
+      let at = 0;
+      let anyOi = false;
+      let problems: RowProblems | null = null;
+      const problemsOf = (): RowProblems => (problems ??= new RowProblems(c, limits.maxErrors + 1));
+      for (let i = 0; i < n; i++) {
+        if (problems !== null && (problems as RowProblems).full) break;
         const row = rows[i];
         if (!Array.isArray(row) || row.length !== 4) {
-          problems.add(row, [i], `expected ${CLASSIC_ROW}, got ${describeValue(row)}`);
+          problemsOf().add(row, [i], `expected ${CLASSIC_ROW}, got ${describeValue(row)}`);
           continue;
         }
-        const strike: unknown = row[0];
-        const gexVol: unknown = row[1];
-        const gexOi: unknown = row[2];
+        const k: unknown = row[0];
+        const v: unknown = row[1];
+        const o: unknown = row[2];
+        const p: unknown = row[3];
         let ok = true;
-        if (typeof strike !== 'number' || !(strike > 0) || strike === Infinity) {
-          problems.add(strike, [i, 0], positiveIssue(strike, 'a strike') ?? '');
+        if (typeof k !== 'number' || !(k > 0) || k === Infinity) {
+          problemsOf().add(k, [i, 0], positiveIssue(k, 'a strike') ?? '');
           ok = false;
         }
-        if (typeof gexVol !== 'number' || !Number.isFinite(gexVol)) {
-          problems.add(gexVol, [i, 1], numberIssue(gexVol) ?? '');
+        if (typeof v !== 'number' || v - v !== 0) {
+          problemsOf().add(v, [i, 1], numberIssue(v) ?? '');
           ok = false;
         }
-        if (typeof gexOi !== 'number' || !Number.isFinite(gexOi)) {
-          problems.add(gexOi, [i, 2], numberIssue(gexOi) ?? '');
+        if (typeof o !== 'number' || o - o !== 0) {
+          problemsOf().add(o, [i, 2], numberIssue(o) ?? '');
           ok = false;
         }
-        const priors = readNumberList(row[3], [i, 3], limits.maxPriors, problems);
-        if (!ok || priors === null || problems.any) continue;
-        const s = blankStrike(strike as number);
-        s.gex_vol = gexVol as number;
-        s.gex_oi = oiNotApplicable && gexOi === 0 ? null : (gexOi as number);
-        s.priors = priors;
-        // The vendor's row value, OI view where there is one (dealer convention, calls positive).
-        s.net_gex = s.gex_oi ?? s.gex_vol;
-        out.push(s);
+        if (Array.isArray(p) && p.length <= maxPriors) {
+          const m = p.length;
+          if (at + m > priors.length) {
+            const grown = new Float64Array(Math.max(priors.length * 2, at + m));
+            grown.set(priors.subarray(0, at));
+            priorsScratch = priors = grown;
+          }
+          for (let j = 0; j < m; j++) {
+            const x: unknown = p[j];
+            if (typeof x !== 'number' || x - x !== 0) {
+              problemsOf().add(x, [i, 3, j], typeof x === 'number' ? `expected a finite number, got ${String(x)}` : `expected number, got ${describeValue(x)}`);
+              ok = false;
+            } else priors[at + j] = x;
+          }
+          at += m;
+        } else {
+          readNumberList(p, [i, 3], maxPriors, problemsOf());
+          ok = false;
+        }
+        if (!ok || problems !== null) continue;
+        strike[i] = k as number;
+        gexVol[i] = v as number;
+        if (oiNotApplicable && o === 0) {
+          gexOi[i] = NaN;
+          net[i] = v as number;
+        } else {
+          gexOi[i] = o as number;
+          net[i] = o as number;
+          anyOi = true;
+        }
+        ends[i] = at;
       }
-      return problems.any ? t.failures(problems.errors) : t.success(out);
+      if (problems !== null) return t.failures((problems as RowProblems).errors);
+      const columns = absentColumns();
+      columns.gex_vol = gexVol;
+      columns.gex_oi = anyOi ? gexOi : null;
+      columns.net_gex = net;
+      return t.success({ count: n, strike, columns, priorsValues: priors.slice(0, at), priorsEnds: at === 0 ? null : ends });
     },
     t.identity,
   );
