@@ -52,48 +52,61 @@ export const chainGexColumns = (k: StrikeColumns, spot: number): Pick<StrikeColu
  * `strikes` must be ascending and as long as `net`.
  */
 export const zeroGammaLevel = (strikes: ArrayLike<number>, net: ArrayLike<number>, spot: number | null): number | null =>
-  zeroCrossing(strikes.length, (i) => strikes[i] as number, (i) => net[i] as number, spot);
+  zeroCrossing(strikes.length, Float64Array.from(strikes), Float64Array.from(net), spot);
 
-/** The scan behind zeroGammaLevel, over accessors so rows can be read in place (no copies on the hot path). */
-const zeroCrossing = (n: number, strikeAt: (i: number) => number, netAt: (i: number) => number, spot: number | null): number | null => {
-  let best: number | null = null;
+/** The scan behind zeroGammaLevel, over typed columns read in place (no copies, no closures on the hot path). */
+const zeroCrossing = (n: number, strikes: Float64Array, net: Float64Array, spot: number | null): number | null => {
+  let best = 0;
+  let found = false;
   let cum = 0;
   let lastIndex = -1; // the last position where the cumulative sum was not zero
   let lastCum = 0;
   for (let i = 0; i < n; i++) {
-    cum += netAt(i);
+    cum += net[i]!;
     if (cum === 0) continue;
     if (lastIndex >= 0 && cum > 0 !== lastCum > 0) {
-      const s0 = strikeAt(lastIndex);
-      const s1 = strikeAt(i);
+      const s0 = strikes[lastIndex]!;
+      const s1 = strikes[i]!;
       // Adjacent strikes: interpolate. A run of exact zeros between them: the sign changed at the first zero.
-      const crossing = lastIndex === i - 1 ? s0 + ((s1 - s0) * lastCum) / (lastCum - cum) : strikeAt(lastIndex + 1);
-      if (best === null || (spot !== null && Math.abs(crossing - spot) < Math.abs(best - spot))) best = crossing;
+      const crossing = lastIndex === i - 1 ? s0 + ((s1 - s0) * lastCum) / (lastCum - cum) : strikes[lastIndex + 1]!;
+      if (!found || (spot !== null && Math.abs(crossing - spot) < Math.abs(best - spot))) {
+        best = crossing;
+        found = true;
+      }
     }
     lastIndex = i;
     lastCum = cum;
   }
-  return best;
+  return found ? best : null;
 };
 
-interface Extremes {
-  pos: number | null;
-  posValue: number;
-  neg: number | null;
-  negValue: number;
+/** The strikes with the largest positive and the most negative value of a series (null: none above / below 0). */
+class Extremes {
+  pos = NaN;
+  posValue = 0;
+  neg = NaN;
+  negValue = 0;
+
+  track(strike: number, v: number): void {
+    if (v > this.posValue) {
+      this.posValue = v;
+      this.pos = strike;
+    } else if (v < this.negValue) {
+      this.negValue = v;
+      this.neg = strike;
+    }
+  }
+
+  get positive(): number | null {
+    return Number.isNaN(this.pos) ? null : this.pos;
+  }
+
+  get negative(): number | null {
+    return Number.isNaN(this.neg) ? null : this.neg;
+  }
 }
 
-const newExtremes = (): Extremes => ({ pos: null, posValue: 0, neg: null, negValue: 0 });
-
-const track = (e: Extremes, strike: number, v: number): void => {
-  if (v > e.posValue) {
-    e.posValue = v;
-    e.pos = strike;
-  } else if (v < e.negValue) {
-    e.negValue = v;
-    e.neg = strike;
-  }
-};
+const newExtremes = (): Extremes => new Extremes();
 
 const zeroGammaOf = (k: StrikeColumns, net: Float64Array | null, spot: number | null): number | null => {
   if (net === null) return null;
@@ -105,11 +118,17 @@ const zeroGammaOf = (k: StrikeColumns, net: Float64Array | null, spot: number | 
     if (i > 0 && strikes[i]! < strikes[i - 1]!) ascending = false;
   }
   // Vendors send strikes ascending and complete: read them in place.
-  if (ascending && complete) return zeroCrossing(k.count, (i) => strikes[i]!, (i) => net[i]!, spot);
+  if (ascending && complete) return zeroCrossing(k.count, strikes, net, spot);
   const order: number[] = [];
   for (let i = 0; i < k.count; i++) if (!Number.isNaN(net[i]!)) order.push(i);
   order.sort((a, b) => strikes[a]! - strikes[b]!);
-  return zeroCrossing(order.length, (i) => strikes[order[i]!]!, (i) => net[order[i]!]!, spot);
+  const s = new Float64Array(order.length);
+  const v = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    s[i] = strikes[order[i]!]!;
+    v[i] = net[order[i]!]!;
+  }
+  return zeroCrossing(order.length, s, v, spot);
 };
 
 type Metrics = Omit<Derived, 'quality_score' | 'quality_notes'>;
@@ -145,14 +164,14 @@ const chainMetrics = (s: CanonicalSnapshot): Metrics => {
     if (hasChainNet(c, i)) {
       const n = c.net_gex![i]!;
       net = (net ?? 0) + n;
-      track(byOi, strike, n);
+      byOi.track(strike, n);
     }
     const hasVolume = has(c.call_volume, i) || has(c.put_volume, i);
     if (has(c.gamma, i) && hasVolume) {
       const g = c.gamma![i]!;
       const v = dealerGex(g, or0(c.call_volume, i), spot) - dealerGex(g, or0(c.put_volume, i), spot);
       netVol = (netVol ?? 0) + v;
-      track(byVol, strike, v);
+      byVol.track(strike, v);
     }
     if (has(c.call_oi, i)) callOi = (callOi ?? 0) + c.call_oi![i]!;
     if (has(c.put_oi, i)) putOi = (putOi ?? 0) + c.put_oi![i]!;
@@ -164,10 +183,10 @@ const chainMetrics = (s: CanonicalSnapshot): Metrics => {
     net_gex: net,
     net_gex_vol: netVol,
     net_gex_oi: net,
-    major_pos_vol: byVol.pos,
-    major_neg_vol: byVol.neg,
-    major_pos_oi: byOi.pos,
-    major_neg_oi: byOi.neg,
+    major_pos_vol: byVol.positive,
+    major_neg_vol: byVol.negative,
+    major_pos_oi: byOi.positive,
+    major_neg_oi: byOi.negative,
     zero_gamma: zeroGammaOf(k, c.net_gex, s.spot),
     total_call_oi: callOi,
     total_put_oi: putOi,
@@ -175,45 +194,39 @@ const chainMetrics = (s: CanonicalSnapshot): Metrics => {
   };
 };
 
+/** A sum and whether anything was added (plain doubles: a `number | null` accumulator would box every step). */
+const sumOf = (col: Float64Array | null, n: number, extremes: Extremes | null, strikes: Float64Array): number | null => {
+  if (col === null) return null;
+  let sum = 0;
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const v = col[i]!;
+    if (v !== v) continue; // NaN: a null cell
+    sum += v;
+    any = true;
+    if (extremes !== null) extremes.track(strikes[i]!, v);
+  }
+  return any ? sum : null;
+};
+
 const gexbotMetrics = (s: CanonicalSnapshot): Metrics => {
   const byOi = newExtremes();
   const byVol = newExtremes();
-  let net: number | null = null;
-  let netVol: number | null = null;
-  let netOi: number | null = null;
   const k = s.strikes;
   const { gex_vol: vol, gex_oi: oi, net_gex: netCol } = k.columns;
-  for (let i = 0; i < k.count; i++) {
-    const strike = k.strike[i]!;
-    if (vol !== null) {
-      const v = vol[i]!;
-      if (!Number.isNaN(v)) {
-        netVol = (netVol ?? 0) + v;
-        track(byVol, strike, v);
-      }
-    }
-    if (oi !== null) {
-      const v = oi[i]!;
-      if (!Number.isNaN(v)) {
-        netOi = (netOi ?? 0) + v;
-        track(byOi, strike, v);
-      }
-    }
-    if (netCol !== null) {
-      const v = netCol[i]!;
-      if (!Number.isNaN(v)) net = (net ?? 0) + v;
-    }
-  }
+  const netVol = sumOf(vol, k.count, byVol, k.strike);
+  const netOi = sumOf(oi, k.count, byOi, k.strike);
+  const net = sumOf(netCol, k.count, null, k.strike);
   return {
     convention: GEXBOT_CONVENTION,
     unit: GEXBOT_UNIT,
     net_gex: net,
     net_gex_vol: netVol,
     net_gex_oi: netOi,
-    major_pos_vol: byVol.pos,
-    major_neg_vol: byVol.neg,
-    major_pos_oi: byOi.pos,
-    major_neg_oi: byOi.neg,
+    major_pos_vol: byVol.positive,
+    major_neg_vol: byVol.negative,
+    major_pos_oi: byOi.positive,
+    major_neg_oi: byOi.negative,
     zero_gamma: zeroGammaOf(k, netCol, s.spot),
     total_call_oi: null,
     total_put_oi: null,

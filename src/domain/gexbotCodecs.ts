@@ -5,7 +5,7 @@ import { EpochTime, NullableInteger, NullableNumber, PositivePrice, NullablePosi
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { RowProblems, readNumberList } from './rowProblems.js';
 import { MAX_PRIOR_INTERVALS, blankStrike, type MaxPriors, type StrikeChange, type Strike } from './snapshot.js';
-import { absentColumns, type StrikeColumns } from './strikeColumns.js';
+import { absentColumns, newDoubles, newInts, type StrikeColumns } from './strikeColumns.js';
 
 const CLASSIC_ROW = '[strike, gex_vol, gex_oi, [priors...]]';
 const GREEK_ROW = '[strike, call_ivol, put_ivol, value, [priors...], x|null, y|null]';
@@ -23,9 +23,83 @@ let priorsScratch = new Float64Array(4096);
 const isColumns = (u: unknown): u is StrikeColumns => typeof u === 'object' && u !== null && (u as Partial<StrikeColumns>).strike instanceof Float64Array;
 
 /**
+ * The hot loop: rows that are all good, straight into the columns, each cell checked as it is copied. Returns how many
+ * priors were written to priorsScratch, or -1 at the first bad cell (the caller then runs collectRowErrors).
+ * Kept free of closures and error handling so that it stays a tight loop.
+ */
+const fillClassicColumns = (
+  rows: readonly unknown[],
+  maxPriors: number,
+  oiNotApplicable: boolean,
+  strike: Float64Array,
+  gexVol: Float64Array,
+  gexOi: Float64Array,
+  net: Float64Array,
+  ends: Int32Array,
+): number => {
+  let priors = priorsScratch;
+  let at = 0;
+  const n = rows.length;
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row) || row.length !== 4) return -1;
+    const k: unknown = row[0];
+    const v: unknown = row[1];
+    const o: unknown = row[2];
+    const p: unknown = row[3];
+    if (typeof k !== 'number' || !(k > 0) || k === Infinity) return -1;
+    if (typeof v !== 'number' || v - v !== 0) return -1;
+    if (typeof o !== 'number' || o - o !== 0) return -1;
+    if (!Array.isArray(p)) return -1;
+    const m = p.length;
+    if (m > maxPriors) return -1;
+    if (at + m > priors.length) {
+      const grown = new Float64Array(Math.max(priors.length * 2, at + m));
+      grown.set(priors.subarray(0, at));
+      priorsScratch = priors = grown;
+    }
+    for (let j = 0; j < m; j++) {
+      const x: unknown = p[j];
+      if (typeof x !== 'number' || x - x !== 0) return -1;
+      priors[at + j] = x;
+    }
+    at += m;
+    strike[i] = k;
+    gexVol[i] = v;
+    if (oiNotApplicable && o === 0) {
+      gexOi[i] = NaN;
+      net[i] = v;
+    } else {
+      gexOi[i] = o;
+      net[i] = o;
+    }
+    ends[i] = at;
+  }
+  return at;
+};
+
+/** Every problem of rows fillClassicColumns refused, with its path (`strikes[3][1]`), up to the error limit. */
+const collectRowErrors = (rows: readonly unknown[], limits: DecodeLimits, c: t.Context): t.Errors => {
+  const problems = new RowProblems(c, limits.maxErrors + 1);
+  for (let i = 0; i < rows.length && !problems.full; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row) || row.length !== 4) {
+      problems.add(row, [i], `expected ${CLASSIC_ROW}, got ${describeValue(row)}`);
+      continue;
+    }
+    const [k, v, o] = row as unknown[];
+    if (typeof k !== 'number' || !(k > 0) || k === Infinity) problems.add(k, [i, 0], positiveIssue(k, 'a strike') ?? '');
+    if (typeof v !== 'number' || !Number.isFinite(v)) problems.add(v, [i, 1], numberIssue(v) ?? '');
+    if (typeof o !== 'number' || !Number.isFinite(o)) problems.add(o, [i, 2], numberIssue(o) ?? '');
+    readNumberList(row[3], [i, 3], limits.maxPriors, problems);
+  }
+  return problems.errors;
+};
+
+/**
  * `strikes: [[strike, gex_vol, gex_oi, [priors...]], ...]`, decoded straight from the parsed JSON into columns: the hot
- * path of the W-day feed. Each cell is checked as it is copied (no object per strike); a bad cell is recorded with its
- * path (`strikes[3][1]`) and the rows after it are still checked, up to the error limit.
+ * path of the W-day feed. Each cell is checked as it is copied (no object per strike); input with a bad cell is read
+ * again to record every problem with its path (`strikes[3][1]`), up to the error limit.
  * Columns: strike, gex_vol, gex_oi, net_gex (the vendor's row value, OI view where there is one: dealer convention,
  * calls positive) and the priors. In state profiles (`oiNotApplicable`) the vendor writes 0 for gex_oi meaning
  * "no OI view": that cell is null (NaN), and the gex_oi column is absent when every row has 0.
@@ -39,79 +113,23 @@ export const gexbotStrikeRows = (limits: DecodeLimits, oiNotApplicable: boolean)
       if (issue !== null) return t.failure(u, c, issue);
       const rows = u as unknown[];
       const n = rows.length;
-      const maxPriors = limits.maxPriors;
-      const strike = new Float64Array(n);
-      const gexVol = new Float64Array(n);
-      const gexOi = new Float64Array(n);
-      const net = new Float64Array(n);
-      const ends = new Int32Array(n);
-      let priors = priorsScratch;
-      let at = 0;
-      let anyOi = false;
-      let problems: RowProblems | null = null;
-      const problemsOf = (): RowProblems => (problems ??= new RowProblems(c, limits.maxErrors + 1));
-      for (let i = 0; i < n; i++) {
-        if (problems !== null && (problems as RowProblems).full) break;
-        const row = rows[i];
-        if (!Array.isArray(row) || row.length !== 4) {
-          problemsOf().add(row, [i], `expected ${CLASSIC_ROW}, got ${describeValue(row)}`);
-          continue;
-        }
-        const k: unknown = row[0];
-        const v: unknown = row[1];
-        const o: unknown = row[2];
-        const p: unknown = row[3];
-        let ok = true;
-        if (typeof k !== 'number' || !(k > 0) || k === Infinity) {
-          problemsOf().add(k, [i, 0], positiveIssue(k, 'a strike') ?? '');
-          ok = false;
-        }
-        if (typeof v !== 'number' || v - v !== 0) {
-          problemsOf().add(v, [i, 1], numberIssue(v) ?? '');
-          ok = false;
-        }
-        if (typeof o !== 'number' || o - o !== 0) {
-          problemsOf().add(o, [i, 2], numberIssue(o) ?? '');
-          ok = false;
-        }
-        if (Array.isArray(p) && p.length <= maxPriors) {
-          const m = p.length;
-          if (at + m > priors.length) {
-            const grown = new Float64Array(Math.max(priors.length * 2, at + m));
-            grown.set(priors.subarray(0, at));
-            priorsScratch = priors = grown;
-          }
-          for (let j = 0; j < m; j++) {
-            const x: unknown = p[j];
-            if (typeof x !== 'number' || x - x !== 0) {
-              problemsOf().add(x, [i, 3, j], typeof x === 'number' ? `expected a finite number, got ${String(x)}` : `expected number, got ${describeValue(x)}`);
-              ok = false;
-            } else priors[at + j] = x;
-          }
-          at += m;
-        } else {
-          readNumberList(p, [i, 3], maxPriors, problemsOf());
-          ok = false;
-        }
-        if (!ok || problems !== null) continue;
-        strike[i] = k as number;
-        gexVol[i] = v as number;
-        if (oiNotApplicable && o === 0) {
-          gexOi[i] = NaN;
-          net[i] = v as number;
-        } else {
-          gexOi[i] = o as number;
-          net[i] = o as number;
-          anyOi = true;
-        }
-        ends[i] = at;
-      }
-      if (problems !== null) return t.failures((problems as RowProblems).errors);
+      const strike = newDoubles(n);
+      const gexVol = newDoubles(n);
+      const gexOi = newDoubles(n);
+      const net = newDoubles(n);
+      const ends = newInts(n);
+      const used = fillClassicColumns(rows, limits.maxPriors, oiNotApplicable, strike, gexVol, gexOi, net, ends);
+      if (used < 0) return t.failures(collectRowErrors(rows, limits, c));
+      let anyOi = !oiNotApplicable;
+      if (!anyOi) for (let i = 0; i < n && !anyOi; i++) anyOi = gexOi[i] === gexOi[i];
       const columns = absentColumns();
       columns.gex_vol = gexVol;
       columns.gex_oi = anyOi ? gexOi : null;
       columns.net_gex = net;
-      return t.success({ count: n, strike, columns, priorsValues: priors.slice(0, at), priorsEnds: at === 0 ? null : ends });
+      const priorsValues = newDoubles(used);
+      const scratch = priorsScratch;
+      for (let i = 0; i < used; i++) priorsValues[i] = scratch[i]!;
+      return t.success({ count: n, strike, columns, priorsValues, priorsEnds: used === 0 ? null : ends });
     },
     t.identity,
   );

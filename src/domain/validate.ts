@@ -45,7 +45,20 @@ export const derivedIssues = (s: CanonicalSnapshot, d: Derived): PathError[] => 
   const bad = (v: number | null): boolean => v !== null && !Number.isFinite(v);
   const k = s.strikes;
   const c = k.columns;
-  if (c.call_gex !== null || c.put_gex !== null || c.net_gex !== null) {
+  // First a plain scan per column (every cell finite or NaN, the usual case); the rows are located only when one is not.
+  let suspect = false;
+  for (const f of STRIKE_GEX) {
+    const col = c[f];
+    if (col === null) continue;
+    for (let i = 0; i < k.count; i++) {
+      const v = col[i]!;
+      if (v - v !== 0 && (v === v || f === 'net_gex')) {
+        suspect = true;
+        break;
+      }
+    }
+  }
+  if (suspect) {
     for (let i = 0; i < k.count; i++) {
       for (const f of STRIKE_GEX) {
         const col = c[f];
