@@ -112,11 +112,18 @@ const carve = (bytes: number): number => {
 };
 
 /** `n` zeroed doubles: a view into a slab, or an array of its own when large. */
-export const newDoubles = (n: number): Float64Array =>
-  n * 8 > SLAB_BYTES >>> 2 ? new Float64Array(n) : new Float64Array(slab, carve(n * 8), n);
+export const newDoubles = (n: number): Float64Array => {
+  if (n * 8 > SLAB_BYTES >>> 2) return new Float64Array(n);
+  const at = carve(n * 8); // first: carving may start a new slab
+  return new Float64Array(slab, at, n);
+};
 
 /** `n` zeroed 32-bit ints: a view into a slab, or an array of its own when large. */
-export const newInts = (n: number): Int32Array => (n * 4 > SLAB_BYTES >>> 2 ? new Int32Array(n) : new Int32Array(slab, carve(n * 4), n));
+export const newInts = (n: number): Int32Array => {
+  if (n * 4 > SLAB_BYTES >>> 2) return new Int32Array(n);
+  const at = carve(n * 4); // first: carving may start a new slab
+  return new Int32Array(slab, at, n);
+};
 
 const EMPTY_DOUBLES = new Float64Array(0);
 
