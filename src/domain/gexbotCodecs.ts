@@ -17,50 +17,51 @@ const rowArrayIssue = (u: unknown, what: string, limits: DecodeLimits): string |
   return null;
 };
 
-/** Grown on demand and reused: every row's priors land here first, then one copy of the used part is kept. */
-let priorsScratch = new Float64Array(4096);
-
 const isColumns = (u: unknown): u is StrikeColumns => typeof u === 'object' && u !== null && (u as Partial<StrikeColumns>).strike instanceof Float64Array;
 
+/** How many priors the rows hold, or -1 when a row or its priors list is not of the classic shape (or too long). */
+const countPriors = (rows: readonly unknown[], maxPriors: number): number => {
+  let total = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row) || row.length !== 4) return -1;
+    const p: unknown = row[3];
+    if (!Array.isArray(p) || p.length > maxPriors) return -1;
+    total += p.length;
+  }
+  return total;
+};
+
 /**
- * The hot loop: rows that are all good, straight into the columns, each cell checked as it is copied. Returns how many
- * priors were written to priorsScratch, or -1 at the first bad cell (the caller then runs collectRowErrors).
- * Kept free of closures and error handling so that it stays a tight loop.
+ * The hot loop: rows of the classic shape (countPriors said so) straight into the columns, each cell checked as it is
+ * copied. False at the first bad cell (the caller then runs collectRowErrors). Kept free of closures and error
+ * handling so that it stays a tight loop.
  */
 const fillClassicColumns = (
   rows: readonly unknown[],
-  maxPriors: number,
   oiNotApplicable: boolean,
   strike: Float64Array,
   gexVol: Float64Array,
   gexOi: Float64Array,
   net: Float64Array,
+  priors: Float64Array,
   ends: Int32Array,
-): number => {
-  let priors = priorsScratch;
+): boolean => {
   let at = 0;
   const n = rows.length;
   for (let i = 0; i < n; i++) {
-    const row = rows[i];
-    if (!Array.isArray(row) || row.length !== 4) return -1;
+    const row = rows[i] as unknown[];
     const k: unknown = row[0];
     const v: unknown = row[1];
     const o: unknown = row[2];
-    const p: unknown = row[3];
-    if (typeof k !== 'number' || !(k > 0) || k === Infinity) return -1;
-    if (typeof v !== 'number' || v - v !== 0) return -1;
-    if (typeof o !== 'number' || o - o !== 0) return -1;
-    if (!Array.isArray(p)) return -1;
+    const p = row[3] as unknown[];
+    if (typeof k !== 'number' || !(k > 0) || k === Infinity) return false;
+    if (typeof v !== 'number' || v - v !== 0) return false;
+    if (typeof o !== 'number' || o - o !== 0) return false;
     const m = p.length;
-    if (m > maxPriors) return -1;
-    if (at + m > priors.length) {
-      const grown = new Float64Array(Math.max(priors.length * 2, at + m));
-      grown.set(priors.subarray(0, at));
-      priorsScratch = priors = grown;
-    }
     for (let j = 0; j < m; j++) {
       const x: unknown = p[j];
-      if (typeof x !== 'number' || x - x !== 0) return -1;
+      if (typeof x !== 'number' || x - x !== 0) return false;
       priors[at + j] = x;
     }
     at += m;
@@ -75,7 +76,7 @@ const fillClassicColumns = (
     }
     ends[i] = at;
   }
-  return at;
+  return true;
 };
 
 /** Every problem of rows fillClassicColumns refused, with its path (`strikes[3][1]`), up to the error limit. */
@@ -113,23 +114,22 @@ export const gexbotStrikeRows = (limits: DecodeLimits, oiNotApplicable: boolean)
       if (issue !== null) return t.failure(u, c, issue);
       const rows = u as unknown[];
       const n = rows.length;
+      const total = countPriors(rows, limits.maxPriors);
+      if (total < 0) return t.failures(collectRowErrors(rows, limits, c));
       const strike = newDoubles(n);
       const gexVol = newDoubles(n);
       const gexOi = newDoubles(n);
       const net = newDoubles(n);
+      const priorsValues = newDoubles(total);
       const ends = newInts(n);
-      const used = fillClassicColumns(rows, limits.maxPriors, oiNotApplicable, strike, gexVol, gexOi, net, ends);
-      if (used < 0) return t.failures(collectRowErrors(rows, limits, c));
+      if (!fillClassicColumns(rows, oiNotApplicable, strike, gexVol, gexOi, net, priorsValues, ends)) return t.failures(collectRowErrors(rows, limits, c));
       let anyOi = !oiNotApplicable;
       if (!anyOi) for (let i = 0; i < n && !anyOi; i++) anyOi = gexOi[i] === gexOi[i];
       const columns = absentColumns();
       columns.gex_vol = gexVol;
       columns.gex_oi = anyOi ? gexOi : null;
       columns.net_gex = net;
-      const priorsValues = newDoubles(used);
-      const scratch = priorsScratch;
-      for (let i = 0; i < used; i++) priorsValues[i] = scratch[i]!;
-      return t.success({ count: n, strike, columns, priorsValues, priorsEnds: used === 0 ? null : ends });
+      return t.success({ count: n, strike, columns, priorsValues, priorsEnds: total === 0 ? null : ends });
     },
     t.identity,
   );

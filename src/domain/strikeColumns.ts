@@ -127,8 +127,6 @@ export const newInts = (n: number): Int32Array => {
 
 const EMPTY_DOUBLES = new Float64Array(0);
 
-/** Rows: 0, every column absent, no priors (the strikes of shapes without strike rows). */
-export const noStrikes = (): StrikeColumns => ({ count: 0, strike: EMPTY_DOUBLES, columns: absentColumns(), priorsValues: EMPTY_DOUBLES, priorsEnds: null });
 
 /** Every column null: a shape's decoder sets the ones it carries. */
 export const absentColumns = (): { [K in StrikeColumnName]: Float64Array | null } => ({
@@ -155,6 +153,11 @@ export const absentColumns = (): { [K in StrikeColumnName]: Float64Array | null 
   put_gex: null,
   net_gex: null,
 });
+
+const NO_STRIKES: StrikeColumns = Object.freeze({ count: 0, strike: EMPTY_DOUBLES, columns: Object.freeze(absentColumns()), priorsValues: EMPTY_DOUBLES, priorsEnds: null });
+
+/** Rows: 0, every column absent, no priors (the strikes of shapes without strike rows); one shared, frozen value. */
+export const noStrikes = (): StrikeColumns => NO_STRIKES;
 
 /** Rows `index[0]`, `index[1]`, ... of `s`, in that order (sorting, de-duplicating). */
 export const selectRows = (s: StrikeColumns, index: ArrayLike<number>): StrikeColumns => {
