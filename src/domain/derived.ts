@@ -32,18 +32,20 @@ export const chainGexColumns = (k: StrikeColumns, spot: number): Pick<StrikeColu
   const call = callOi === null ? null : new Float64Array(n);
   const put = putOi === null ? null : new Float64Array(n);
   const net = new Float64Array(n);
-  let any = false;
+  let anyCall = false;
+  let anyPut = false;
   for (let i = 0; i < n; i++) {
     const g = gamma[i]!;
     const c = call === null || Number.isNaN(g) ? NaN : dealerGex(g, callOi![i]!, spot);
     const p = put === null || Number.isNaN(g) ? NaN : -dealerGex(g, putOi![i]!, spot);
     if (call !== null) call[i] = c;
     if (put !== null) put[i] = p;
-    // a side that is null counts as 0, both null is null (NaN)
+    if (!Number.isNaN(c)) anyCall = true;
+    if (!Number.isNaN(p)) anyPut = true;
+    // a side that is null counts as 0, both null is null (NaN); with a side computed, NaN is an overflow (Inf - Inf)
     net[i] = Number.isNaN(c) && Number.isNaN(p) ? NaN : (Number.isNaN(c) ? 0 : c) + (Number.isNaN(p) ? 0 : p);
-    if (!Number.isNaN(net[i]!)) any = true;
   }
-  return any ? { call_gex: call, put_gex: put, net_gex: net } : { call_gex: null, put_gex: null, net_gex: null };
+  return { call_gex: anyCall ? call : null, put_gex: anyPut ? put : null, net_gex: anyCall || anyPut ? net : null };
 };
 
 /**

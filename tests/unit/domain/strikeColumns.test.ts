@@ -95,6 +95,17 @@ Errors('bad rows and priors lists keep their messages', () => {
   assert.equal(errorsOf(long), [`strikes[1][3]: expected at most ${DEFAULT_LIMITS.maxPriors} priors, got ${DEFAULT_LIMITS.maxPriors + 1}`]);
 });
 
+Errors('a lone option-chain row whose GEX overflows on both sides is refused, not kept as null cells', () => {
+  const row = { strike: 5000, call_open_interest: 1e10, put_open_interest: 20, gamma: 1e300 };
+  assert.equal(errorsOf({ ticker: 'SPX', timestamp: 1777492800, spot: 5000, strikes: [row] }), [
+    'strikes[0].call_gex: the computed GEX overflows to Infinity (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)',
+    'strikes[0].put_gex: the computed GEX overflows to -Infinity (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)',
+    'strikes[0].net_gex: the computed GEX overflows to NaN (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)',
+    'derived.net_gex: the computed value overflows to NaN (the inputs are too large to sum or interpolate as finite numbers)',
+    'derived.net_gex_oi: the computed value overflows to NaN (the inputs are too large to sum or interpolate as finite numbers)',
+  ]);
+});
+
 Errors('an envelope error and a cell error are both reported (the codec runs when the hot path refuses)', () => {
   const f: Record<string, unknown> = { ...fixture(), spot: -1 };
   ((f['strikes'] as unknown[][])[0] as unknown[])[2] = null;
