@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../src/domain/deadLetter.js';
 import { generatePayloads } from '../src/domain/generator.js';
 import { H } from '../src/domain/headers.js';
-import type { ProcessedSnapshot } from '../src/domain/processed.js';
+import type { ProcessedSnapshotV1 } from '../src/domain/v1Strikes.js'; // TEMP(decode): the processed topic is v1 (rows)
 import { LEVELS } from '../src/domain/priority/level.js';
 import { openStore } from '../src/duckdb/store.js';
 import { createProducer } from '../src/kafka/producer.js';
@@ -187,7 +187,7 @@ try {
   let dead = 0;
   await readToEnd(s.kafka(), p.topics.processed, async (m) => {
     if (!m.value) return;
-    const v = await s.registry.decode<ProcessedSnapshot>(m.value);
+    const v = await s.registry.decode<ProcessedSnapshotV1>(m.value);
     processed.push(v.request_id);
     strikesOf.set(v.request_id, v.snapshot.strikes.length);
   }, { idleMs: 1_000 });

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Consumer, type Message } from '@platformatic/kafka';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../src/domain/decode.js';
-import type { PrioritizedSnapshot } from '../src/domain/prioritized.js';
+import { withRowSnapshot, type PrioritizedSnapshotV1 } from '../src/domain/v1Strikes.js'; // TEMP(decode): the level topics are v1 (rows)
 import { createRegistry } from '../src/registry/registry.js';
 import { prioritized } from '../tests/support/processing.js';
 import { kafkajsEdge, type KafkaEdge } from '../src/kafka/edge.js';
@@ -32,11 +32,11 @@ const rawLines = readFileSync(wdayFile(Math.max(N, 23_400)), 'utf8')
 const records: Array<{ bytes: Buffer }> = [];
 if (PAYLOAD === 'raw') for (const l of rawLines) records.push({ bytes: Buffer.from(l) });
 else {
-  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshot>('gex.priority.high.v1-value');
+  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshotV1>('gex.priority.high.v1-value');
   for (const l of rawLines) {
     const d = decodeValue(JSON.parse(l) as unknown, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
     if (isLeft(d)) throw new Error('bad W-day snapshot');
-    records.push({ bytes: enc.encode({ ...prioritized(`w-${records.length}`, 'high'), snapshot: d.right }) });
+    records.push({ bytes: enc.encode(withRowSnapshot({ ...prioritized(`w-${records.length}`, 'high'), snapshot: d.right })) });
   }
 }
 const totalBytes = records.reduce((s, r) => s + r.bytes.length, 0);

@@ -134,7 +134,7 @@ export const demoCommand = (cfg: Config): Command => ({
         const s = d.right;
         if (rows.length < 3)
           rows.push(
-            `    ${s.ticker.padEnd(6)} ${new Date(s.timestamp_ms).toISOString()}  spot ${fmt(s.spot).padStart(9)}  strikes ${String(s.strikes.length).padStart(3)}  zero gamma vendor ${fmt(s.zero_gamma).padStart(9)} computed ${fmt(s.derived?.zero_gamma).padStart(9)}  quality ${fmt(s.derived?.quality_score, 3)}`,
+            `    ${s.ticker.padEnd(6)} ${new Date(s.timestamp_ms).toISOString()}  spot ${fmt(s.spot).padStart(9)}  strikes ${String(s.strikes.count).padStart(3)}  zero gamma vendor ${fmt(s.zero_gamma).padStart(9)} computed ${fmt(s.derived?.zero_gamma).padStart(9)}  quality ${fmt(s.derived?.quality_score, 3)}`,
           );
       },
       { from },

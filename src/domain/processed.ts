@@ -5,6 +5,7 @@ import type { PrioritizedSnapshot } from './prioritized.js';
 import { jobIdOf } from './prioritized.js';
 import type { Level } from './priority/level.js';
 import type { CanonicalSnapshot } from './snapshot.js';
+import { isStrictlyAscending, sortedUnique } from './strikeColumns.js';
 
 export const PROCESSED_TOPIC = 'gex.snapshots.processed.v1';
 
@@ -29,12 +30,9 @@ export interface ProcessedSnapshot {
 
 /** Strikes ascending with duplicates removed (the last row of a strike wins); derived metrics recomputed only when the rows changed. */
 export const normalise = (s: CanonicalSnapshot): CanonicalSnapshot => {
-  let sorted = true;
-  for (let i = 1; i < s.strikes.length; i++) if ((s.strikes[i - 1]?.strike ?? 0) >= (s.strikes[i]?.strike ?? 0)) sorted = false;
+  const sorted = isStrictlyAscending(s.strikes);
   if (sorted && s.derived !== null) return s;
-  const byStrike = new Map(s.strikes.map((r) => [r.strike, r]));
-  const strikes = [...byStrike.values()].sort((a, b) => a.strike - b.strike);
-  const next = { ...s, strikes };
+  const next = sorted ? s : { ...s, strikes: sortedUnique(s.strikes) };
   return { ...next, derived: computeDerived(next) };
 };
 

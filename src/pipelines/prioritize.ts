@@ -6,7 +6,8 @@ import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
 import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
-import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent } from '../domain/prioritized.js';
+import { withRowSnapshot, type PrioritizedSnapshotV1 } from '../domain/v1Strikes.js'; // TEMP(decode)
 import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { ExchangeCalendar } from '../domain/calendar.js';
@@ -98,13 +99,13 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const rulesTopic = o.rulesTopic ?? RULES_TOPIC;
   const log = o.logger.child({ role: 'prioritizer' });
 
-  const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshot>>();
+  const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshotV1>>(); // TEMP(decode): v1 level topics carry rows
   const topicOf = o.topicOf ?? levelTopic;
   const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
   const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
-  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => o.registry.encoder<PrioritizedSnapshot>(valueSubject(topicOf(l))), startUp));
+  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => o.registry.encoder<PrioritizedSnapshotV1>(valueSubject(topicOf(l))), startUp));
   const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
 
@@ -189,7 +190,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
     const publishedAtMs = h.publishedAtMs ?? m.timestamp;
     const out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, lineage: h.lineage, origin, publishedAtMs, receivedAtMs, prioritizedAtMs: now });
-    const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out);
+    // TEMP(decode): the v1 level topics carry strikes as rows until wire's v2 encoder replaces this
+    const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshotV1>).encode(withRowSnapshot(out));
     if (encoded.length > maxOutputBytes) {
       // would be refused by the level topic and block the partition: a dead letter instead
       return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };

@@ -4,7 +4,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
 import { levelTopic, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
-import { normalise, processedSnapshot, PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import { normalise, processedSnapshot, PROCESSED_TOPIC } from '../domain/processed.js';
 import { LEVELS, levelRank, type Level } from '../domain/priority/level.js';
 import {
   applyBreakerChange,
@@ -36,6 +36,7 @@ import {
   type SourceStats,
 } from '../domain/processing/index.js';
 import type { CanonicalSnapshot } from '../domain/snapshot.js';
+import { withColumnSnapshot, withRowSnapshot, type PrioritizedSnapshotV1, type ProcessedSnapshotV1 } from '../domain/v1Strikes.js'; // TEMP(decode)
 import type { KafkaClient } from '../kafka/client.js';
 import type { OutMessage } from '../kafka/producer.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
@@ -134,7 +135,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
 
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
-  const processedEnc = await whileUnavailable(() => o.registry.encoder<ProcessedSnapshot>(valueSubject(processedTopic)), startUp);
+  const processedEnc = await whileUnavailable(() => o.registry.encoder<ProcessedSnapshotV1>(valueSubject(processedTopic)), startUp);
   const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
   const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
   const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
@@ -183,7 +184,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         if (!m.value) throw new Error('a tombstone (null value) is not a prioritized snapshot');
         // the registry being unreachable is an outage: waited out a while, then the batch fails and is retried whole
         const value = m.value;
-        p = await whileUnavailable(() => o.registry.decode<PrioritizedSnapshot>(value), { attempts: 8 });
+        // TEMP(decode): the level topics are still v1 (strikes as rows) until wire's processed/prioritized v2
+        p = withColumnSnapshot(await whileUnavailable(() => o.registry.decode<PrioritizedSnapshotV1>(value), { attempts: 8 }));
       } catch (err) {
         if (registryUnavailable(err)) throw err;
         onlyHeld = false;
@@ -254,7 +256,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       let value: Buffer;
       try {
         snapshot = step(p.snapshot, { source, level });
-        value = processedEnc.encode(processedSnapshot(p, snapshot, clock()));
+        value = processedEnc.encode(withRowSnapshot(processedSnapshot(p, snapshot, clock()))); // TEMP(decode): processed v1 carries rows
       } catch (err) {
         const desc = errorDescriptor(err);
         observe(false, Math.max(0, clock() - started));
@@ -271,7 +273,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       }
       // a wall clock may step back (NTP): a duration is never negative, and a step back is not the snapshot's fault
       const now = Math.max(clock(), started);
-      const done = run({ type: 'CompleteProcessing', atMs: now, records: snapshot.strikes.length, bytes: m.value?.length ?? 0, durationMs: now - started });
+      const done = run({ type: 'CompleteProcessing', atMs: now, records: snapshot.strikes.count, bytes: m.value?.length ?? 0, durationMs: now - started });
       if (isLeft(done)) {
         refused(done.left);
         continue;

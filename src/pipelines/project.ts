@@ -2,7 +2,9 @@
 // transaction (exactly once), Parquet segments, and the latest-snapshot view. Replay is the same projector with an end.
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
-import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import { PROCESSED_TOPIC } from '../domain/processed.js';
+// TEMP(decode): processed v1 carries strikes as rows; project2 moves the projector to v2 columns
+import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../domain/v1Strikes.js';
 import { PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
 import { cutAtEnd } from '../domain/projection/replayEnd.js';
 import { roundWrite } from '../domain/projection/round.js';

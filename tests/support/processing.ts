@@ -3,7 +3,8 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../../src/domain/decode.js';
 import { generatePayloads } from '../../src/domain/generator.js';
 import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
-import type { ProcessedSnapshot } from '../../src/domain/processed.js';
+// TEMP(decode): the level and processed topics are v1 (strikes as rows) until wire's v2
+import { withRowSnapshot, type PrioritizedSnapshotV1, type ProcessedSnapshotV1 } from '../../src/domain/v1Strikes.js';
 import type { Level } from '../../src/domain/priority/level.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { readToEnd } from '../../src/kafka/reader.js';
@@ -62,13 +63,13 @@ export const prioritized = (id: string, level: Level, source = 'gexbot', ticker 
   });
 
 export const sendPrioritized = async (topic: string, values: readonly PrioritizedSnapshot[]): Promise<void> => {
-  const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.low.v1-value');
+  const enc = await registry.encoder<PrioritizedSnapshotV1>('gex.priority.low.v1-value'); // TEMP(decode): v1 carries rows
   const producer = await createProducer({ kafka: kafka() });
   try {
     let batch: Array<{ key: string; value: Buffer }> = [];
     let bytes = 0;
     for (const v of values) {
-      const value = enc.encode(v);
+      const value = enc.encode(withRowSnapshot(v));
       batch.push({ key: v.snapshot.ticker, value });
       bytes += value.length;
       if (batch.length >= 5000 || bytes >= 2 * 1024 * 1024) {
@@ -83,10 +84,10 @@ export const sendPrioritized = async (topic: string, values: readonly Prioritize
   }
 };
 
-export const readProcessed = async (topic: string): Promise<ProcessedSnapshot[]> => {
-  const out: ProcessedSnapshot[] = [];
+export const readProcessed = async (topic: string): Promise<ProcessedSnapshotV1[]> => {
+  const out: ProcessedSnapshotV1[] = [];
   await readToEnd(kafka(), topic, async (m) => {
-    if (m.value) out.push(await registry.decode<ProcessedSnapshot>(m.value));
+    if (m.value) out.push(await registry.decode<ProcessedSnapshotV1>(m.value));
   }, { idleMs: 800 });
   return out;
 };

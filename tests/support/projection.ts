@@ -5,7 +5,9 @@ import { decodeValue } from '../../src/domain/decode.js';
 import { deadLetter, type DeadLetter } from '../../src/domain/deadLetter.js';
 import { generatePayloads } from '../../src/domain/generator.js';
 import { jobEvent, prioritizedSnapshot, type JobEvent } from '../../src/domain/prioritized.js';
-import { normalise, processedSnapshot, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import { normalise, processedSnapshot } from '../../src/domain/processed.js';
+// TEMP(decode): the processed topic is v1 (strikes as rows) until wire's v2
+import { withRowSnapshot, type ProcessedSnapshotV1 } from '../../src/domain/v1Strikes.js';
 import type { RuleEvent } from '../../src/domain/priority/ruleSet.js';
 import { LEVELS } from '../../src/domain/priority/level.js';
 import { evolveSourceStats, initialSourceStats, type SourceStats } from '../../src/domain/processing/sourceStats.js';
@@ -54,7 +56,7 @@ export const isolatedProjection = async (name: string, partitions = 3): Promise<
 };
 
 export interface Truth {
-  readonly processed: ProcessedSnapshot[];
+  readonly processed: ProcessedSnapshotV1[];
   readonly jobs: JobEvent[];
   readonly rules: RuleEvent[];
   readonly sources: SourceStats[];
@@ -63,7 +65,7 @@ export interface Truth {
 
 /** `count` snapshots over three tickers as the processor would write them, with their job events, rules, source stats and a few dead letters. */
 export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: number; count: number; strikes?: number; from?: number }): Truth => {
-  const processed: ProcessedSnapshot[] = [];
+  const processed: ProcessedSnapshotV1[] = [];
   const jobs: JobEvent[] = [];
   let stats = initialSourceStats('gexbot', 0);
   const sources: SourceStats[] = [];
@@ -88,7 +90,7 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
       receivedAtMs: at + 1,
       prioritizedAtMs: at + 2,
     });
-    processed.push(processedSnapshot(p, normalise(p.snapshot), at + 5));
+    processed.push(withRowSnapshot(processedSnapshot(p, normalise(p.snapshot), at + 5))); // TEMP(decode): processed v1 carries rows
     const base = { requestId, level, ticker: d.right.ticker, source: 'gexbot' };
     jobs.push(jobEvent({ ...base, status: 'QUEUED', atMs: at + 2 }), jobEvent({ ...base, status: 'PROCESSING', atMs: at + 3 }), jobEvent({ ...base, status: 'COMPLETED', atMs: at + 5, records: strikes, durationMs: 2 }));
     stats = evolveSourceStats(stats, { success: true, latencyMs: 2 + (i % 5), atMs: at + 5 });
@@ -104,7 +106,7 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
 /** Sends the events as Avro (the shipped schemas) to the isolated topics, keyed as the pipeline keys them. */
 export const sendTruth = async (topics: ProjectedTopics, t: Truth, extra: { processed?: OutMessage[] } = {}): Promise<void> => {
   const enc = {
-    processed: await registry.encoder<ProcessedSnapshot>('gex.snapshots.processed.v1-value'),
+    processed: await registry.encoder<ProcessedSnapshotV1>('gex.snapshots.processed.v1-value'),
     jobs: await registry.encoder<JobEvent>('gex.jobs.v1-value'),
     rules: await registry.encoder<RuleEvent>('gex.rules.v1-value'),
     sources: await registry.encoder<SourceStats>('gex.sources.v1-value'),

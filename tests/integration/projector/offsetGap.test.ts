@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ProcessedSnapshot } from '../../../src/domain/processed.js';
+import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../../../src/domain/v1Strikes.js'; // TEMP(decode): processed v1 carries rows
 import { createProducer } from '../../../src/kafka/producer.js';
 import { OffsetGapError } from '../../../src/kafka/ownedOffsets.js';
 import { createProjector } from '../../../src/pipelines/project.js';
