@@ -6,8 +6,6 @@ import { jobIdOf } from './prioritized.js';
 import type { Level } from './priority/level.js';
 import type { CanonicalSnapshot } from './snapshot.js';
 
-export const PROCESSED_TOPIC = 'gex.snapshots.processed.v1';
-
 /** Mirrors schemas/io.gexstream.ProcessedSnapshot.avsc. */
 export interface ProcessedSnapshot {
   readonly request_id: string;

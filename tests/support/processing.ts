@@ -5,6 +5,7 @@ import { generatePayloads } from '../../src/domain/generator.js';
 import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
 import type { ProcessedSnapshot } from '../../src/domain/processed.js';
 import type { Level } from '../../src/domain/priority/level.js';
+import type { Topology } from '../../src/domain/topology.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { readToEnd } from '../../src/kafka/reader.js';
 import { kafka, registry, unique } from './env.js';
@@ -17,6 +18,8 @@ export interface Lanes {
   readonly sources: string;
   readonly jobs: string;
   readonly dlq: string;
+  /** Every kind under the prefix: what a processor is given. */
+  readonly topology: Topology;
   readonly groupPrefix: string;
   readonly cleanup: () => Promise<void>;
 }
@@ -35,6 +38,7 @@ export const isolatedLanes = async (name: string, partitions = 3): Promise<Lanes
     sources: p.topics.sources,
     jobs: p.topics.jobs,
     dlq: p.topics.dlq,
+    topology: p.topology,
     groupPrefix: unique(`test.${name}.proc`),
     cleanup: p.cleanup,
   };
@@ -62,7 +66,7 @@ export const prioritized = (id: string, level: Level, source = 'gexbot', ticker 
   });
 
 export const sendPrioritized = async (topic: string, values: readonly PrioritizedSnapshot[]): Promise<void> => {
-  const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.low.v1-value');
+  const enc = await registry.encoder<PrioritizedSnapshot>(`${topic}-value`);
   const producer = await createProducer({ kafka: kafka() });
   try {
     let batch: Array<{ key: string; value: Buffer }> = [];
