@@ -25,6 +25,7 @@ import type { Metrics } from '../metrics.js';
 import { whileUnavailable, type AvroEncoder, type Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
 import type { Topology } from '../domain/topology.js';
+import { levelKind } from '../domain/topicKind.js';
 import { valueSubject } from './schemas.js';
 
 export const PRIORITIZER_GROUP = 'gexstream-prioritizer';
@@ -160,7 +161,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }]);
       }
     }
-    return [...[...byLevel].map(([level, messages]) => ({ topic: topicOf(level), messages })), { topic: jobsTopic, messages: jobs }, { topic: dlqTopic, messages: dlq }];
+    return [...[...byLevel].map(([level, messages]) => ({ kind: levelKind(level), messages })), { kind: 'jobs' as const, messages: jobs }, { kind: 'dlq' as const, messages: dlq }];
   };
 
   type Handled =
@@ -242,6 +243,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         kafka: o.kafka,
         groupId: o.groupId ?? PRIORITIZER_GROUP,
         topics: [rawTopic],
+        topology: o.topology,
         transactionalId: `gexstream-prioritizer-${o.instanceId ?? '0'}`,
         transform,
         // the raw topic has no priority: smaller per-partition batches and transactions let a critical snapshot on one

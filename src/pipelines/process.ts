@@ -44,6 +44,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
 import type { Topology } from '../domain/topology.js';
+import { levelKind } from '../domain/topicKind.js';
 import { valueSubject } from './schemas.js';
 
 export const HELD_HEADER = 'gex-held-by-breaker';
@@ -286,11 +287,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     st[level].inFlight = 0;
     const stats = [...touched].map((s) => ({ key: s, value: sourceEnc.encode(sources.get(s) as SourceStats) }));
     return [
-      { topic: processedTopic, messages: out },
-      { topic: jobsTopic, messages: jobs },
-      { topic: dlqTopic, messages: dlq },
-      { topic: topicOf(level), messages: requeue },
-      { topic: sourcesTopic, messages: stats },
+      { kind: 'processed' as const, messages: out },
+      { kind: 'jobs' as const, messages: jobs },
+      { kind: 'dlq' as const, messages: dlq },
+      { kind: levelKind(level), messages: requeue },
+      { kind: 'sources' as const, messages: stats },
     ];
   };
 
@@ -337,6 +338,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
           kafka: o.kafka,
           groupId: `${groupPrefix}-${level}`,
           topics: [topicOf(level)],
+          topology: o.topology,
           transactionalId: `${groupPrefix}-${level}-${o.instanceId ?? '0'}`,
           transform: transformFor(level),
           maxMessagesPerTransaction: chunk[level],
