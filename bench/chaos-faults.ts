@@ -86,7 +86,7 @@ try {
   for (const r of ROLES) spawnRole(r);
   const producer = await createProducer({ kafka: s.kafka() });
   const dlq = await s.registry.encoder<DeadLetter>(`${p.topics.dlq}-value`);
-  await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: p.raw, source: 'gexbot', dataType: 'real_time' });
+  await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topology: p.topology, source: 'gexbot', dataType: 'real_time' });
   await producer.close();
   feed = spawn(process.execPath, [join(process.cwd(), 'dist', 'bench', 'feeds', 'critical.js'), p.raw, `chaos${seed}`, '250'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...s.env } });
   let feedOut = '';

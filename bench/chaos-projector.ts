@@ -37,7 +37,7 @@ try {
   const consumed = async (): Promise<number> => (await groupConsumed(lagGroup, iso.topics.processed)) + (await groupConsumed(lagGroup, iso.topics.jobs));
   const db = join(dir, 'state.duckdb');
   const pq = join(dir, 'pq');
-  const args = ['--role', 'projector', '--projector-topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '2048'];
+  const args = ['--role', 'projector', '--topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '2048'];
   const { elapsed, recoveries } = await runWithRandomKills({ args, total, consumed, kills: KILLS, seed });
 
   const store = await openStore(db, { readOnly: true });

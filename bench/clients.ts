@@ -17,7 +17,7 @@ import { prioritized } from '../tests/support/processing.js';
 import { kafkajsEdge, type KafkaEdge } from '../src/kafka/edge.js';
 import { platformaticEdge } from '../src/kafka/platformatic/edge.js';
 import type { InMessage } from '../src/kafka/transactional.js';
-import { bareProduce, config, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
+import { bareProduce, config, declared, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const N = Number(process.argv[3] ?? 23_400);
@@ -32,7 +32,7 @@ const rawLines = readFileSync(wdayFile(Math.max(N, 23_400)), 'utf8')
 const records: Array<{ bytes: Buffer }> = [];
 if (PAYLOAD === 'raw') for (const l of rawLines) records.push({ bytes: Buffer.from(l) });
 else {
-  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshotV1>('gex.priority.high.v1-value');
+  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshotV1>(`${declared.level('high')}-value`);
   for (const l of rawLines) {
     const d = decodeValue(JSON.parse(l) as unknown, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
     if (isLeft(d)) throw new Error('bad W-day snapshot');

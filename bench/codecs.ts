@@ -10,7 +10,7 @@ import type { Compression } from '../src/config.js';
 import { createProducer } from '../src/kafka/producer.js';
 import { readToEnd } from '../src/kafka/reader.js';
 import { publishFiles } from '../src/pipelines/publish.js';
-import { config, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
+import { config, declared, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
 
 const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
@@ -76,7 +76,7 @@ try {
       const producer = await createProducer({ kafka: kafka(), compression });
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      const [res] = await publishFiles([file], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'historical', topic });
+      const [res] = await publishFiles([file], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'historical', topology: { raw: topic, dlq: declared.dlq } });
       row.publishS.push(Number(process.hrtime.bigint() - t0) / 1e9);
       row.publishCpu.push(cpuSince(c0));
       await producer.close();

@@ -123,8 +123,8 @@ for (let run = 0; run < RUNS; run++) {
   const dir = mkdtempSync(join(tmpdir(), 'gexstream-day-'));
   try {
     const producer = await createProducer({ kafka: kafka(), compression: config.compression });
-    const dlq = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
-    await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: iso.raw, source: 'gexbot', dataType: 'real_time' });
+    const dlq = await registry.encoder<DeadLetter>(`${iso.topology.dlq}-value`);
+    await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topology: iso.topology, source: 'gexbot', dataType: 'real_time' });
     await producer.close();
     let gex: Side;
     let peer: Side;

@@ -27,9 +27,9 @@ const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.
   const chunk = 50_000;
   for (let i = 0; i < BACKLOG; i += chunk) await sendPrioritized(lanes.topicOf('low'), Array.from({ length: Math.min(chunk, BACKLOG - i) }, (_, k) => prioritized(`backlog-${i + k}`, 'low', 'gexbot', 'SPY', 0)));
   process.stderr.write(`backlog of ${fmt(BACKLOG)} low snapshots queued in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
-  const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, groupPrefix: lanes.groupPrefix, instanceId: randomUUID() });
+  const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), topology: lanes.topology, groupPrefix: lanes.groupPrefix, instanceId: randomUUID() });
   await p.start();
-  const enc = await registry.encoder<PrioritizedSnapshotV1>('gex.priority.low.v1-value');
+  const enc = await registry.encoder<PrioritizedSnapshotV1>(`${lanes.topology.level('low')}-value`);
   const producer = await createProducer({ kafka: kafka() });
   const until = Date.now() + FLOW_SECONDS * 1000;
   let n = 0;
@@ -99,7 +99,7 @@ const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.
     await consumer.disconnect();
     await relay.close();
     const levels: Level[] = ['high'];
-    const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), levels, topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, groupPrefix: `${lanes.groupPrefix}-${r}`, instanceId: randomUUID() });
+    const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), levels, topology: lanes.topology, groupPrefix: `${lanes.groupPrefix}-${r}`, instanceId: randomUUID() });
     s = Date.now();
     await p.start();
     while (p.stats().processed.high < values.length) await new Promise((res) => setTimeout(res, 5));

@@ -16,8 +16,8 @@ import { openStore, strikeDataChunk, STRIKE_ROWS_TABLE } from '../src/duckdb/sto
 import { roundWrite } from '../src/domain/projection/round.js';
 import { appendStrikes } from '../src/domain/projection/rows.js';
 import { CHUNK_ROWS, createStrikeColumns, snapKey } from '../src/domain/projection/strikeColumns.js';
-import { prefixedTopics } from '../src/pipelines/project.js';
-import { generatedDay, isolatedProjection, sendTruth } from '../tests/support/projection.js';
+import { loadTopology } from '../src/resources.js';
+import { generatedDay, isolatedProjection, projectedTopics, sendTruth } from '../tests/support/projection.js';
 import { fmt, median } from './support.js';
 
 const SNAPSHOTS = Number(process.argv[2] ?? 23_400);
@@ -27,7 +27,7 @@ const baseline = process.env['BENCH_PROJECTOR_BASELINE'];
 const dir = mkdtempSync(join(tmpdir(), 'gexstream-bench-proj-'));
 // BENCH_PROJECTOR_TOPICS=PREFIX reuses topics a previous run filled with the same W-day (seed 5), and keeps them
 const reuse = process.env['BENCH_PROJECTOR_TOPICS'];
-const iso = reuse ? { prefix: reuse, topics: prefixedTopics(reuse), cleanup: async () => undefined } : await isolatedProjection('bench', 6);
+const iso = reuse ? { prefix: reuse, topics: projectedTopics(loadTopology(reuse)), cleanup: async () => undefined } : await isolatedProjection('bench', 6);
 
 /** `gexstream replay` from checkout `root` as a child process: wall seconds and peak RSS (MB). */
 const replay = async (root: string, name: string, strikeRows: number): Promise<{ s: number; rss: number }> => {

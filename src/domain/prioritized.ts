@@ -6,8 +6,6 @@ import type { Decision } from './priority/decide.js';
 import type { Level } from './priority/level.js';
 import type { CanonicalSnapshot } from './snapshot.js';
 
-export const levelTopic = (level: Level): string => `gex.priority.${level}.v1`;
-
 /** Mirrors schemas/io.gexstream.PrioritizedSnapshot.avsc. */
 export interface PrioritizedSnapshot {
   readonly request_id: string;

@@ -7,8 +7,6 @@ import type { Level } from './priority/level.js';
 import type { CanonicalSnapshot } from './snapshot.js';
 import { isStrictlyAscending, sortedUnique } from './strikeColumns.js';
 
-export const PROCESSED_TOPIC = 'gex.snapshots.processed.v1';
-
 /** Mirrors schemas/io.gexstream.ProcessedSnapshot.avsc. */
 export interface ProcessedSnapshot {
   readonly request_id: string;

@@ -1,4 +1,4 @@
-// Owns the prioritizer service: gex.raw.v1 -> decode -> rules + score -> gex.priority.<level>.v1 + JobQueued, exactly once.
+// Owns the prioritizer service: raw -> decode -> rules + score -> level.<level> + JobQueued on jobs, exactly once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -6,7 +6,7 @@ import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
 import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
-import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent } from '../domain/prioritized.js';
+import { jobEvent, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent } from '../domain/prioritized.js';
 import { withRowSnapshot, type PrioritizedSnapshotV1 } from '../domain/v1Strikes.js'; // TEMP(decode)
 import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
@@ -18,19 +18,17 @@ import { peekTicker } from '../domain/records.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type OutMessage } from '../kafka/producer.js';
 import { followTable } from '../kafka/tableReader.js';
-import { followRules, RULES_TOPIC, type RuleView } from './rules.js';
+import { followRules, type RuleView } from './rules.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { whileUnavailable, type AvroEncoder, type Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
-import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
+import type { Topology } from '../domain/topology.js';
+import { levelKind } from '../domain/topicKind.js';
 import { valueSubject } from './schemas.js';
 
-export { RULES_TOPIC } from './rules.js';
-export const SOURCES_TOPIC = 'gex.sources.v1';
-export const JOBS_TOPIC = 'gex.jobs.v1';
 export const PRIORITIZER_GROUP = 'gexstream-prioritizer';
 
 export interface PrioritizerOptions {
@@ -47,16 +45,12 @@ export interface PrioritizerOptions {
   /** Stable per instance, so a restart fences the crashed predecessor's open transaction. */
   readonly instanceId?: string;
   readonly clock?: () => number;
-  /** Seed the default guidelines when gex.rules.v1 is empty (default true). */
+  /** Seed the default guidelines when the rules topic is empty (default true). */
   readonly seedGuidelines?: boolean;
-  readonly rawTopic?: string;
-  readonly rulesTopic?: string;
+  /** Reads raw, rules and sources; writes the levels, jobs and dlq. */
+  readonly topology: Topology;
   readonly groupId?: string;
   readonly metrics?: Metrics;
-  /** Output topics (defaults gex.priority.<level>.v1, gex.jobs.v1, gex.dlq.v1): a second environment or a test on one cluster. */
-  readonly topicOf?: (level: Level) => string;
-  readonly jobsTopic?: string;
-  readonly dlqTopic?: string;
   /** Raw bytes fetched per partition and batch (default 1 MiB). */
   readonly maxBytesPerPartition?: number; // bytes
   /** Raw partitions handled at once, one transactional producer each (default 3; keep it stable per instance). */
@@ -95,14 +89,14 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const maxBytes = o.maxBytes ?? 8 * 1024 * 1024;
   const maxOutputBytes = 7 * 1024 * 1024; // under the level topics' max.message.bytes (8 MiB) with room for the batch
   const defaultDataType = o.defaultDataType ?? 'real_time';
-  const rawTopic = o.rawTopic ?? RAW_TOPIC;
-  const rulesTopic = o.rulesTopic ?? RULES_TOPIC;
+  const rawTopic = o.topology.raw;
+  const rulesTopic = o.topology.rules;
   const log = o.logger.child({ role: 'prioritizer' });
 
   const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshotV1>>(); // TEMP(decode): v1 level topics carry rows
-  const topicOf = o.topicOf ?? levelTopic;
-  const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
-  const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
+  const topicOf = o.topology.level;
+  const jobsTopic = o.topology.jobs;
+  const dlqTopic = o.topology.dlq;
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
   for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => o.registry.encoder<PrioritizedSnapshotV1>(valueSubject(topicOf(l))), startUp));
@@ -168,7 +162,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }]);
       }
     }
-    return [...[...byLevel].map(([level, messages]) => ({ topic: topicOf(level), messages })), { topic: jobsTopic, messages: jobs }, { topic: dlqTopic, messages: dlq }];
+    return [...[...byLevel].map(([level, messages]) => ({ kind: levelKind(level), messages })), { kind: 'jobs' as const, messages: jobs }, { kind: 'dlq' as const, messages: dlq }];
   };
 
   type Handled =
@@ -220,7 +214,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       tables.push(view);
       const sourcesTable = await followTable({
         kafka: o.kafka,
-        topic: SOURCES_TOPIC,
+        topic: o.topology.sources,
         onRecord: async ({ key, value }) => {
           if (key === null) return;
           if (!value) {
@@ -251,6 +245,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         kafka: o.kafka,
         groupId: o.groupId ?? PRIORITIZER_GROUP,
         topics: [rawTopic],
+        topology: o.topology,
         transactionalId: `gexstream-prioritizer-${o.instanceId ?? '0'}`,
         transform,
         // the raw topic has no priority: smaller per-partition batches and transactions let a critical snapshot on one

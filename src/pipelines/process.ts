@@ -1,10 +1,10 @@
-// Owns the level processors: drain gex.priority.<level>.v1 critical-first, normalise, publish ProcessedSnapshot + job events
+// Owns the level processors: drain the level topics critical-first, normalise, publish ProcessedSnapshot + job events
 // exactly once; retries with backoff, a circuit breaker per source, source stats and SLA tracking.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
-import { levelTopic, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
-import { normalise, processedSnapshot, PROCESSED_TOPIC } from '../domain/processed.js';
+import type { JobEvent, PrioritizedSnapshot } from '../domain/prioritized.js';
+import { normalise, processedSnapshot } from '../domain/processed.js';
 import { LEVELS, levelRank, type Level } from '../domain/priority/level.js';
 import {
   applyBreakerChange,
@@ -44,8 +44,8 @@ import { createTransactionalProcessor, type InMessage, type TransactionalProcess
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
-import { JOBS_TOPIC, SOURCES_TOPIC } from './prioritize.js';
-import { DLQ_TOPIC } from './publish.js';
+import type { Topology } from '../domain/topology.js';
+import { levelKind } from '../domain/topicKind.js';
 import { valueSubject } from './schemas.js';
 
 export const HELD_HEADER = 'gex-held-by-breaker';
@@ -62,12 +62,9 @@ export interface ProcessorOptions {
   readonly instanceId?: string;
   readonly clock?: () => number;
   readonly random?: () => number;
-  readonly topicOf?: (level: Level) => string;
-  readonly processedTopic?: string;
-  readonly sourcesTopic?: string;
+  /** Reads the levels; writes processed, sources, jobs and dlq. */
+  readonly topology: Topology;
   readonly groupPrefix?: string;
-  readonly jobsTopic?: string;
-  readonly dlqTopic?: string;
   readonly step?: ProcessingStep;
   readonly drain?: DrainConfig;
   readonly retry?: RetryConfig;
@@ -122,9 +119,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const levels = o.levels ?? LEVELS;
   const clock = o.clock ?? Date.now;
   const random = o.random ?? Math.random;
-  const topicOf = o.topicOf ?? levelTopic;
-  const processedTopic = o.processedTopic ?? PROCESSED_TOPIC;
-  const sourcesTopic = o.sourcesTopic ?? SOURCES_TOPIC;
+  const topicOf = o.topology.level;
+  const processedTopic = o.topology.processed;
+  const sourcesTopic = o.topology.sources;
   const groupPrefix = o.groupPrefix ?? 'gexstream-processor';
   const step = o.step ?? ((s: CanonicalSnapshot) => normalise(s));
   const drainCfg = o.drain ?? defaultDrainConfig;
@@ -136,8 +133,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
   const processedEnc = await whileUnavailable(() => o.registry.encoder<ProcessedSnapshotV1>(valueSubject(processedTopic)), startUp);
-  const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
-  const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
+  const jobsTopic = o.topology.jobs;
+  const dlqTopic = o.topology.dlq;
   const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
   const sourceEnc = await whileUnavailable(() => o.registry.encoder<SourceStats>(valueSubject(sourcesTopic)), startUp);
@@ -292,11 +289,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     st[level].inFlight = 0;
     const stats = [...touched].map((s) => ({ key: s, value: sourceEnc.encode(sources.get(s) as SourceStats) }));
     return [
-      { topic: processedTopic, messages: out },
-      { topic: jobsTopic, messages: jobs },
-      { topic: dlqTopic, messages: dlq },
-      { topic: topicOf(level), messages: requeue },
-      { topic: sourcesTopic, messages: stats },
+      { kind: 'processed' as const, messages: out },
+      { kind: 'jobs' as const, messages: jobs },
+      { kind: 'dlq' as const, messages: dlq },
+      { kind: levelKind(level), messages: requeue },
+      { kind: 'sources' as const, messages: stats },
     ];
   };
 
@@ -343,6 +340,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
           kafka: o.kafka,
           groupId: `${groupPrefix}-${level}`,
           topics: [topicOf(level)],
+          topology: o.topology,
           transactionalId: `${groupPrefix}-${level}-${o.instanceId ?? '0'}`,
           transform: transformFor(level),
           maxMessagesPerTransaction: chunk[level],

@@ -2,7 +2,6 @@
 // transaction (exactly once), Parquet segments, and the latest-snapshot view. Replay is the same projector with an end.
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
-import { PROCESSED_TOPIC } from '../domain/processed.js';
 // TEMP(decode): processed v1 carries strikes as rows; project2 moves the projector to v2 columns
 import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../domain/v1Strikes.js';
 import { PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
@@ -21,8 +20,7 @@ import type { InMessage } from '../kafka/transactional.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
 import { keepOnSuccess, registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
-import { JOBS_TOPIC, RULES_TOPIC, SOURCES_TOPIC } from './prioritize.js';
-import { DLQ_TOPIC } from './publish.js';
+import type { Topology } from '../domain/topology.js';
 import { valueSubject } from './schemas.js';
 
 export const PROJECTOR_LAG_GROUP = 'gexstream-projector';
@@ -30,11 +28,6 @@ export const DEFAULT_DB_PATH = 'data/gexstream.duckdb';
 export const DEFAULT_PARQUET_DIR = 'data/parquet';
 
 export type ProjectedTopics = Readonly<Record<ProjectedKind, string>>;
-export const DEFAULT_PROJECTED_TOPICS: ProjectedTopics = { processed: PROCESSED_TOPIC, jobs: JOBS_TOPIC, rules: RULES_TOPIC, sources: SOURCES_TOPIC, dlq: DLQ_TOPIC };
-
-/** PREFIX.processed, PREFIX.jobs, ...: an isolated set of topics (tests, benchmarks, a second environment on one cluster). */
-export const prefixedTopics = (prefix: string): ProjectedTopics =>
-  Object.fromEntries(PROJECTED_KINDS.map((k) => [k, `${prefix}.${k}`])) as unknown as ProjectedTopics;
 
 export interface ProjectorOptions {
   readonly kafka: KafkaClient;
@@ -43,7 +36,8 @@ export interface ProjectorOptions {
   readonly db: string;
   /** Root of the Parquet tree; null writes none. */
   readonly parquet?: string | null;
-  readonly topics?: Partial<ProjectedTopics>;
+  /** Reads processed, jobs, rules, sources and dlq (each projected kind is the topology's kind of the same name). */
+  readonly topology: Topology;
   /** Group whose committed offsets show the projector's lag (never read back); null commits none. */
   readonly lagGroupId?: string | null;
   readonly segmentOffsets?: number;
@@ -114,7 +108,7 @@ const COMMIT_ATTEMPTS = 6;
 export const DEFAULT_MAX_BYTES_PER_PARTITION = 256 * 1024;
 
 export const createProjector = async (o: ProjectorOptions): Promise<Projector> => {
-  const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
+  const topics = Object.fromEntries(PROJECTED_KINDS.map((k) => [k, o.topology[k]])) as ProjectedTopics;
   const kindOf = new Map<string, ProjectedKind>(PROJECTED_KINDS.map((k) => [topics[k], k]));
   const clock = o.clock ?? Date.now;
   const store = await openStore(o.db, { ...(o.memoryLimit ? { memoryLimit: o.memoryLimit } : {}), ...(o.threads ? { threads: o.threads } : {}) });

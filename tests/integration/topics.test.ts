@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyTopics, listTopics } from '../../src/pipelines/topics.js';
-import { loadTopicSpecs } from '../../src/resources.js';
+import { loadTopicSpecs, loadTopology } from '../../src/resources.js';
 import { createTopicAdmin } from '../../src/kafka/admin.js';
 import type { TopicSpec } from '../../src/domain/topicSpec.js';
 import { eventually, kafka, unique } from '../support/env.js';
@@ -67,8 +67,7 @@ test('apply raises partitions and alters a changed config, keeping the rest', as
 });
 
 test('a compacted topic keeps only the latest value per key once the cleaner ran', async () => {
-  const rules = loadTopicSpecs().find((s) => s.name === 'gex.rules.v1');
-  assert.ok(rules);
+  const rules = loadTopology().spec('rules');
   const name = unique('test.compacted');
   created.push(name);
   // The shipped compacted config, with segments rolled quickly so the cleaner gets to run within the test.

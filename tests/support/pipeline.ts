@@ -5,6 +5,7 @@ import type { DeadLetter } from '../../src/domain/deadLetter.js';
 import type { PrioritizedSnapshotV1 } from '../../src/domain/v1Strikes.js';
 import { LEVELS, type Level } from '../../src/domain/priority/level.js';
 import { readToEnd } from '../../src/kafka/reader.js';
+import type { Topology } from '../../src/domain/topology.js';
 import type { KafkaClient } from '../../src/kafka/client.js';
 import { kafka, registry, unique } from './env.js';
 import { isolatedPipeline } from './projection.js';
@@ -18,8 +19,10 @@ export interface Isolated {
   readonly levelTopic: (l: Level) => string;
   readonly jobsTopic: string;
   readonly dlqTopic: string;
+  /** Every kind under the prefix. */
+  readonly topology: Topology;
   /** The options that point a prioritizer at these topics. */
-  readonly topics: { rawTopic: string; rulesTopic: string; topicOf: (l: Level) => string; jobsTopic: string; dlqTopic: string };
+  readonly topics: { topology: Topology };
   readonly group: string;
   readonly instance: string;
   readonly cleanup: () => Promise<void>;
@@ -31,8 +34,8 @@ export interface Isolated {
  */
 export const isolated = async (name: string, rawPartitions = 3): Promise<Isolated> => {
   const p = await isolatedPipeline(name, rawPartitions);
-  const topics = { rawTopic: p.raw, rulesTopic: p.topics.rules, topicOf: p.levelTopic, jobsTopic: p.topics.jobs, dlqTopic: p.topics.dlq };
-  return { prefix: p.prefix, ...topics, levelTopic: p.levelTopic, topics, group: unique(`test.${name}.group`), instance: unique(name), cleanup: p.cleanup };
+  const { topology } = p;
+  return { prefix: p.prefix, rawTopic: topology.raw, rulesTopic: topology.rules, levelTopic: topology.level, jobsTopic: topology.jobs, dlqTopic: topology.dlq, topology, topics: { topology }, group: unique(`test.${name}.group`), instance: unique(name), cleanup: p.cleanup };
 };
 
 /** Every prioritized snapshot on the test's level topics (read_committed). */

@@ -6,6 +6,7 @@ import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/
 // TEMP(decode): the level and processed topics are v1 (strikes as rows) until wire's v2
 import { withRowSnapshot, type PrioritizedSnapshotV1, type ProcessedSnapshotV1 } from '../../src/domain/v1Strikes.js';
 import type { Level } from '../../src/domain/priority/level.js';
+import type { Topology } from '../../src/domain/topology.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { readToEnd } from '../../src/kafka/reader.js';
 import { kafka, registry, unique } from './env.js';
@@ -18,6 +19,8 @@ export interface Lanes {
   readonly sources: string;
   readonly jobs: string;
   readonly dlq: string;
+  /** Every kind under the prefix: what a processor is given. */
+  readonly topology: Topology;
   readonly groupPrefix: string;
   readonly cleanup: () => Promise<void>;
 }
@@ -36,6 +39,7 @@ export const isolatedLanes = async (name: string, partitions = 3): Promise<Lanes
     sources: p.topics.sources,
     jobs: p.topics.jobs,
     dlq: p.topics.dlq,
+    topology: p.topology,
     groupPrefix: unique(`test.${name}.proc`),
     cleanup: p.cleanup,
   };
@@ -63,7 +67,7 @@ export const prioritized = (id: string, level: Level, source = 'gexbot', ticker 
   });
 
 export const sendPrioritized = async (topic: string, values: readonly PrioritizedSnapshot[]): Promise<void> => {
-  const enc = await registry.encoder<PrioritizedSnapshotV1>('gex.priority.low.v1-value'); // TEMP(decode): v1 carries rows
+  const enc = await registry.encoder<PrioritizedSnapshotV1>(`${topic}-value`); // TEMP(decode): v1 carries rows
   const producer = await createProducer({ kafka: kafka() });
   try {
     let batch: Array<{ key: string; value: Buffer }> = [];

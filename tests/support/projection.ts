@@ -14,42 +14,49 @@ import { evolveSourceStats, initialSourceStats, type SourceStats } from '../../s
 import { createTopicAdmin } from '../../src/kafka/admin.js';
 import { createProducer, type OutMessage } from '../../src/kafka/producer.js';
 import { loadDefaultGuidelines } from '../../src/pipelines/prioritize.js';
-import { DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../../src/pipelines/project.js';
+import type { ProjectedTopics } from '../../src/pipelines/project.js';
+import { PROJECTED_KINDS } from '../../src/domain/projection/projection.js';
+import { levelKind } from '../../src/domain/topicKind.js';
+import type { Topology } from '../../src/domain/topology.js';
 import { applyTopics } from '../../src/pipelines/topics.js';
-import { loadTopicSpecs } from '../../src/resources.js';
+import { loadTopology } from '../../src/resources.js';
 import { kafka, registry, unique } from './env.js';
 
 export interface IsolatedProjection {
   readonly prefix: string;
   readonly topics: ProjectedTopics;
+  /** Every kind under the prefix (`run --topic-prefix` lays out the same names): what the roles are given. */
+  readonly topology: Topology;
   readonly cleanup: () => Promise<void>;
 }
 
+/** The projected kinds' topics as a plain record (a Topology also holds functions: not for Object.values). */
+export const projectedTopics = (topology: Topology): ProjectedTopics => Object.fromEntries(PROJECTED_KINDS.map((k) => [k, topology[k]])) as ProjectedTopics;
+
 /** PREFIX.processed, .jobs, .rules, .sources, .dlq with the shipped configs and value schemas. */
 export const isolatedProjection = async (name: string, partitions = 3): Promise<IsolatedProjection> => {
-  const specs = loadTopicSpecs();
   const prefix = unique(`test.${name}.proj`);
-  const topics = prefixedTopics(prefix);
-  const kinds = Object.keys(topics) as (keyof ProjectedTopics)[];
+  const topology = loadTopology(prefix);
   await applyTopics({
     kafka: kafka(),
-    specs: kinds.map((k) => {
-      const s = specs.find((x) => x.name === DEFAULT_PROJECTED_TOPICS[k]);
-      if (!s) throw new Error(`no spec for ${DEFAULT_PROJECTED_TOPICS[k]}`);
-      return { ...s, name: topics[k], partitions: k === 'processed' || k === 'jobs' || k === 'dlq' ? partitions : s.partitions };
+    specs: PROJECTED_KINDS.map((k) => {
+      const s = topology.spec(k);
+      return { ...s, name: topology[k], partitions: k === 'processed' || k === 'jobs' || k === 'dlq' ? partitions : s.partitions };
     }),
   });
-  for (const k of kinds) {
-    const s = await registry.latest(`${DEFAULT_PROJECTED_TOPICS[k]}-value`);
-    if (!s) throw new Error(`no schema for ${DEFAULT_PROJECTED_TOPICS[k]}; run gexstream schemas register`);
-    await registry.register(`${topics[k]}-value`, s.schema);
+  for (const k of PROJECTED_KINDS) {
+    const declared = topology.spec(k).name;
+    const s = await registry.latest(`${declared}-value`);
+    if (!s) throw new Error(`no schema for ${declared}; run gexstream schemas register`);
+    await registry.register(`${topology[k]}-value`, s.schema);
   }
   return {
     prefix,
-    topics,
+    topics: projectedTopics(topology),
+    topology,
     cleanup: async () => {
       const admin = await createTopicAdmin({ kafka: kafka() });
-      await admin.deleteTopics(Object.values(topics)).catch(() => undefined);
+      await admin.deleteTopics(PROJECTED_KINDS.map((k) => topology[k])).catch(() => undefined);
       await admin.close();
     },
   };
@@ -106,11 +113,12 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
 /** Sends the events as Avro (the shipped schemas) to the isolated topics, keyed as the pipeline keys them. */
 export const sendTruth = async (topics: ProjectedTopics, t: Truth, extra: { processed?: OutMessage[] } = {}): Promise<void> => {
   const enc = {
-    processed: await registry.encoder<ProcessedSnapshotV1>('gex.snapshots.processed.v1-value'),
-    jobs: await registry.encoder<JobEvent>('gex.jobs.v1-value'),
-    rules: await registry.encoder<RuleEvent>('gex.rules.v1-value'),
-    sources: await registry.encoder<SourceStats>('gex.sources.v1-value'),
-    dlq: await registry.encoder<DeadLetter>('gex.dlq.v1-value'),
+    // the isolated topics' subjects hold the declared topics' schemas (isolatedProjection registers them)
+    processed: await registry.encoder<ProcessedSnapshotV1>(`${topics.processed}-value`),
+    jobs: await registry.encoder<JobEvent>(`${topics.jobs}-value`),
+    rules: await registry.encoder<RuleEvent>(`${topics.rules}-value`),
+    sources: await registry.encoder<SourceStats>(`${topics.sources}-value`),
+    dlq: await registry.encoder<DeadLetter>(`${topics.dlq}-value`),
   };
   const producer = await createProducer({ kafka: kafka() });
   const chunks = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, k) => xs.slice(k * n, k * n + n));
@@ -151,17 +159,12 @@ export interface IsolatedPipeline extends IsolatedProjection {
 /** The whole pipeline's topics under one prefix: raw, the four levels, and the projected topics (processed, jobs, rules, sources, dlq). */
 export const isolatedPipeline = async (name: string, partitions = 3): Promise<IsolatedPipeline> => {
   const proj = await isolatedProjection(name, partitions);
-  const specs = loadTopicSpecs();
-  const spec = (n: string) => {
-    const s = specs.find((x) => x.name === n);
-    if (!s) throw new Error(`no spec ${n}`);
-    return s;
-  };
-  const raw = `${proj.prefix}.raw`;
-  const levelTopic = (l: (typeof LEVELS)[number]) => `${proj.prefix}.${l}`;
-  await applyTopics({ kafka: kafka(), specs: [{ ...spec('gex.raw.v1'), name: raw, partitions }, ...LEVELS.map((l) => ({ ...spec(`gex.priority.${l}.v1`), name: levelTopic(l), partitions }))] });
+  const { topology } = proj;
+  const raw = topology.raw;
+  const levelTopic = topology.level;
+  await applyTopics({ kafka: kafka(), specs: [{ ...topology.spec('raw'), name: raw, partitions }, ...LEVELS.map((l) => ({ ...topology.spec(levelKind(l)), name: levelTopic(l), partitions }))] });
   for (const l of LEVELS) {
-    const s = await registry.latest(`gex.priority.${l}.v1-value`);
+    const s = await registry.latest(`${topology.spec(levelKind(l)).name}-value`);
     if (s) await registry.register(`${levelTopic(l)}-value`, s.schema);
   }
   return {

@@ -14,7 +14,7 @@ import { isolatedLanes, prioritized, readProcessed, sendPrioritized, type Lanes 
 
 const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
 const start = async (lanes: Lanes, extra: Partial<Parameters<typeof createProcessor>[0]> = {}) => {
-  const p = await createProcessor({ kafka: kafka(), registry, logger, topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, jobsTopic: lanes.jobs, dlqTopic: lanes.dlq, groupPrefix: lanes.groupPrefix, instanceId: unique('i'), ...extra });
+  const p = await createProcessor({ kafka: kafka(), registry, logger, topology: lanes.topology, groupPrefix: lanes.groupPrefix, instanceId: unique('i'), ...extra });
   await p.start();
   return p;
 };

@@ -44,7 +44,7 @@ test(`projector killed -9 ${KILLS} times: no row lost or duplicated in any table
   const db = join(dir, 'state.duckdb');
   const pq = join(dir, 'pq');
   const children: ChildProcess[] = [];
-  const args = ['--role', 'projector', '--projector-topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '256'];
+  const args = ['--role', 'projector', '--topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '256'];
   try {
     const truth = generatedDay({ seed: 21, count: 4000, strikes: 100 });
     await sendTruth(iso.topics, truth);

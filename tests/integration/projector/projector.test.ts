@@ -32,7 +32,7 @@ test('live projection of a generated day equals its replay; --until gives the st
     const part2 = generatedDay({ seed: 11, count: 200, from: 300 });
     // a message on the processed topic that is not Avro: the projector dead-letters it and goes on
     await sendTruth(iso.topics, part1, { processed: [{ key: 'SPX', value: Buffer.from('{"not":"avro"}') }] });
-    const projector = await createProjector({ kafka: kafka(), registry, db: join(dir, 'live.duckdb'), parquet: join(dir, 'live-pq'), topics: iso.topics, lagGroupId: null, segmentOffsets: 64, flushMs: 200 });
+    const projector = await createProjector({ kafka: kafka(), registry, db: join(dir, 'live.duckdb'), parquet: join(dir, 'live-pq'), topology: iso.topology, lagGroupId: null, segmentOffsets: 64, flushMs: 200 });
     await projector.start();
     let stopped = false;
     try {
