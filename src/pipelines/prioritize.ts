@@ -195,7 +195,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };
     }
     const job = jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms }));
-    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: requestId, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
+    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: snapshot.ticker, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
   };
 
   return {
