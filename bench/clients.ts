@@ -5,6 +5,8 @@
 // src/kafka/platformatic/), so both run the same code path the roles would; the bare consume drives each library
 // directly with its best settings. Median of RUNS, the client order alternating per run; CPU seconds of this process
 // per operation next to the wall time (the machine is shared: CPU is the steadier figure).
+// On raw W-day it also runs the prioritizer (src/pipelines/prioritize.ts, rules, scores and Avro as the role runs them)
+// with its exactly-once loop on each edge, timed from its first decision to its last commit.
 // CLIENTS (default kafkajs,platformatic) may add `kafkajs-stock`: the kafkajs edge with kafkajs' own produce encoder
 // instead of src/kafka/fastProduce.ts, to measure that patch in the same run.
 //   node dist/bench/clients.js [RUNS] [COUNT] [raw|level] [CLIENTS]
@@ -13,6 +15,11 @@ import { readFileSync } from 'node:fs';
 import { Consumer, type Message } from '@platformatic/kafka';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../src/domain/decode.js';
+import { defaultPriorityConfig } from '../src/domain/priority/config.js';
+import { groupProgress } from '../src/kafka/lag.js';
+import { createLogger } from '../src/log.js';
+import { createPrioritizer } from '../src/pipelines/prioritize.js';
+import { isolated } from '../tests/support/pipeline.js';
 import type { PrioritizedSnapshot } from '../src/domain/prioritized.js';
 import { createRegistry } from '../src/registry/registry.js';
 import { prioritized } from '../tests/support/processing.js';
@@ -33,9 +40,10 @@ const rawLines = readFileSync(wdayFile(Math.max(N, 23_400)), 'utf8')
   .filter((l) => l.length > 0)
   .slice(0, N);
 const records: Array<{ bytes: Buffer }> = [];
+const registry = createRegistry({ url: config.registryUrl });
 if (PAYLOAD === 'raw') for (const l of rawLines) records.push({ bytes: Buffer.from(l) });
 else {
-  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshot>('gex.priority.high.v1-value');
+  const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.high.v1-value');
   for (const l of rawLines) {
     const d = decodeValue(JSON.parse(l) as unknown, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
     if (isLeft(d)) throw new Error('bad W-day snapshot');
@@ -130,8 +138,42 @@ const relay = async (client: Client, from: string, to: string): Promise<number> 
   return s;
 };
 
-const times = { produce: new Map<Client, number[]>(), consume: new Map<Client, number[]>(), eos: new Map<Client, number[]>() };
-const cpu = { produce: new Map<Client, number[]>(), consume: new Map<Client, number[]>(), eos: new Map<Client, number[]>() };
+// ---- the prioritizer on the raw W-day bytes, its exactly-once loop on each edge; outputs on topics of its own --------
+const prioritize = async (client: Client, raw: string): Promise<number> => {
+  const iso = await isolated(`clients-prio-${client}`, 1);
+  const groupId = `bench-clients-prio-${randomUUID()}`;
+  const p = await createPrioritizer({
+    kafka: kafka(), edge: edges[client], registry, logger: createLogger('silent'), priority: defaultPriorityConfig,
+    rawTopic: raw, rulesTopic: iso.rulesTopic, topicOf: iso.levelTopic, jobsTopic: iso.jobsTopic, dlqTopic: iso.dlqTopic, groupId, instanceId: randomUUID(),
+  });
+  try {
+    // from its first decision (start-up, rules seeding and the group join left out: the same on both) to its last commit
+    let t0: bigint | undefined;
+    let decided = false;
+    const watch = setInterval(() => {
+      const st = p.stats();
+      const n = st.tally.total + st.deadLetters;
+      if (t0 === undefined && n > 0) t0 = process.hrtime.bigint();
+      if (n >= N) decided = true;
+    }, 5);
+    await p.start();
+    const deadline = Date.now() + 600_000;
+    while (!decided || !(await groupProgress(kafka(), groupId, raw)).every((x) => x.lag === 0)) {
+      if (Date.now() > deadline) throw new Error(`${client}: the prioritizer did not finish W-day in 10 minutes (${JSON.stringify(p.stats().tally)})`);
+      await new Promise((r) => setTimeout(r, decided ? 20 : 50));
+    }
+    clearInterval(watch);
+    if (p.stats().deadLetters > 0) throw new Error(`${client}: ${p.stats().deadLetters} dead letters on W-day`);
+    return Number(process.hrtime.bigint() - (t0 as bigint)) / 1e9;
+  } finally {
+    await p.stop();
+    await iso.cleanup();
+  }
+};
+
+const ops = () => ({ produce: new Map<Client, number[]>(), consume: new Map<Client, number[]>(), eos: new Map<Client, number[]>(), prioritizer: new Map<Client, number[]>() });
+const times = ops();
+const cpu = ops();
 for (const t of [...Object.values(times), ...Object.values(cpu)]) for (const c of clients) t.set(c, []);
 /** Runs `op` and records its wall seconds (as it measures them) and this process's CPU seconds meanwhile. */
 const measure = async (what: keyof typeof times, c: Client, op: () => Promise<number>): Promise<void> => {
@@ -167,6 +209,11 @@ try {
       await measure('eos', c, () => relay(c, input, sink));
       process.stderr.write(`run ${r + 1} ${c}: exactly-once relay ${fmt(times.eos.get(c)?.at(-1) ?? 0, 2)} s\n`);
     }
+    if (PAYLOAD === 'raw')
+      for (const c of order) {
+        await measure('prioritizer', c, () => prioritize(c, input));
+        process.stderr.write(`run ${r + 1} ${c}: prioritizer ${fmt(times.prioritizer.get(c)?.at(-1) ?? 0, 2)} s\n`);
+      }
     rss = Math.max(rss, rssMb());
     await dropTopics(scratch.splice(0)); // 126 MB per topic: keep the broker's disk small
   }
@@ -188,6 +235,7 @@ const row = (name: string, what: keyof typeof times) => {
 row('bare produce (idempotent, acks=all, 1 MiB sends)', 'produce');
 row('bare consume (fresh group, join included)', 'consume');
 row('exactly-once relay (read_committed, tx + offsets)', 'eos');
+if (PAYLOAD === 'raw') row('prioritizer (decode, rules, Avro, its EOS loop)', 'prioritizer');
 const runs = (m: Map<Client, number[]>, c: Client): string => (m.get(c) ?? []).map((x) => fmt(x, 2)).join('/');
-console.log(`  each run: ${clients.map((c) => `${c} produce ${runs(times.produce, c)} s (CPU ${runs(cpu.produce, c)}), consume ${runs(times.consume, c)} s, relay ${runs(times.eos, c)} s (CPU ${runs(cpu.eos, c)})`).join('; ')}; peak RSS ${fmt(rss)} MB`);
+console.log(`  each run: ${clients.map((c) => `${c} produce ${runs(times.produce, c)} s (CPU ${runs(cpu.produce, c)}), consume ${runs(times.consume, c)} s, relay ${runs(times.eos, c)} s (CPU ${runs(cpu.eos, c)})${PAYLOAD === 'raw' ? `, prioritizer ${runs(times.prioritizer, c)} s (CPU ${runs(cpu.prioritizer, c)})` : ''}`).join('; ')}; peak RSS ${fmt(rss)} MB`);
 process.exit(0);
