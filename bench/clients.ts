@@ -5,16 +5,27 @@
 // src/kafka/platformatic/), so both run the same code path the roles would; the bare consume drives each library
 // directly with its best settings. Median of RUNS, the client order alternating per run; CPU seconds of this process
 // per operation next to the wall time (the machine is shared: CPU is the steadier figure).
-//   node dist/bench/clients.js [RUNS] [COUNT] [raw|level]
+// On raw W-day it also runs the prioritizer (src/pipelines/prioritize.ts, rules, scores and Avro as the role runs them)
+// with its exactly-once loop on each edge, timed from its first decision to its last commit.
+// CLIENTS (default kafkajs,platformatic) may add `kafkajs-stock`: the kafkajs edge with kafkajs' own produce encoder
+// instead of src/kafka/fastProduce.ts, to measure that patch in the same run.
+//   node dist/bench/clients.js [RUNS] [COUNT] [raw|level] [CLIENTS]
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Consumer, type Message } from '@platformatic/kafka';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../src/domain/decode.js';
 import { withRowSnapshot, type PrioritizedSnapshotV1 } from '../src/domain/v1Strikes.js'; // TEMP(decode): the level topics are v1 (rows)
+import { defaultPriorityConfig } from '../src/domain/priority/config.js';
+import { groupProgress } from '../src/kafka/lag.js';
+import { createLogger } from '../src/log.js';
+import { createPrioritizer } from '../src/pipelines/prioritize.js';
+import { isolated } from '../tests/support/pipeline.js';
+import { overriding } from '../src/domain/topology.js';
 import { createRegistry } from '../src/registry/registry.js';
 import { prioritized } from '../tests/support/processing.js';
 import { kafkajsEdge, type KafkaEdge } from '../src/kafka/edge.js';
+import { setFastProduce } from '../src/kafka/fastProduce.js';
 import { platformaticEdge } from '../src/kafka/platformatic/edge.js';
 import type { InMessage } from '../src/kafka/transactional.js';
 import { bareProduce, config, declared, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
@@ -30,9 +41,10 @@ const rawLines = readFileSync(wdayFile(Math.max(N, 23_400)), 'utf8')
   .filter((l) => l.length > 0)
   .slice(0, N);
 const records: Array<{ bytes: Buffer }> = [];
+const registry = createRegistry({ url: config.registryUrl });
 if (PAYLOAD === 'raw') for (const l of rawLines) records.push({ bytes: Buffer.from(l) });
 else {
-  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshotV1>(`${declared.level('high')}-value`);
+  const enc = await registry.encoder<PrioritizedSnapshotV1>(`${declared.level('high')}-value`);
   for (const l of rawLines) {
     const d = decodeValue(JSON.parse(l) as unknown, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
     if (isLeft(d)) throw new Error('bad W-day snapshot');
@@ -41,9 +53,14 @@ else {
 }
 const totalBytes = records.reduce((s, r) => s + r.bytes.length, 0);
 
-type Client = 'kafkajs' | 'platformatic';
+type Client = 'kafkajs' | 'kafkajs-stock' | 'platformatic';
+const CLIENT_NAMES: Record<Client, string> = { kafkajs: 'kafkajs 2.2.4', 'kafkajs-stock': 'kafkajs 2.2.4 stock encoder', platformatic: '@platformatic/kafka 2.12.1' };
+const clients = (process.argv[5] ?? 'kafkajs,platformatic').split(',') as Client[];
+for (const c of clients) if (!(c in CLIENT_NAMES)) throw new Error(`unknown client ${c}: one of ${Object.keys(CLIENT_NAMES).join(', ')}`);
+const kafkajsBench = kafkajsEdge({ brokers: config.brokers, clientId: 'gexstream-bench' });
 const edges: Record<Client, KafkaEdge> = {
-  kafkajs: kafkajsEdge({ brokers: config.brokers, clientId: 'gexstream-bench' }),
+  kafkajs: kafkajsBench,
+  'kafkajs-stock': kafkajsBench, // the same edge; setFastProduce(false) while it runs
   platformatic: platformaticEdge({ brokers: config.brokers, clientId: 'gexstream-bench' }),
 };
 const base = () => ({ clientId: 'gexstream-bench', bootstrapBrokers: config.brokers });
@@ -61,7 +78,7 @@ const produce = async (client: Client, topic: string): Promise<number> => {
 
 // ---- bare consume: a fresh group, from the beginning, until N messages (group join included) -------------------------
 const consume = async (client: Client, topic: string): Promise<number> => {
-  if (client === 'kafkajs') {
+  if (client !== 'platformatic') {
     const c = kafka().consumer({ groupId: `bench-clients-${randomUUID()}`, maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxWaitTimeInMs: 500 });
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
@@ -122,14 +139,48 @@ const relay = async (client: Client, from: string, to: string): Promise<number> 
   return s;
 };
 
-const clients: Client[] = ['kafkajs', 'platformatic'];
-const times = { produce: new Map<Client, number[]>(), consume: new Map<Client, number[]>(), eos: new Map<Client, number[]>() };
-const cpu = { produce: new Map<Client, number[]>(), consume: new Map<Client, number[]>(), eos: new Map<Client, number[]>() };
+// ---- the prioritizer on the raw W-day bytes, its exactly-once loop on each edge; outputs on topics of its own --------
+const prioritize = async (client: Client, raw: string): Promise<number> => {
+  const iso = await isolated(`clients-prio-${client}`, 1);
+  const groupId = `bench-clients-prio-${randomUUID()}`;
+  const p = await createPrioritizer({
+    kafka: kafka(), edge: edges[client], registry, logger: createLogger('silent'), priority: defaultPriorityConfig,
+    topology: overriding(iso.topology, { raw }), groupId, instanceId: randomUUID(),
+  });
+  try {
+    // from its first decision (start-up, rules seeding and the group join left out: the same on both) to its last commit
+    let t0: bigint | undefined;
+    let decided = false;
+    const watch = setInterval(() => {
+      const st = p.stats();
+      const n = st.tally.total + st.deadLetters;
+      if (t0 === undefined && n > 0) t0 = process.hrtime.bigint();
+      if (n >= N) decided = true;
+    }, 5);
+    await p.start();
+    const deadline = Date.now() + 600_000;
+    while (!decided || !(await groupProgress(kafka(), groupId, raw)).every((x) => x.lag === 0)) {
+      if (Date.now() > deadline) throw new Error(`${client}: the prioritizer did not finish W-day in 10 minutes (${JSON.stringify(p.stats().tally)})`);
+      await new Promise((r) => setTimeout(r, decided ? 20 : 50));
+    }
+    clearInterval(watch);
+    if (p.stats().deadLetters > 0) throw new Error(`${client}: ${p.stats().deadLetters} dead letters on W-day`);
+    return Number(process.hrtime.bigint() - (t0 as bigint)) / 1e9;
+  } finally {
+    await p.stop();
+    await iso.cleanup();
+  }
+};
+
+const ops = () => ({ produce: new Map<Client, number[]>(), consume: new Map<Client, number[]>(), eos: new Map<Client, number[]>(), prioritizer: new Map<Client, number[]>() });
+const times = ops();
+const cpu = ops();
 for (const t of [...Object.values(times), ...Object.values(cpu)]) for (const c of clients) t.set(c, []);
 /** Runs `op` and records its wall seconds (as it measures them) and this process's CPU seconds meanwhile. */
 const measure = async (what: keyof typeof times, c: Client, op: () => Promise<number>): Promise<void> => {
+  setFastProduce(c !== 'kafkajs-stock');
   const before = process.cpuUsage();
-  const s = await op();
+  const s = await op().finally(() => setFastProduce(true));
   const used = process.cpuUsage(before);
   times[what].get(c)?.push(s);
   cpu[what].get(c)?.push((used.user + used.system) / 1e6);
@@ -147,8 +198,8 @@ try {
       await measure('produce', c, () => produce(c, topic));
       process.stderr.write(`run ${r + 1} ${c}: produce ${fmt(times.produce.get(c)?.at(-1) ?? 0, 2)} s\n`);
     }
-    // both consume the same bytes: the topic kafkajs produced in this run
-    const input = produced.get('kafkajs') as string;
+    // all consume the same bytes: the topic the first client produced in this run
+    const input = produced.get(clients[0] as Client) as string;
     for (const c of order) {
       await measure('consume', c, () => consume(c, input));
       process.stderr.write(`run ${r + 1} ${c}: consume ${fmt(times.consume.get(c)?.at(-1) ?? 0, 2)} s\n`);
@@ -159,6 +210,11 @@ try {
       await measure('eos', c, () => relay(c, input, sink));
       process.stderr.write(`run ${r + 1} ${c}: exactly-once relay ${fmt(times.eos.get(c)?.at(-1) ?? 0, 2)} s\n`);
     }
+    if (PAYLOAD === 'raw')
+      for (const c of order) {
+        await measure('prioritizer', c, () => prioritize(c, input));
+        process.stderr.write(`run ${r + 1} ${c}: prioritizer ${fmt(times.prioritizer.get(c)?.at(-1) ?? 0, 2)} s\n`);
+      }
     rss = Math.max(rss, rssMb());
     await dropTopics(scratch.splice(0)); // 126 MB per topic: keep the broker's disk small
   }
@@ -168,15 +224,19 @@ try {
 
 const mb = totalBytes / 1e6;
 console.log(`Kafka clients on W-day: ${fmt(N)} SPX snapshots x 100 strikes as ${PAYLOAD === 'raw' ? 'raw JSON' : 'Avro level records'}, ${fmt(mb, 1)} MB (${fmt(totalBytes / N / 1024, 1)} KiB each), one partition, median of ${RUNS} runs`);
-console.log(`  ${'operation'.padEnd(48)} ${'kafkajs 2.2.4'.padStart(41)}   ${'@platformatic/kafka 2.12.1'.padStart(41)}   platformatic/kafkajs (throughput; CPU: kafkajs/platformatic)`);
+const first = clients[0] as Client;
+console.log(`  ${'operation'.padEnd(48)} ${clients.map((c) => CLIENT_NAMES[c].padStart(41)).join('   ')}   ${clients.slice(1).map((c) => `${c}/${first}`).join(', ')} (throughput; CPU: ${first}/other)`);
 const row = (name: string, what: keyof typeof times) => {
-  const [a, b] = clients.map((c) => median(times[what].get(c) ?? [])) as [number, number];
-  const [ca, cb] = clients.map((c) => median(cpu[what].get(c) ?? [])) as [number, number];
-  const cell = (s: number, c: number) => `${fmt(N / s).padStart(7)} snap/s ${fmt(mb / s, 1).padStart(6)} MB/s ${fmt(s, 2).padStart(6)} s ${fmt(c, 2).padStart(6)} CPU s`;
-  console.log(`  ${name.padEnd(48)} ${cell(a, ca)}   ${cell(b, cb)}   ${(a / b).toFixed(2)}x, CPU ${(ca / cb).toFixed(2)}x`);
+  const s = clients.map((c) => median(times[what].get(c) ?? []));
+  const cs = clients.map((c) => median(cpu[what].get(c) ?? []));
+  const cell = (t: number, c: number) => `${fmt(N / t).padStart(7)} snap/s ${fmt(mb / t, 1).padStart(6)} MB/s ${fmt(t, 2).padStart(6)} s ${fmt(c, 2).padStart(6)} CPU s`;
+  const ratios = clients.slice(1).map((_, k) => `${((s[0] as number) / (s[k + 1] as number)).toFixed(2)}x, CPU ${((cs[0] as number) / (cs[k + 1] as number)).toFixed(2)}x`);
+  console.log(`  ${name.padEnd(48)} ${s.map((t, k) => cell(t, cs[k] as number)).join('   ')}   ${ratios.join('; ')}`);
 };
 row('bare produce (idempotent, acks=all, 1 MiB sends)', 'produce');
 row('bare consume (fresh group, join included)', 'consume');
 row('exactly-once relay (read_committed, tx + offsets)', 'eos');
-console.log(`  each run: ${clients.map((c) => `${c} produce ${times.produce.get(c)?.map((s) => fmt(s, 2)).join('/')} s, consume ${times.consume.get(c)?.map((s) => fmt(s, 2)).join('/')} s, relay ${times.eos.get(c)?.map((s) => fmt(s, 2)).join('/')} s`).join('; ')}; peak RSS ${fmt(rss)} MB`);
+if (PAYLOAD === 'raw') row('prioritizer (decode, rules, Avro, its EOS loop)', 'prioritizer');
+const runs = (m: Map<Client, number[]>, c: Client): string => (m.get(c) ?? []).map((x) => fmt(x, 2)).join('/');
+console.log(`  each run: ${clients.map((c) => `${c} produce ${runs(times.produce, c)} s (CPU ${runs(cpu.produce, c)}), consume ${runs(times.consume, c)} s, relay ${runs(times.eos, c)} s (CPU ${runs(cpu.eos, c)})${PAYLOAD === 'raw' ? `, prioritizer ${runs(times.prioritizer, c)} s (CPU ${runs(cpu.prioritizer, c)})` : ''}`).join('; ')}; peak RSS ${fmt(rss)} MB`);
 process.exit(0);

@@ -204,7 +204,7 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
       await readToEnd(kafka, topology.level(l), async (m) => {
         if (!m.value) return;
         const v = await registry.decode<PrioritizedSnapshot>(m.value);
-        if (v.headers[H.importBatch] === batch) decided.push(v);
+        if (v.lineage?.batch === batch) decided.push(v);
       }, { from: marks.get(topology.level(l)) ?? new Map(), idleMs: 300 });
     for (const l of LEVELS) {
       const mine = decided.filter((d) => d.level === l);

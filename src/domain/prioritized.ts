@@ -1,6 +1,6 @@
 // Owns the values the prioritizer writes: PrioritizedSnapshot and JobEvent records, built from a decision (pure).
 import type { Lineage } from './deadLetter.js';
-import { H, type RawHeaders } from './headers.js';
+import { H, recordHeaders, type RawHeaders } from './headers.js';
 import { deterministicId, requestIdForPosition } from './ids.js';
 import type { Decision } from './priority/decide.js';
 import type { Level } from './priority/level.js';
@@ -91,7 +91,7 @@ export const prioritizedSnapshot = (args: {
   source: args.source,
   raw: args.origin,
   lineage: args.lineage !== undefined ? args.lineage : lineageOf(args.headers),
-  headers: { ...args.headers },
+  headers: recordHeaders(args.headers, (args.lineage !== undefined ? args.lineage : lineageOf(args.headers)) !== null),
   published_at_ms: args.publishedAtMs,
   received_at_ms: args.receivedAtMs,
   prioritized_at_ms: args.prioritizedAtMs,

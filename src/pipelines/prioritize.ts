@@ -20,6 +20,7 @@ import { createProducer, type OutMessage } from '../kafka/producer.js';
 import { followTable } from '../kafka/tableReader.js';
 import { followRules, type RuleView } from './rules.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
+import type { KafkaEdge } from '../kafka/edge.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -55,6 +56,8 @@ export interface PrioritizerOptions {
   readonly maxBytesPerPartition?: number; // bytes
   /** Raw partitions handled at once, one transactional producer each (default 3; keep it stable per instance). */
   readonly concurrency?: number;
+  /** The Kafka edge its exactly-once loop runs on (default: kafkajs, through `kafka`); bench/clients runs both clients. */
+  readonly edge?: KafkaEdge;
 }
 
 export interface PrioritizerStats {
@@ -191,7 +194,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };
     }
     const job = jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms }));
-    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: requestId, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
+    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: snapshot.ticker, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
   };
 
   return {
@@ -241,8 +244,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         await view.caughtUp(30_000).catch((err: unknown) => log.warn({ err }, 'the seeded guidelines were not folded in within 30 s'));
         log.info({ rules: events.length, topic: rulesTopic }, 'seeded the default guidelines');
       }
-      processor = await createTransactionalProcessor({
-        kafka: o.kafka,
+      const loop: Parameters<KafkaEdge['transactional']>[0] = {
         groupId: o.groupId ?? PRIORITIZER_GROUP,
         topics: [rawTopic],
         topology: o.topology,
@@ -256,7 +258,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         maxMessagesPerTransaction: 500,
         onCrash: ({ error, restart, inMs }) => log.error({ err: error, restart, inMs }, 'prioritizer consumer crashed; restarting'),
         onProducerReset: ({ transactionalId, error }) => log.warn({ err: error, transactionalId }, 'transaction failed; its producer is re-initialised'),
-      });
+      };
+      processor = await (o.edge ? o.edge.transactional(loop) : createTransactionalProcessor({ kafka: o.kafka, ...loop }));
       await processor.start();
       log.info({ ruleSetVersion: currentRules().version, sources: sources.size }, 'prioritizer started');
     },

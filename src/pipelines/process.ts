@@ -127,7 +127,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const drainCfg = o.drain ?? defaultDrainConfig;
   const retryCfg = o.retry ?? defaultRetryConfig;
   const breakerCfg = o.breaker ?? defaultBreakerConfig;
-  const chunk: Record<Level, number> = { critical: 50, high: 200, medium: 200, low: 200, ...o.chunk };
+  // critical stays small (a critical snapshot waits for little); the others commit larger transactions (fewer commits,
+  // markers and offset commits per snapshot), and still yield to a higher level at their next message (mayProceed)
+  const chunk: Record<Level, number> = { critical: 50, high: 500, medium: 1000, low: 1000, ...o.chunk };
   const log = o.logger.child({ role: 'processor' });
 
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
@@ -231,7 +233,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         if (!isLeft(r)) {
           for (const e of r.right.events) {
             job = evolveJob(job, e);
-            jobs.push({ key: e.request_id, value: jobEnc.encode(e) });
+            jobs.push({ key: e.ticker, value: jobEnc.encode(e) }); // keyed by ticker as the input: few jobs partitions per transaction
           }
         }
         return r;
@@ -344,6 +346,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
           transactionalId: `${groupPrefix}-${level}-${o.instanceId ?? '0'}`,
           transform: transformFor(level),
           maxMessagesPerTransaction: chunk[level],
+          maxInputBytesPerTransaction: level === 'critical' ? 1024 * 1024 : 8 * 1024 * 1024, // a whole fetch (8 MiB per partition) for the others
           maxWaitTimeInMs: 100, // a paused level must see its resume within a plan interval, not after a 5 s fetch wait
           mayProceed: level === 'critical' ? undefined : () => {
             if (s.allowance <= 0) return false;
