@@ -11,9 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Consumer, type Message } from '@platformatic/kafka';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../src/domain/decode.js';
-import type { PrioritizedSnapshot } from '../src/domain/prioritized.js';
-import { createRegistry } from '../src/registry/registry.js';
-import { prioritized } from '../tests/support/processing.js';
+import { prioritized, prioritizedEncoder } from '../tests/support/processing.js';
 import { kafkajsEdge, type KafkaEdge } from '../src/kafka/edge.js';
 import { platformaticEdge } from '../src/kafka/platformatic/edge.js';
 import type { InMessage } from '../src/kafka/transactional.js';
@@ -32,7 +30,7 @@ const rawLines = readFileSync(wdayFile(Math.max(N, 23_400)), 'utf8')
 const records: Array<{ bytes: Buffer }> = [];
 if (PAYLOAD === 'raw') for (const l of rawLines) records.push({ bytes: Buffer.from(l) });
 else {
-  const enc = await createRegistry({ url: config.registryUrl }).encoder<PrioritizedSnapshot>('gex.priority.high.v1-value');
+  const enc = await prioritizedEncoder();
   for (const l of rawLines) {
     const d = decodeValue(JSON.parse(l) as unknown, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
     if (isLeft(d)) throw new Error('bad W-day snapshot');

@@ -6,7 +6,7 @@ import { str, type Command } from './command.js';
 
 export const queueCommand = (cfg: Config): Command => ({
   name: 'queue',
-  summary: 'Show per priority level the processors\' lag: messages on gex.priority.<level>.v1 their consumer group has not consumed yet.\nThe running API adds rates, in-flight work and SLA breaches (GET /api/v1/ingest/priority/queue).',
+  summary: 'Show per priority level the processors\' lag: messages on gex.priority.<level>.v2 their consumer group has not consumed yet.\nThe running API adds rates, in-flight work and SLA breaches (GET /api/v1/ingest/priority/queue).',
   usage: '[--json] [--topic-prefix P] [--group-prefix G]',
   options: { json: { type: 'boolean' }, 'topic-prefix': { type: 'string' }, 'group-prefix': { type: 'string' } },
   optionHelp: {

@@ -1,4 +1,4 @@
-// Owns the prioritizer service: gex.raw.v1 -> decode -> rules + score -> gex.priority.<level>.v1 + JobQueued, exactly once.
+// Owns the prioritizer service: gex.raw.v1 -> decode -> rules + score -> gex.priority.<level>.v2 + JobQueued, exactly once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -6,7 +6,9 @@ import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
 import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
-import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedEnvelope } from '../domain/prioritized.js';
+import { columnsOfRows } from '../domain/strikeColumns.js';
+import { v2Wire, type EnvelopeEncoder } from '../registry/columnarSnapshot.js';
 import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { ExchangeCalendar } from '../domain/calendar.js';
@@ -22,7 +24,7 @@ import { createTransactionalProcessor, type InMessage, type TransactionalProcess
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { whileUnavailable, type AvroEncoder, type Registry } from '../registry/registry.js';
+import { whileUnavailable, type Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
 import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
@@ -52,7 +54,7 @@ export interface PrioritizerOptions {
   readonly rulesTopic?: string;
   readonly groupId?: string;
   readonly metrics?: Metrics;
-  /** Output topics (defaults gex.priority.<level>.v1, gex.jobs.v1, gex.dlq.v1): a second environment or a test on one cluster. */
+  /** Output topics (defaults gex.priority.<level>.v2, gex.jobs.v1, gex.dlq.v1): a second environment or a test on one cluster. */
   readonly topicOf?: (level: Level) => string;
   readonly jobsTopic?: string;
   readonly dlqTopic?: string;
@@ -98,13 +100,15 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const rulesTopic = o.rulesTopic ?? RULES_TOPIC;
   const log = o.logger.child({ role: 'prioritizer' });
 
-  const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshot>>();
+  // v2: the envelope through avsc, the snapshot's columns by the hand-rolled codec, in one reused buffer per level
+  const levelEnc = new Map<Level, EnvelopeEncoder<PrioritizedEnvelope>>();
+  const wire = v2Wire(o.registry);
   const topicOf = o.topicOf ?? levelTopic;
   const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
   const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
-  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => o.registry.encoder<PrioritizedSnapshot>(valueSubject(topicOf(l))), startUp));
+  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => wire.encoder<PrioritizedEnvelope>(valueSubject(topicOf(l))), startUp));
   const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
 
@@ -189,7 +193,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
     const publishedAtMs = h.publishedAtMs ?? m.timestamp;
     const out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, lineage: h.lineage, origin, publishedAtMs, receivedAtMs, prioritizedAtMs: now });
-    const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out);
+    // TEMP(wire): decodeRaw still gives strike rows; the decode helper's branch gives columns and this conversion goes
+    const encoded = (levelEnc.get(out.level) as EnvelopeEncoder<PrioritizedEnvelope>).encode(out, { ...snapshot, strikes: columnsOfRows(snapshot.strikes) });
     if (encoded.length > maxOutputBytes) {
       // would be refused by the level topic and block the partition: a dead letter instead
       return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };

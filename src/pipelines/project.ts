@@ -2,7 +2,8 @@
 // transaction (exactly once), Parquet segments, and the latest-snapshot view. Replay is the same projector with an end.
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
-import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import { PROCESSED_TOPIC, processedWithRows, type ProcessedEnvelope, type ProcessedSnapshot } from '../domain/processed.js';
+import { decodeSnapshot, v2Wire } from '../registry/columnarSnapshot.js'; // TEMP(wire)
 import { PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
 import { cutAtEnd } from '../domain/projection/replayEnd.js';
 import { roundWrite } from '../domain/projection/round.js';
@@ -159,10 +160,20 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     if (replay && pending.size === 0) resolveFinished();
   };
 
+  const wire = v2Wire(o.registry); // TEMP(wire)
   const decode = async (kind: ProjectedKind, m: InMessage): Promise<ProjectedEvent | PathError[]> => {
     try {
+      if (kind === 'processed') {
+        // TEMP(wire): processed v2 decoded (envelope, then columns) and turned into the strike rows this fold expects,
+        // until the project2 helper's projector moves the columns into DuckDB as they are
+        const buf = m.value as Buffer;
+        const head = await untilRegistry(() => wire.decodeEnvelope<ProcessedEnvelope>(buf));
+        const { snapshot, end } = decodeSnapshot(buf, head.snapshotAt);
+        if (end !== buf.length) throw new Error(`${buf.length - end} bytes after the snapshot`);
+        return { kind, value: processedWithRows({ ...head.envelope, snapshot }), at: { partition: m.partition, offset: m.offset } };
+      }
       const value = await untilRegistry(() => o.registry.decode<never>(m.value as Buffer));
-      return kind === 'processed' ? { kind, value, at: { partition: m.partition, offset: m.offset } } : ({ kind, value } as ProjectedEvent);
+      return { kind, value } as ProjectedEvent;
     } catch (err) {
       if (registryUnavailable(err)) throw err; // stopping during an outage: nothing is dead-lettered for it
       return [{ path: '$', message: `not a ${valueSubject(topics[kind])} Avro value: ${(err as Error).message}` }];

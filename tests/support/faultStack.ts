@@ -101,7 +101,7 @@ export const faultPipeline = async (s: FaultStack, name: string, partitions = 3)
   const pairs: Array<[string, string]> = [
     ...(Object.keys(topics) as (keyof ProjectedTopics)[]).map((k): [string, string] => [DEFAULT_PROJECTED_TOPICS[k], topics[k]]),
     ['gex.raw.v1', raw],
-    ...LEVELS.map((l): [string, string] => [`gex.priority.${l}.v1`, levelTopic(l)]),
+    ...LEVELS.map((l): [string, string] => [`gex.priority.${l}.v2`, levelTopic(l)]),
   ];
   await applyTopics({
     kafka: s.kafka(),

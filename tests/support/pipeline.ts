@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { DeadLetter } from '../../src/domain/deadLetter.js';
-import type { PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import type { PrioritizedEnvelope, PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import { strikeRows } from '../../src/domain/strikeColumns.js';
+import { decodeSnapshot, v2Wire } from '../../src/registry/columnarSnapshot.js';
 import { LEVELS, type Level } from '../../src/domain/priority/level.js';
 import { readToEnd } from '../../src/kafka/reader.js';
 import type { KafkaClient } from '../../src/kafka/client.js';
@@ -35,12 +37,21 @@ export const isolated = async (name: string, rawPartitions = 3): Promise<Isolate
   return { prefix: p.prefix, ...topics, levelTopic: p.levelTopic, topics, group: unique(`test.${name}.group`), instance: unique(name), cleanup: p.cleanup };
 };
 
+const wire = v2Wire(registry);
+
+/** A prioritized v2 message decoded (envelope, then the snapshot's columns), its strikes as rows. */
+export const decodePrioritized = async (buf: Buffer): Promise<PrioritizedSnapshot> => {
+  const head = await wire.decodeEnvelope<PrioritizedEnvelope>(buf);
+  const { snapshot } = decodeSnapshot(buf, head.snapshotAt);
+  return { ...head.envelope, snapshot: { ...snapshot, strikes: strikeRows(snapshot.strikes) } };
+};
+
 /** Every prioritized snapshot on the test's level topics (read_committed). */
 export const prioritizedFrom = async (iso: Isolated): Promise<PrioritizedSnapshot[]> => {
   const out: PrioritizedSnapshot[] = [];
   for (const l of LEVELS)
     await readToEnd(kafka(), iso.levelTopic(l), async (m) => {
-      if (m.value) out.push(await registry.decode<PrioritizedSnapshot>(m.value));
+      if (m.value) out.push(await decodePrioritized(m.value));
     }, { idleMs: 800 });
   return out;
 };

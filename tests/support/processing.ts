@@ -2,8 +2,10 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../../src/domain/decode.js';
 import { generatePayloads } from '../../src/domain/generator.js';
-import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
-import type { ProcessedSnapshot } from '../../src/domain/processed.js';
+import { prioritizedSnapshot, type PrioritizedEnvelope, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import { processedWithRows, type ProcessedEnvelope, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import { columnsOfRows } from '../../src/domain/strikeColumns.js';
+import { decodeSnapshot, v2Wire } from '../../src/registry/columnarSnapshot.js';
 import type { Level } from '../../src/domain/priority/level.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { readToEnd } from '../../src/kafka/reader.js';
@@ -61,8 +63,16 @@ export const prioritized = (id: string, level: Level, source = 'gexbot', ticker 
     prioritizedAtMs: publishedAtMs,
   });
 
+const wire = v2Wire(registry);
+
+/** Encodes prioritized snapshots (strike rows) as the prioritizer writes them: io.gexstream.v2.PrioritizedSnapshot, strikes as columns. */
+export const prioritizedEncoder = async (): Promise<{ encode: (p: PrioritizedSnapshot) => Buffer }> => {
+  const enc = await wire.encoder<PrioritizedEnvelope>('gex.priority.low.v2-value');
+  return { encode: (p) => enc.encode(p, { ...p.snapshot, strikes: columnsOfRows(p.snapshot.strikes) }) };
+};
+
 export const sendPrioritized = async (topic: string, values: readonly PrioritizedSnapshot[]): Promise<void> => {
-  const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.low.v1-value');
+  const enc = await prioritizedEncoder();
   const producer = await createProducer({ kafka: kafka() });
   try {
     let batch: Array<{ key: string; value: Buffer }> = [];
@@ -83,10 +93,16 @@ export const sendPrioritized = async (topic: string, values: readonly Prioritize
   }
 };
 
+/** A processed v2 message decoded (envelope, then the snapshot's columns) and its strikes as rows. */
+export const decodeProcessed = async (buf: Buffer): Promise<ProcessedSnapshot> => {
+  const head = await wire.decodeEnvelope<ProcessedEnvelope>(buf);
+  return processedWithRows({ ...head.envelope, snapshot: decodeSnapshot(buf, head.snapshotAt).snapshot });
+};
+
 export const readProcessed = async (topic: string): Promise<ProcessedSnapshot[]> => {
   const out: ProcessedSnapshot[] = [];
   await readToEnd(kafka(), topic, async (m) => {
-    if (m.value) out.push(await registry.decode<ProcessedSnapshot>(m.value));
+    if (m.value) out.push(await decodeProcessed(m.value));
   }, { idleMs: 800 });
   return out;
 };

@@ -5,7 +5,9 @@ import { decodeValue } from '../../src/domain/decode.js';
 import { deadLetter, type DeadLetter } from '../../src/domain/deadLetter.js';
 import { generatePayloads } from '../../src/domain/generator.js';
 import { jobEvent, prioritizedSnapshot, type JobEvent } from '../../src/domain/prioritized.js';
-import { normalise, processedSnapshot, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import { normalise, processedSnapshot, type ProcessedEnvelope, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import { columnsOfRows } from '../../src/domain/strikeColumns.js';
+import { v2Wire } from '../../src/registry/columnarSnapshot.js';
 import type { RuleEvent } from '../../src/domain/priority/ruleSet.js';
 import { LEVELS } from '../../src/domain/priority/level.js';
 import { evolveSourceStats, initialSourceStats, type SourceStats } from '../../src/domain/processing/sourceStats.js';
@@ -101,10 +103,18 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
   return { processed, jobs, rules: from === 0 ? loadDefaultGuidelines(1_700_000_000_000).slice(0, 4) : [], sources, deadLetters };
 };
 
+/** Encodes processed snapshots (strike rows) as the processor writes them: io.gexstream.v2.ProcessedSnapshot, strikes as columns. */
+export const processedEncoder = async (): Promise<{ encode: (p: ProcessedSnapshot) => Buffer }> => {
+  const enc = await v2Wire(registry).encoder<ProcessedEnvelope>('gex.snapshots.processed.v2-value');
+  return {
+    encode: (p) => enc.encode({ ...p, components: p.components ?? null, matched_rules: p.matched_rules ?? [], rule_set_version: p.rule_set_version ?? 0 }, { ...p.snapshot, strikes: columnsOfRows(p.snapshot.strikes) }),
+  };
+};
+
 /** Sends the events as Avro (the shipped schemas) to the isolated topics, keyed as the pipeline keys them. */
 export const sendTruth = async (topics: ProjectedTopics, t: Truth, extra: { processed?: OutMessage[] } = {}): Promise<void> => {
   const enc = {
-    processed: await registry.encoder<ProcessedSnapshot>('gex.snapshots.processed.v1-value'),
+    processed: await processedEncoder(),
     jobs: await registry.encoder<JobEvent>('gex.jobs.v1-value'),
     rules: await registry.encoder<RuleEvent>('gex.rules.v1-value'),
     sources: await registry.encoder<SourceStats>('gex.sources.v1-value'),
@@ -157,9 +167,9 @@ export const isolatedPipeline = async (name: string, partitions = 3): Promise<Is
   };
   const raw = `${proj.prefix}.raw`;
   const levelTopic = (l: (typeof LEVELS)[number]) => `${proj.prefix}.${l}`;
-  await applyTopics({ kafka: kafka(), specs: [{ ...spec('gex.raw.v1'), name: raw, partitions }, ...LEVELS.map((l) => ({ ...spec(`gex.priority.${l}.v1`), name: levelTopic(l), partitions }))] });
+  await applyTopics({ kafka: kafka(), specs: [{ ...spec('gex.raw.v1'), name: raw, partitions }, ...LEVELS.map((l) => ({ ...spec(`gex.priority.${l}.v2`), name: levelTopic(l), partitions }))] });
   for (const l of LEVELS) {
-    const s = await registry.latest(`gex.priority.${l}.v1-value`);
+    const s = await registry.latest(`gex.priority.${l}.v2-value`);
     if (s) await registry.register(`${levelTopic(l)}-value`, s.schema);
   }
   return {
