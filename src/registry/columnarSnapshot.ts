@@ -113,7 +113,27 @@ export class Sink {
     this.buf.set(b, this.pos);
     this.pos += b.length;
   }
+  /**
+   * What is written, copied out of the sink into a slice of a shared 1 MiB slab (Node's own pool does that for small
+   * buffers only): a fresh ArrayBuffer per 8 KiB message costs more than encoding it. A slab lives as long as any of
+   * its messages.
+   */
+  copyOut(): Buffer {
+    const n = this.pos;
+    if (this.slabAt + n > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, n));
+      this.slabAt = 0;
+    }
+    const out = this.slab.subarray(this.slabAt, this.slabAt + n);
+    this.buf.copy(out, 0, 0, n);
+    this.slabAt += (n + 7) & ~7;
+    return out;
+  }
+  private slab: Buffer = Buffer.alloc(0);
+  private slabAt = 0;
 }
+
+const SLAB_BYTES = 1024 * 1024;
 
 const DATA_TYPE_INDEX = new Map<string, number>(DATA_TYPES.map((d, i) => [d, i]));
 
@@ -606,12 +626,12 @@ export const createEnvelopeEncoder = <E>(schemaId: number, schema: AvroJson, ini
     encode: (envelope, snapshot) => {
       start(envelope);
       writeSnapshot(w, snapshot);
-      return Buffer.from(w.buf.subarray(0, w.pos));
+      return w.copyOut();
     },
     encodeWithSnapshotBytes: (envelope, snapshot) => {
       start(envelope);
       w.bytes(snapshot);
-      return Buffer.from(w.buf.subarray(0, w.pos));
+      return w.copyOut();
     },
   };
 };
