@@ -10,7 +10,9 @@ import { ColumnarFormatError, decodeSnapshot, scanSnapshot, v2Wire, type Envelop
 import { LEVELS, levelRank, type Level } from '../domain/priority/level.js';
 import {
   applyBreakerChange,
+  breakerOfStats,
   jobOnArrival,
+  newerStats,
   readRetryTicket,
   retryHeaders,
   decideJob,
@@ -46,6 +48,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
 import { JOBS_TOPIC, SOURCES_TOPIC } from './prioritize.js';
+import { followTable, type TableReader } from '../kafka/tableReader.js';
 import { DLQ_TOPIC } from './publish.js';
 import { valueSubject } from './schemas.js';
 
@@ -346,6 +349,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     }
   };
   let timer: NodeJS.Timeout | undefined;
+  let sourcesTable: TableReader | undefined;
+  let started = false;
+  let stopping = false;
 
   return {
     stats: () => ({
@@ -357,6 +363,31 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     }),
     health: () => Object.fromEntries(levels.flatMap((l) => (st[l].proc ? [[l, st[l].proc.health()]] : []))) as Partial<Record<Level, ConsumerHealth>>,
     start: async () => {
+      // Source stats and breakers are rebuilt from the sources topic before any message is processed (a restart goes
+      // on from the recorded totals and keeps an open breaker open), and followed: another instance's newer totals
+      // are taken up, so instances add to each other's counts instead of overwriting them with their own.
+      const table = await followTable({
+        kafka: o.kafka,
+        topic: sourcesTopic,
+        onRecord: async ({ key, value }) => {
+          if (key === null || value === null) return;
+          try {
+            const read = await whileUnavailable(() => o.registry.decode<SourceStats>(value), { stopped: () => stopping });
+            if (!newerStats(sources.get(key), read)) return;
+            sources.set(key, read);
+            if (!started) {
+              const next = new Map(breakers);
+              next.set(key, breakerOfStats(read));
+              breakers = next;
+            }
+          } catch (err) {
+            log.error({ err, source: key }, 'unreadable source stats skipped');
+          }
+        },
+      });
+      sourcesTable = table;
+      await table.ready;
+      started = true;
       for (const level of levels) {
         const s = st[level];
         s.proc = await createTransactionalProcessor({
@@ -404,9 +435,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       log.info({ levels }, 'processors started');
     },
     stop: async () => {
+      stopping = true;
       if (timer) clearInterval(timer);
       for (const level of levels) st[level].running = false;
       for (const level of levels) await st[level].proc?.stop();
+      await sourcesTable?.stop();
     },
   };
 };
