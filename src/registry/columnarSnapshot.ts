@@ -368,14 +368,21 @@ class Cursor {
     }
     return out;
   }
-  ints(path: string): number[] {
-    const out: number[] = [];
+  /** An array of ints straight into an Int32Array, sized for `expected` items (grown if there are more). */
+  ints(path: string, expected: number): Int32Array {
+    let out = new Int32Array(expected);
+    let len = 0;
     for (;;) {
       const n = this.blockCount(path);
-      if (n === 0) return out;
+      if (n === 0) return len === out.length ? out : out.slice(0, len);
       // an int takes at least one byte
       if (this.pos + n > this.buf.length) this.fail(path, `${n} ints past the end of the message`);
-      for (let i = 0; i < n; i++) out.push(this.int(path));
+      if (len + n > out.length) {
+        const grown = new Int32Array(Math.max(out.length * 2, len + n));
+        grown.set(out.subarray(0, len));
+        out = grown;
+      }
+      for (let i = 0; i < n; i++) out[len++] = this.int(path);
     }
   }
 }
@@ -424,7 +431,7 @@ const readMaxPriors = (c: Cursor): MaxPriors | null => {
 };
 
 const readPriorsEnds = (c: Cursor, count: number, priors: number): Int32Array | null => {
-  const ends = c.ints('snapshot.strikes.priors_ends');
+  const ends = c.ints('snapshot.strikes.priors_ends', count);
   if (ends.length === 0) {
     if (priors > 0) c.fail('snapshot.strikes.priors_ends', `empty, but priors_values holds ${priors} values`);
     return null;
@@ -437,7 +444,7 @@ const readPriorsEnds = (c: Cursor, count: number, priors: number): Int32Array | 
     prev = e;
   }
   if (prev !== priors) c.fail('snapshot.strikes.priors_ends', `the last end ${prev} is not the ${priors} priors values`);
-  return Int32Array.from(ends);
+  return ends;
 };
 
 const readColumns = (c: Cursor): StrikeColumns => {
