@@ -191,7 +191,7 @@ try {
     if (!m.value) return;
     const head = await wire.decodeEnvelope<ProcessedEnvelope>(m.value);
     processed.push(head.envelope.request_id);
-    strikesOf.set(head.envelope.request_id, scanSnapshot(m.value, head.snapshotAt).count);
+    strikesOf.set(head.envelope.request_id, scanSnapshot(head.bytes, head.snapshotAt).count);
   }, { idleMs: 1_000 });
   await readToEnd(s.kafka(), p.topics.dlq, async (m) => void (m.value && dead++), { idleMs: 1_000 });
   const ids = new Set(processed);

@@ -195,8 +195,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         // the envelope only, with the writer's schema (the registry being unreachable is an outage: waited out a
         // while, then the batch fails and is retried whole); the snapshot is walked, not decoded
         head = await whileUnavailable(() => wire.decodeEnvelope<PrioritizedEnvelope>(value), { attempts: 8 });
-        scan = scanSnapshot(value, head.snapshotAt);
-        if (scan.end !== value.length) throw new ColumnarFormatError('$', `${value.length - scan.end} bytes after the snapshot`);
+        scan = scanSnapshot(head.bytes, head.snapshotAt);
+        if (scan.end !== head.bytes.length) throw new ColumnarFormatError('$', `${head.bytes.length - scan.end} bytes after the snapshot`);
       } catch (err) {
         if (registryUnavailable(err)) throw err;
         onlyHeld = false;
@@ -271,9 +271,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       try {
         if (copiesUnchanged && scan.ascending && scan.qualityScore !== null) {
           records = scan.count;
-          processedValue = processedEnc.encodeWithSnapshotBytes(processedEnvelope(p, scan.qualityScore, clock()), value.subarray(head.snapshotAt, scan.end));
+          processedValue = processedEnc.encodeWithSnapshotBytes(processedEnvelope(p, scan.qualityScore, clock()), head.bytes.subarray(head.snapshotAt, scan.end));
         } else {
-          const { snapshot: columns } = decodeSnapshot(value, head.snapshotAt);
+          const { snapshot: columns } = decodeSnapshot(head.bytes, head.snapshotAt);
           // TEMP(wire): the step works on strike rows until the decode helper's branch makes CanonicalSnapshot columnar
           const snapshot = step({ ...columns, strikes: strikeRows(columns.strikes) }, { source, level });
           records = snapshot.strikes.length;

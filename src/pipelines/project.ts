@@ -168,8 +168,8 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         // until the project2 helper's projector moves the columns into DuckDB as they are
         const buf = m.value as Buffer;
         const head = await untilRegistry(() => wire.decodeEnvelope<ProcessedEnvelope>(buf));
-        const { snapshot, end } = decodeSnapshot(buf, head.snapshotAt);
-        if (end !== buf.length) throw new Error(`${buf.length - end} bytes after the snapshot`);
+        const { snapshot, end } = decodeSnapshot(head.bytes, head.snapshotAt);
+        if (end !== head.bytes.length) throw new Error(`${head.bytes.length - end} bytes after the snapshot`);
         return { kind, value: processedWithRows({ ...head.envelope, snapshot }), at: { partition: m.partition, offset: m.offset } };
       }
       const value = await untilRegistry(() => o.registry.decode<never>(m.value as Buffer));

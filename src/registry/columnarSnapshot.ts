@@ -643,10 +643,15 @@ export const createEnvelopeEncoder = <E>(schemaId: number, schema: AvroJson, ini
   };
 };
 
-/** A decoded envelope prefix, and where in the message (framed) its snapshot's bytes begin. */
+/** A decoded envelope prefix, and where its snapshot's bytes begin in `bytes`. */
 export interface EnvelopeHead<E> {
   readonly schemaId: number;
   readonly envelope: E;
+  /**
+   * The message (framed) in the layout this codec reads: the message itself, or, when its writer's schema is another
+   * version (a field added, say), its value resolved to the shipped schema and encoded again.
+   */
+  readonly bytes: Buffer;
   readonly snapshotAt: number;
 }
 
@@ -661,7 +666,62 @@ export const decodeEnvelopeWith = <E>(layout: EnvelopeLayout, schemaId: number, 
     throw new ColumnarFormatError('$', `envelope: ${(err as Error).message}`);
   }
   if (r.offset < 0) throw new ColumnarFormatError('$', 'truncated envelope');
-  return { schemaId, envelope: r.value as E, snapshotAt: r.offset };
+  return { schemaId, envelope: r.value as E, bytes: buf, snapshotAt: r.offset };
+};
+
+/** A snapshot as avsc gives it (columns as plain arrays) as columns. */
+const columnarOfAvsc = (v: Record<string, unknown>): ColumnarSnapshot => {
+  const st = v['strikes'] as Record<string, number[] | null>;
+  const strike = Float64Array.from(st['strike'] ?? []);
+  const columns = {} as { [K in StrikeColumnName]: Float64Array | null };
+  for (const c of STRIKE_COLUMNS) columns[c] = st[c] ? Float64Array.from(st[c]) : null;
+  const ends = st['priors_ends'] ?? [];
+  return { ...(v as unknown as ColumnarSnapshot), strikes: { count: strike.length, strike, columns, priorsValues: Float64Array.from(st['priors_values'] ?? []), priorsEnds: ends.length > 0 ? Int32Array.from(ends) : null } };
+};
+
+/**
+ * A message whose writer's schema is not the shipped layout (another version of the envelope or the snapshot):
+ * resolved by Avro's rules to the shipped schema of the same name (avsc), then encoded again in the shipped layout.
+ * Refused (ColumnarFormatError) when no shipped schema has that name or the two cannot be resolved.
+ */
+const resolveToShipped = <E>(writer: AvroType, schemaId: number, buf: Buffer): EnvelopeHead<E> => {
+  const name = (writer as unknown as { name?: string }).name ?? '';
+  const shipped = shippedEnvelope(name);
+  if (!shipped) throw new ColumnarFormatError('$', `schema id ${schemaId} (${name || 'unnamed'}) is not a v2 envelope this build knows`);
+  const { reader, encoder } = shipped;
+  let value: Record<string, unknown>;
+  try {
+    value = reader.fromBuffer(unframe(buf).body, reader.createResolver(writer)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ColumnarFormatError('$', `schema id ${schemaId} does not resolve to the shipped ${name}: ${(err as Error).message}`);
+  }
+  const snapshot = columnarOfAvsc(value['snapshot'] as Record<string, unknown>);
+  const bytes = encoder.encode(value, snapshot);
+  // the header keeps the writer's id: the bytes say which message they stand for
+  bytes.writeUInt32BE(schemaId, 1);
+  return decodeEnvelopeWith<E>(shipped.layout, schemaId, bytes);
+};
+
+interface Shipped {
+  readonly schema: AvroJson;
+  readonly reader: AvroType;
+  readonly layout: EnvelopeLayout;
+  readonly encoder: EnvelopeEncoder<unknown>;
+}
+const shippedByName = new Map<string, Shipped | null>();
+/** The shipped v2 envelope schema of that full name, with its avsc type, layout and an encoder (built once). */
+const shippedEnvelope = (name: string): Shipped | null => {
+  let s = shippedByName.get(name);
+  if (s === undefined) {
+    const set = loadSchemas(schemasDir);
+    if (!name.startsWith('io.gexstream.v2.') || !set.schemas.has(name) || set.typeNames.includes(name)) s = null;
+    else {
+      const schema = schemaJson(set, name);
+      s = { schema, reader: avroType(schema), layout: envelopeLayout(schema), encoder: createEnvelopeEncoder<unknown>(0, schema, 16 * 1024) };
+    }
+    shippedByName.set(name, s);
+  }
+  return s;
 };
 
 /** The v2 codecs bound to a registry: an encoder per subject (its latest schema), and envelope decoding by writer schema id. */
@@ -672,11 +732,11 @@ export interface V2Wire {
 }
 
 export const v2Wire = (registry: Registry): V2Wire => {
-  const layouts = new Map<number, Promise<EnvelopeLayout>>();
-  const layoutOf = (id: number): Promise<EnvelopeLayout> => {
+  const layouts = new Map<number, Promise<EnvelopeLayout & { writer: AvroType }>>();
+  const layoutOf = (id: number): Promise<EnvelopeLayout & { writer: AvroType }> => {
     let l = layouts.get(id);
     if (!l) {
-      l = registry.typeById(id).then((t) => envelopeLayout(t.schema() as AvroJson));
+      l = registry.typeById(id).then((t) => ({ ...envelopeLayout(t.schema() as AvroJson), writer: t }));
       l.catch(() => layouts.delete(id));
       layouts.set(id, l);
     }
@@ -691,7 +751,8 @@ export const v2Wire = (registry: Registry): V2Wire => {
     },
     decodeEnvelope: async <E>(buf: Buffer) => {
       const { schemaId } = unframe(buf);
-      return decodeEnvelopeWith<E>(await layoutOf(schemaId), schemaId, buf);
+      const layout = await layoutOf(schemaId);
+      return layout.known ? decodeEnvelopeWith<E>(layout, schemaId, buf) : resolveToShipped<E>(layout.writer, schemaId, buf);
     },
   };
 };

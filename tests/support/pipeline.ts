@@ -42,7 +42,7 @@ const wire = v2Wire(registry);
 /** A prioritized v2 message decoded (envelope, then the snapshot's columns), its strikes as rows. */
 export const decodePrioritized = async (buf: Buffer): Promise<PrioritizedSnapshot> => {
   const head = await wire.decodeEnvelope<PrioritizedEnvelope>(buf);
-  const { snapshot } = decodeSnapshot(buf, head.snapshotAt);
+  const { snapshot } = decodeSnapshot(head.bytes, head.snapshotAt);
   return { ...head.envelope, snapshot: { ...snapshot, strikes: strikeRows(snapshot.strikes) } };
 };
 

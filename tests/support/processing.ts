@@ -96,7 +96,7 @@ export const sendPrioritized = async (topic: string, values: readonly Prioritize
 /** A processed v2 message decoded (envelope, then the snapshot's columns) and its strikes as rows. */
 export const decodeProcessed = async (buf: Buffer): Promise<ProcessedSnapshot> => {
   const head = await wire.decodeEnvelope<ProcessedEnvelope>(buf);
-  return processedWithRows({ ...head.envelope, snapshot: decodeSnapshot(buf, head.snapshotAt).snapshot });
+  return processedWithRows({ ...head.envelope, snapshot: decodeSnapshot(head.bytes, head.snapshotAt).snapshot });
 };
 
 export const readProcessed = async (topic: string): Promise<ProcessedSnapshot[]> => {

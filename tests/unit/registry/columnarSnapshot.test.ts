@@ -15,7 +15,9 @@ import {
   envelopeLayout,
   readSnapshotHead,
   scanSnapshot,
+  v2Wire,
 } from '../../../src/registry/columnarSnapshot.js';
+import type { Registry } from '../../../src/registry/registry.js';
 import { avroType, loadSchemas, schemaJson } from '../../../src/registry/schemas.js';
 import { frame } from '../../../src/registry/wire.js';
 import { schemasDir } from '../../../src/resources.js';
@@ -208,6 +210,32 @@ test('the layout check: v2 envelopes are known, the v1 ones (a snapshot of rows)
   assert.not.ok(envelopeLayout(schemaJson(set, 'io.gexstream.ProcessedSnapshot')).known);
   assert.throws(() => createEnvelopeEncoder(1, schemaJson(set, 'io.gexstream.PrioritizedSnapshot')), /not a v2 envelope/);
   assert.ok(columnarSnapshotType().equals(snapshotType));
+});
+
+test('a writer with another version of the schema (a column added, a field after the snapshot): resolved to the shipped one and re-laid, a v1 writer refused', async () => {
+  const shipped = schemaJson(set, 'io.gexstream.v2.ProcessedSnapshot') as { fields: Array<Record<string, unknown>> };
+  const withColumn = JSON.parse(JSON.stringify(shipped)) as { fields: Array<Record<string, unknown>> };
+  const snapField = withColumn.fields.find((f) => f['name'] === 'snapshot') as { type: { fields: Array<{ name: string; type: { fields: unknown[] } }> } };
+  snapField.type.fields.find((f) => f.name === 'strikes')?.type.fields.push({ name: 'oi_change', type: ['null', { type: 'array', items: 'double' }], default: null });
+  withColumn.fields.push({ name: 'trailing_note', type: 'string', default: '' });
+  const types = new Map<number, avro.Type>([[5, avroType(withColumn as never)], [6, avroType(schemaJson(set, 'io.gexstream.ProcessedSnapshot'))]]);
+  const wire = v2Wire({ typeById: async (id: number) => types.get(id) } as unknown as Registry);
+  for (const [name, s] of samples()) {
+    const v = avscColumnar(s);
+    const written = frame(5, (types.get(5) as avro.Type).toBuffer({ ...processedEnvelope, trailing_note: 'x', snapshot: { ...v, strikes: { ...(v['strikes'] as object), oi_change: [1] } } }));
+    const head = await wire.decodeEnvelope<Record<string, unknown>>(written);
+    assert.equal(plain(head.envelope), processedEnvelope, name);
+    assert.equal(avscColumnar(decodeSnapshot(head.bytes, head.snapshotAt).snapshot), avscColumnar(s), name);
+    assert.is(scanSnapshot(head.bytes, head.snapshotAt).end, head.bytes.length, name);
+  }
+  const v1 = frame(6, (types.get(6) as avro.Type).toBuffer({ ...processedEnvelope, snapshot: { ...avscColumnar(sampleColumnar('gexbot_majors')), strikes: [] } }));
+  try {
+    await wire.decodeEnvelope(v1);
+    assert.unreachable('a v1 record is not read as v2');
+  } catch (err) {
+    assert.instance(err, ColumnarFormatError);
+    assert.match((err as Error).message, 'io.gexstream.ProcessedSnapshot');
+  }
 });
 
 test.run();
