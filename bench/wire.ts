@@ -81,22 +81,22 @@ const cases: Array<[string, () => void]> = [
   }],
 ];
 
-const usPer = (fn: () => void): number => {
-  fn(); // warm-up
-  const times: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
+// runs interleaved (every case once per round, 3 rounds): a busy machine slows all cases of a round alike
+const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+for (const [, fn] of cases) fn(); // warm-up
+for (let round = 0; round < RUNS; round++)
+  for (const [name, fn] of cases) {
     const t0 = process.hrtime.bigint();
     fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e3 / N);
+    times.get(name)?.push(Number(process.hrtime.bigint() - t0) / 1e3 / N);
   }
-  return [...times].sort((a, b) => a - b)[Math.floor(RUNS / 2)] as number;
-};
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const avg = (xs: Buffer[]): number => xs.reduce((a, b) => a + b.length, 0) / xs.length;
-console.log(`${N} W-day snapshots (GEXBot classic x 100 strikes), median of ${RUNS} runs, codec CPU only`);
+console.log(`${N} W-day snapshots (GEXBot classic x 100 strikes), median of ${RUNS} interleaved rounds, codec CPU only`);
 const got = new Map<string, number>();
-for (const [name, fn] of cases) {
-  const us = usPer(fn);
+for (const [name] of cases) {
+  const us = median(times.get(name) ?? []);
   got.set(name, us);
   console.log(`  ${name.padEnd(52)} ${us.toFixed(1).padStart(7)} us/snapshot`);
 }

@@ -350,16 +350,32 @@ class Cursor {
     }
   }
   doubles(path: string): Float64Array {
+    if (LITTLE_ENDIAN_HOST) {
+      // the usual shape, one block then the end: one allocation and one native copy, no block list
+      const start = this.pos;
+      const n = this.long(path);
+      if (n > 0) {
+        const from = this.pos;
+        if (from + n * 8 > this.buf.length) this.fail(path, `${n} doubles past the end of the message`);
+        if (this.buf[from + n * 8] === 0) {
+          const out = new Float64Array(n);
+          // doubles sit unaligned in the message: their bytes go into the array's own (aligned) buffer
+          this.buf.copy(new Uint8Array(out.buffer), 0, from, from + n * 8);
+          this.pos = from + n * 8 + 1;
+          return out;
+        }
+      } else if (n === 0) return new Float64Array(0);
+      this.pos = start;
+    }
     const { total, blocks } = this.doubleBlocks(path);
     const out = new Float64Array(total);
     if (LITTLE_ENDIAN_HOST) {
-      // doubles sit unaligned in the message: copy each block's bytes into the array's own (aligned) buffer
       const bytes = new Uint8Array(out.buffer);
       let at = 0;
       for (let k = 0; k < blocks.length; k += 2) {
         const from = blocks[k]!;
         const n = blocks[k + 1]!;
-        bytes.set(this.buf.subarray(from, from + n * 8), at);
+        this.buf.copy(bytes, at, from, from + n * 8);
         at += n * 8;
       }
     } else {
