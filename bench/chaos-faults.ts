@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../src/domain/deadLetter.js';
 import { generatePayloads } from '../src/domain/generator.js';
 import { H } from '../src/domain/headers.js';
-import type { ProcessedSnapshotV1 } from '../src/domain/v1Strikes.js'; // TEMP(decode): the processed topic is v1 (rows)
+import type { ProcessedEnvelope } from '../src/domain/processed.js';
+import { scanSnapshot, v2Wire } from '../src/registry/columnarSnapshot.js';
 import { LEVELS } from '../src/domain/priority/level.js';
 import { openStore } from '../src/duckdb/store.js';
 import { createProducer } from '../src/kafka/producer.js';
@@ -185,11 +186,12 @@ try {
   const processed: string[] = [];
   const strikesOf = new Map<string, number>();
   let dead = 0;
+  const wire = v2Wire(s.registry);
   await readToEnd(s.kafka(), p.topics.processed, async (m) => {
     if (!m.value) return;
-    const v = await s.registry.decode<ProcessedSnapshotV1>(m.value);
-    processed.push(v.request_id);
-    strikesOf.set(v.request_id, v.snapshot.strikes.length);
+    const head = await wire.decodeEnvelope<ProcessedEnvelope>(m.value);
+    processed.push(head.envelope.request_id);
+    strikesOf.set(head.envelope.request_id, scanSnapshot(head.bytes, head.snapshotAt).count);
   }, { idleMs: 1_000 });
   await readToEnd(s.kafka(), p.topics.dlq, async (m) => void (m.value && dead++), { idleMs: 1_000 });
   const ids = new Set(processed);

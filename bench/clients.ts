@@ -15,7 +15,6 @@ import { readFileSync } from 'node:fs';
 import { Consumer, type Message } from '@platformatic/kafka';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../src/domain/decode.js';
-import { withRowSnapshot, type PrioritizedSnapshotV1 } from '../src/domain/v1Strikes.js'; // TEMP(decode): the level topics are v1 (rows)
 import { defaultPriorityConfig } from '../src/domain/priority/config.js';
 import { groupProgress } from '../src/kafka/lag.js';
 import { createLogger } from '../src/log.js';
@@ -23,12 +22,12 @@ import { createPrioritizer } from '../src/pipelines/prioritize.js';
 import { isolated } from '../tests/support/pipeline.js';
 import { overriding } from '../src/domain/topology.js';
 import { createRegistry } from '../src/registry/registry.js';
-import { prioritized } from '../tests/support/processing.js';
+import { prioritized, prioritizedEncoder } from '../tests/support/processing.js';
 import { kafkajsEdge, type KafkaEdge } from '../src/kafka/edge.js';
 import { setFastProduce } from '../src/kafka/fastProduce.js';
 import { platformaticEdge } from '../src/kafka/platformatic/edge.js';
 import type { InMessage } from '../src/kafka/transactional.js';
-import { bareProduce, config, declared, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
+import { bareProduce, config, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const N = Number(process.argv[3] ?? 23_400);
@@ -44,11 +43,11 @@ const records: Array<{ bytes: Buffer }> = [];
 const registry = createRegistry({ url: config.registryUrl });
 if (PAYLOAD === 'raw') for (const l of rawLines) records.push({ bytes: Buffer.from(l) });
 else {
-  const enc = await registry.encoder<PrioritizedSnapshotV1>(`${declared.level('high')}-value`);
+  const enc = await prioritizedEncoder();
   for (const l of rawLines) {
     const d = decodeValue(JSON.parse(l) as unknown, { dataType: 'real_time' }, { nowMs: Date.UTC(2030, 0, 1), maxSkewMs: 0, maxBytes: 1e7 });
     if (isLeft(d)) throw new Error('bad W-day snapshot');
-    records.push({ bytes: enc.encode(withRowSnapshot({ ...prioritized(`w-${records.length}`, 'high'), snapshot: d.right })) });
+    records.push({ bytes: enc.encode({ ...prioritized(`w-${records.length}`, 'high'), snapshot: d.right }) });
   }
 }
 const totalBytes = records.reduce((s, r) => s + r.bytes.length, 0);

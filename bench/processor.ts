@@ -7,12 +7,11 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../src/domain/decode.js';
 import { generatePayloads } from '../src/domain/generator.js';
 import type { PrioritizedSnapshot } from '../src/domain/prioritized.js';
-import { withRowSnapshot, type PrioritizedSnapshotV1 } from '../src/domain/v1Strikes.js'; // TEMP(decode): the level topics are v1 (rows)
 import type { Level } from '../src/domain/priority/level.js';
 import { createProducer } from '../src/kafka/producer.js';
 import { createLogger } from '../src/log.js';
 import { createProcessor } from '../src/pipelines/process.js';
-import { isolatedLanes, prioritized, readProcessed, sendPrioritized } from '../tests/support/processing.js';
+import { isolatedLanes, prioritized, prioritizedEncoder, readProcessed, sendPrioritized } from '../tests/support/processing.js';
 import { registry } from '../tests/support/pipeline.js';
 import { fmt, kafka, median, rssMb } from './support.js';
 
@@ -29,7 +28,7 @@ const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.
   process.stderr.write(`backlog of ${fmt(BACKLOG)} low snapshots queued in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
   const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), topology: lanes.topology, groupPrefix: lanes.groupPrefix, instanceId: randomUUID() });
   await p.start();
-  const enc = await registry.encoder<PrioritizedSnapshotV1>(`${lanes.topology.level('low')}-value`);
+  const enc = await prioritizedEncoder();
   const producer = await createProducer({ kafka: kafka() });
   const until = Date.now() + FLOW_SECONDS * 1000;
   let n = 0;
@@ -39,9 +38,9 @@ const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.
     const tick = Date.now();
     const flow = Array.from({ length: 200 }, (_, k) => prioritized(`flow-${n++}`, k % 2 ? 'medium' : 'low', 'gexbot', 'QQQ', Date.now()));
     await producer.send([
-      { topic: lanes.topicOf('medium'), messages: flow.filter((f) => f.level === 'medium').map((f) => ({ key: 'QQQ', value: enc.encode(withRowSnapshot(f)) })) },
-      { topic: lanes.topicOf('low'), messages: flow.filter((f) => f.level === 'low').map((f) => ({ key: 'QQQ', value: enc.encode(withRowSnapshot(f)) })) },
-      { topic: lanes.topicOf('critical'), messages: [{ key: 'SPX', value: enc.encode(withRowSnapshot(prioritized(`crit-${crit++}`, 'critical', 'gexbot', 'SPX', Date.now()))) }] },
+      { topic: lanes.topicOf('medium'), messages: flow.filter((f) => f.level === 'medium').map((f) => ({ key: 'QQQ', value: enc.encode(f) })) },
+      { topic: lanes.topicOf('low'), messages: flow.filter((f) => f.level === 'low').map((f) => ({ key: 'QQQ', value: enc.encode(f) })) },
+      { topic: lanes.topicOf('critical'), messages: [{ key: 'SPX', value: enc.encode(prioritized(`crit-${crit++}`, 'critical', 'gexbot', 'SPX', Date.now())) }] },
     ]);
     await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tick))));
   }

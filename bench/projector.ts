@@ -7,6 +7,8 @@
 //  3. with BENCH_PROJECTOR_BASELINE=DIR (another build's checkout, e.g. the commit before), that build's replay of the
 //     same topics in each run, and after/before ratios.
 //   node dist/bench/projector.js [SNAPSHOTS] [RUNS]
+import { withRowSnapshot } from '../src/domain/v1Strikes.js';
+import { strikeRows as rowsOfColumns } from '../src/domain/strikeColumns.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,7 +64,7 @@ try {
   const t0 = Date.now();
   const truth = generatedDay({ seed: 5, count: SNAPSHOTS, strikes: 100 });
   if (!reuse) await sendTruth(iso.topics, truth);
-  const strikeRows = truth.processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
+  const strikeRows = truth.processed.reduce((a, p) => a + p.snapshot.strikes.count, 0);
   process.stderr.write(`W-day on scratch topics: ${fmt(truth.processed.length)} processed snapshots, ${fmt(strikeRows)} strike rows, ${fmt(truth.jobs.length)} job events in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
 
   const chunkTimes: number[] = [];
@@ -78,7 +80,7 @@ try {
       const t = process.hrtime.bigint();
       for (let s = 0; s < truth.processed.length; s += ROUND) {
         const b = createStrikeColumns();
-        truth.processed.slice(s, s + ROUND).forEach((p, i) => appendStrikes(b, snapKey(0, s + i), p.snapshot.strikes));
+        truth.processed.slice(s, s + ROUND).forEach((p, i) => appendStrikes(b, snapKey(0, s + i), rowsOfColumns(p.snapshot.strikes)) /* TEMP until project2 */);
         await c.run('BEGIN TRANSACTION');
         const a = await c.createAppender(STRIKE_ROWS_TABLE);
         for (const ch of b.chunks()) a.appendDataChunk(strikeDataChunk(ch, scratch));
@@ -96,7 +98,7 @@ try {
       const t = process.hrtime.bigint();
       for (let s = 0; s < truth.processed.length; s += ROUND) {
         const evs = truth.processed.slice(s, s + ROUND).flatMap((p, i) => [
-          { kind: 'processed' as const, value: p, at: { partition: 0, offset: s + i } },
+          { kind: 'processed' as const, value: withRowSnapshot(p) /* TEMP until project2 */, at: { partition: 0, offset: s + i } },
           ...(jobsOf.get(p.request_id) ?? []).map((j) => ({ kind: 'jobs' as const, value: j })),
         ]);
         const w = roundWrite(evs);

@@ -1,4 +1,4 @@
-// Owns the prioritizer service: raw -> decode -> rules + score -> level.<level> + JobQueued on jobs, exactly once.
+// Owns the prioritizer service: raw -> decode -> rules + score -> level.<level> (v2, columns) + JobQueued on jobs, exactly once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -6,8 +6,8 @@ import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
 import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
-import { jobEvent, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent } from '../domain/prioritized.js';
-import { withRowSnapshot, type PrioritizedSnapshotV1 } from '../domain/v1Strikes.js'; // TEMP(decode)
+import { jobEvent, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedEnvelope } from '../domain/prioritized.js';
+import { v2Wire, type EnvelopeEncoder } from '../registry/columnarSnapshot.js';
 import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { ExchangeCalendar } from '../domain/calendar.js';
@@ -24,7 +24,7 @@ import type { KafkaEdge } from '../kafka/edge.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { whileUnavailable, type AvroEncoder, type Registry } from '../registry/registry.js';
+import { whileUnavailable, type Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
 import type { Topology } from '../domain/topology.js';
 import { levelKind } from '../domain/topicKind.js';
@@ -52,6 +52,7 @@ export interface PrioritizerOptions {
   readonly topology: Topology;
   readonly groupId?: string;
   readonly metrics?: Metrics;
+
   /** Raw bytes fetched per partition and batch (default 1 MiB). */
   readonly maxBytesPerPartition?: number; // bytes
   /** Raw partitions handled at once, one transactional producer each (default 3; keep it stable per instance). */
@@ -96,13 +97,15 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const rulesTopic = o.topology.rules;
   const log = o.logger.child({ role: 'prioritizer' });
 
-  const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshotV1>>(); // TEMP(decode): v1 level topics carry rows
+  // v2: the envelope through avsc, the snapshot's columns by the hand-rolled codec, in one reused buffer per level
+  const levelEnc = new Map<Level, EnvelopeEncoder<PrioritizedEnvelope>>();
+  const wire = v2Wire(o.registry);
   const topicOf = o.topology.level;
   const jobsTopic = o.topology.jobs;
   const dlqTopic = o.topology.dlq;
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
-  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => o.registry.encoder<PrioritizedSnapshotV1>(valueSubject(topicOf(l))), startUp));
+  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => wire.encoder<PrioritizedEnvelope>(valueSubject(topicOf(l))), startUp));
   const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
 
@@ -187,8 +190,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
     const publishedAtMs = h.publishedAtMs ?? m.timestamp;
     const out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, lineage: h.lineage, origin, publishedAtMs, receivedAtMs, prioritizedAtMs: now });
-    // TEMP(decode): the v1 level topics carry strikes as rows until wire's v2 encoder replaces this
-    const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshotV1>).encode(withRowSnapshot(out));
+    const encoded = (levelEnc.get(out.level) as EnvelopeEncoder<PrioritizedEnvelope>).encode(out, snapshot);
     if (encoded.length > maxOutputBytes) {
       // would be refused by the level topic and block the partition: a dead letter instead
       return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };

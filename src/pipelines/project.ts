@@ -2,8 +2,9 @@
 // transaction (exactly once), Parquet segments, and the latest-snapshot view. Replay is the same projector with an end.
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
-// TEMP(decode): processed v1 carries strikes as rows; project2 moves the projector to v2 columns
-import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../domain/v1Strikes.js';
+import type { ProcessedEnvelope } from '../domain/processed.js';
+import { withRowSnapshot, type ProcessedSnapshotV1 as ProcessedSnapshot } from '../domain/v1Strikes.js'; // TEMP(wire+decode): the fold reads rows until project2
+import { decodeSnapshot, v2Wire } from '../registry/columnarSnapshot.js'; // TEMP(wire)
 import { PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
 import { cutAtEnd } from '../domain/projection/replayEnd.js';
 import { roundWrite } from '../domain/projection/round.js';
@@ -155,10 +156,20 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     if (replay && pending.size === 0) resolveFinished();
   };
 
+  const wire = v2Wire(o.registry); // TEMP(wire)
   const decode = async (kind: ProjectedKind, m: InMessage): Promise<ProjectedEvent | PathError[]> => {
     try {
+      if (kind === 'processed') {
+        // TEMP(wire): processed v2 decoded (envelope, then columns) and turned into the strike rows this fold expects,
+        // until the project2 helper's projector moves the columns into DuckDB as they are
+        const buf = m.value as Buffer;
+        const head = await untilRegistry(() => wire.decodeEnvelope<ProcessedEnvelope>(buf));
+        const { snapshot, end } = decodeSnapshot(head.bytes, head.snapshotAt);
+        if (end !== head.bytes.length) throw new Error(`${head.bytes.length - end} bytes after the snapshot`);
+        return { kind, value: withRowSnapshot({ ...head.envelope, snapshot }), at: { partition: m.partition, offset: m.offset } };
+      }
       const value = await untilRegistry(() => o.registry.decode<never>(m.value as Buffer));
-      return kind === 'processed' ? { kind, value, at: { partition: m.partition, offset: m.offset } } : ({ kind, value } as ProjectedEvent);
+      return { kind, value } as ProjectedEvent;
     } catch (err) {
       if (registryUnavailable(err)) throw err; // stopping during an outage: nothing is dead-lettered for it
       return [{ path: '$', message: `not a ${valueSubject(topics[kind])} Avro value: ${(err as Error).message}` }];

@@ -27,8 +27,8 @@ const specOf = (name: string, over: Partial<TopicSpec> = {}): TopicSpec => ({
 test('the shipped topic files declare every topic of the spec', () => {
   const names = loadTopicSpecs().map((s) => s.name).sort();
   assert.equal(names, [
-    'gex.dlq.v1', 'gex.jobs.v1', 'gex.priority.critical.v1', 'gex.priority.high.v1', 'gex.priority.low.v1',
-    'gex.priority.medium.v1', 'gex.raw.v1', 'gex.rules.v1', 'gex.snapshots.processed.v1', 'gex.sources.v1',
+    'gex.dlq.v1', 'gex.jobs.v1', 'gex.priority.critical.v2', 'gex.priority.high.v2', 'gex.priority.low.v2',
+    'gex.priority.medium.v2', 'gex.raw.v1', 'gex.rules.v1', 'gex.snapshots.processed.v2', 'gex.sources.v1',
   ]);
   const compacted = loadTopicSpecs().filter((s) => s.configs['cleanup.policy'] === 'compact').map((s) => s.name).sort();
   assert.equal(compacted, ['gex.rules.v1', 'gex.sources.v1']);

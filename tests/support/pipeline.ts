@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { DeadLetter } from '../../src/domain/deadLetter.js';
-import type { PrioritizedSnapshotV1 } from '../../src/domain/v1Strikes.js';
+import type { PrioritizedEnvelope, PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import { decodeSnapshot, v2Wire } from '../../src/registry/columnarSnapshot.js';
 import { LEVELS, type Level } from '../../src/domain/priority/level.js';
 import { readToEnd } from '../../src/kafka/reader.js';
 import type { Topology } from '../../src/domain/topology.js';
@@ -38,13 +39,20 @@ export const isolated = async (name: string, rawPartitions = 3): Promise<Isolate
   return { prefix: p.prefix, rawTopic: topology.raw, rulesTopic: topology.rules, levelTopic: topology.level, jobsTopic: topology.jobs, dlqTopic: topology.dlq, topology, topics: { topology }, group: unique(`test.${name}.group`), instance: unique(name), cleanup: p.cleanup };
 };
 
+const wire = v2Wire(registry);
+
+/** A prioritized v2 message decoded: the envelope, then the snapshot's columns. */
+export const decodePrioritized = async (buf: Buffer): Promise<PrioritizedSnapshot> => {
+  const head = await wire.decodeEnvelope<PrioritizedEnvelope>(buf);
+  return { ...head.envelope, snapshot: decodeSnapshot(head.bytes, head.snapshotAt).snapshot };
+};
+
 /** Every prioritized snapshot on the test's level topics (read_committed). */
-// TEMP(decode): the level topics are v1 (strikes as rows) until wire's v2
-export const prioritizedFrom = async (iso: Isolated): Promise<PrioritizedSnapshotV1[]> => {
-  const out: PrioritizedSnapshotV1[] = [];
+export const prioritizedFrom = async (iso: Isolated): Promise<PrioritizedSnapshot[]> => {
+  const out: PrioritizedSnapshot[] = [];
   for (const l of LEVELS)
     await readToEnd(kafka(), iso.levelTopic(l), async (m) => {
-      if (m.value) out.push(await registry.decode<PrioritizedSnapshotV1>(m.value));
+      if (m.value) out.push(await decodePrioritized(m.value));
     }, { idleMs: 800 });
   return out;
 };

@@ -2,9 +2,10 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../../src/domain/decode.js';
 import { generatePayloads } from '../../src/domain/generator.js';
-import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
-// TEMP(decode): the level and processed topics are v1 (strikes as rows) until wire's v2
-import { withRowSnapshot, type PrioritizedSnapshotV1, type ProcessedSnapshotV1 } from '../../src/domain/v1Strikes.js';
+import { prioritizedSnapshot, type PrioritizedEnvelope, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import type { ProcessedEnvelope, ProcessedSnapshot } from '../../src/domain/processed.js';
+import { loadTopology } from '../../src/resources.js';
+import { decodeSnapshot, v2Wire } from '../../src/registry/columnarSnapshot.js';
 import type { Level } from '../../src/domain/priority/level.js';
 import type { Topology } from '../../src/domain/topology.js';
 import { createProducer } from '../../src/kafka/producer.js';
@@ -66,14 +67,22 @@ export const prioritized = (id: string, level: Level, source = 'gexbot', ticker 
     prioritizedAtMs: publishedAtMs,
   });
 
+const wire = v2Wire(registry);
+
+/** Encodes prioritized snapshots as the prioritizer writes them: io.gexstream.v2.PrioritizedSnapshot, strikes as columns. */
+export const prioritizedEncoder = async (): Promise<{ encode: (p: PrioritizedSnapshot) => Buffer }> => {
+  const enc = await wire.encoder<PrioritizedEnvelope>(`${loadTopology().level('low')}-value`);
+  return { encode: (p) => enc.encode(p, p.snapshot) };
+};
+
 export const sendPrioritized = async (topic: string, values: readonly PrioritizedSnapshot[]): Promise<void> => {
-  const enc = await registry.encoder<PrioritizedSnapshotV1>(`${topic}-value`); // TEMP(decode): v1 carries rows
+  const enc = await prioritizedEncoder();
   const producer = await createProducer({ kafka: kafka() });
   try {
     let batch: Array<{ key: string; value: Buffer }> = [];
     let bytes = 0;
     for (const v of values) {
-      const value = enc.encode(withRowSnapshot(v));
+      const value = enc.encode(v);
       batch.push({ key: v.snapshot.ticker, value });
       bytes += value.length;
       if (batch.length >= 5000 || bytes >= 2 * 1024 * 1024) {
@@ -88,10 +97,16 @@ export const sendPrioritized = async (topic: string, values: readonly Prioritize
   }
 };
 
-export const readProcessed = async (topic: string): Promise<ProcessedSnapshotV1[]> => {
-  const out: ProcessedSnapshotV1[] = [];
+/** A processed v2 message decoded: the envelope, then the snapshot's columns. */
+export const decodeProcessed = async (buf: Buffer): Promise<ProcessedSnapshot> => {
+  const head = await wire.decodeEnvelope<ProcessedEnvelope>(buf);
+  return { ...head.envelope, snapshot: decodeSnapshot(head.bytes, head.snapshotAt).snapshot };
+};
+
+export const readProcessed = async (topic: string): Promise<ProcessedSnapshot[]> => {
+  const out: ProcessedSnapshot[] = [];
   await readToEnd(kafka(), topic, async (m) => {
-    if (m.value) out.push(await registry.decode<ProcessedSnapshotV1>(m.value));
+    if (m.value) out.push(await decodeProcessed(m.value));
   }, { idleMs: 800 });
   return out;
 };

@@ -5,9 +5,8 @@ import { decodeValue } from '../../src/domain/decode.js';
 import { deadLetter, type DeadLetter } from '../../src/domain/deadLetter.js';
 import { generatePayloads } from '../../src/domain/generator.js';
 import { jobEvent, prioritizedSnapshot, type JobEvent } from '../../src/domain/prioritized.js';
-import { normalise, processedSnapshot } from '../../src/domain/processed.js';
-// TEMP(decode): the processed topic is v1 (strikes as rows) until wire's v2
-import { withRowSnapshot, type ProcessedSnapshotV1 } from '../../src/domain/v1Strikes.js';
+import { normalise, processedSnapshot, type ProcessedEnvelope, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import { v2Wire } from '../../src/registry/columnarSnapshot.js';
 import type { RuleEvent } from '../../src/domain/priority/ruleSet.js';
 import { LEVELS } from '../../src/domain/priority/level.js';
 import { evolveSourceStats, initialSourceStats, type SourceStats } from '../../src/domain/processing/sourceStats.js';
@@ -63,7 +62,7 @@ export const isolatedProjection = async (name: string, partitions = 3): Promise<
 };
 
 export interface Truth {
-  readonly processed: ProcessedSnapshotV1[];
+  readonly processed: ProcessedSnapshot[];
   readonly jobs: JobEvent[];
   readonly rules: RuleEvent[];
   readonly sources: SourceStats[];
@@ -72,7 +71,7 @@ export interface Truth {
 
 /** `count` snapshots over three tickers as the processor would write them, with their job events, rules, source stats and a few dead letters. */
 export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: number; count: number; strikes?: number; from?: number }): Truth => {
-  const processed: ProcessedSnapshotV1[] = [];
+  const processed: ProcessedSnapshot[] = [];
   const jobs: JobEvent[] = [];
   let stats = initialSourceStats('gexbot', 0);
   const sources: SourceStats[] = [];
@@ -97,7 +96,7 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
       receivedAtMs: at + 1,
       prioritizedAtMs: at + 2,
     });
-    processed.push(withRowSnapshot(processedSnapshot(p, normalise(p.snapshot), at + 5))); // TEMP(decode): processed v1 carries rows
+    processed.push(processedSnapshot(p, normalise(p.snapshot), at + 5));
     const base = { requestId, level, ticker: d.right.ticker, source: 'gexbot' };
     jobs.push(jobEvent({ ...base, status: 'QUEUED', atMs: at + 2 }), jobEvent({ ...base, status: 'PROCESSING', atMs: at + 3 }), jobEvent({ ...base, status: 'COMPLETED', atMs: at + 5, records: strikes, durationMs: 2 }));
     stats = evolveSourceStats(stats, { success: true, latencyMs: 2 + (i % 5), atMs: at + 5 });
@@ -110,11 +109,19 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
   return { processed, jobs, rules: from === 0 ? loadDefaultGuidelines(1_700_000_000_000).slice(0, 4) : [], sources, deadLetters };
 };
 
+/** Encodes processed snapshots as the processor writes them: io.gexstream.v2.ProcessedSnapshot, strikes as columns. */
+export const processedEncoder = async (): Promise<{ encode: (p: ProcessedSnapshot) => Buffer }> => {
+  const enc = await v2Wire(registry).encoder<ProcessedEnvelope>(`${loadTopology().processed}-value`);
+  return {
+    encode: (p) => enc.encode({ ...p, components: p.components ?? null, matched_rules: p.matched_rules ?? [], rule_set_version: p.rule_set_version ?? 0 }, p.snapshot),
+  };
+};
+
 /** Sends the events as Avro (the shipped schemas) to the isolated topics, keyed as the pipeline keys them. */
 export const sendTruth = async (topics: ProjectedTopics, t: Truth, extra: { processed?: OutMessage[] } = {}): Promise<void> => {
   const enc = {
     // the isolated topics' subjects hold the declared topics' schemas (isolatedProjection registers them)
-    processed: await registry.encoder<ProcessedSnapshotV1>(`${topics.processed}-value`),
+    processed: await processedEncoder(),
     jobs: await registry.encoder<JobEvent>(`${topics.jobs}-value`),
     rules: await registry.encoder<RuleEvent>(`${topics.rules}-value`),
     sources: await registry.encoder<SourceStats>(`${topics.sources}-value`),

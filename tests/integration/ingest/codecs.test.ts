@@ -91,7 +91,7 @@ test('gzip, snappy, lz4 and zstd batches from Python confluent-kafka: every snap
     for (const codec of CODECS) {
       const mine = processed.filter((p) => p.request_id.startsWith(`librdkafka-${codec}-`));
       assert.is(mine.length, PER_CODEC, `${codec}: every snapshot processed`);
-      assert.ok(mine.every((p) => p.source === `librdkafka-${codec}` && p.snapshot.strikes.length === 40), `${codec}: source header and strikes kept`);
+      assert.ok(mine.every((p) => p.source === `librdkafka-${codec}` && p.snapshot.strikes.count === 40), `${codec}: source header and strikes kept`);
     }
 
     const completed = new Set<string>();

@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../../../src/domain/v1Strikes.js'; // TEMP(decode): processed v1 carries rows
 import { createProducer } from '../../../src/kafka/producer.js';
 import { OffsetGapError } from '../../../src/kafka/ownedOffsets.js';
 import { createProjector } from '../../../src/pipelines/project.js';
 import { eventually, kafka } from '../../support/env.js';
 import { registry } from '../../support/pipeline.js';
-import { caughtUp, generatedDay, isolatedProjection, sendTruth } from '../../support/projection.js';
+import { caughtUp, generatedDay, isolatedProjection, processedEncoder, sendTruth } from '../../support/projection.js';
 
 const countSnapshots = async (p: Awaited<ReturnType<typeof createProjector>>): Promise<number> =>
   p.read(async (c) => Number((await c.runAndReadAll('SELECT count(*) FROM gex_snapshots')).getRows()[0]?.[0]));
@@ -48,7 +47,7 @@ test('a topic recreated under stored offsets: refused with the way out, or gone 
     // the processed topic is recreated and gets fewer new snapshots than the file's stored positions
     await recreate(iso.topics.processed, 3);
     const after = generatedDay({ seed: 41, count: 30, from: 300 }).processed;
-    const enc = await registry.encoder<ProcessedSnapshot>(`${iso.topology.processed}-value`);
+    const enc = await processedEncoder();
     const producer = await createProducer({ kafka: kafka() });
     await producer.send([{ topic: iso.topics.processed, messages: after.map((p) => ({ key: p.snapshot.ticker, value: enc.encode(p) })) }]);
     await producer.close();
@@ -106,7 +105,7 @@ test('records deleted by retention before the projector read them: refused, or c
     await first.stop();
     // while it is down, 40 more arrive and retention deletes them (and everything before) unread
     const more = generatedDay({ seed: 43, count: 40, from: 100 }).processed;
-    const enc = await registry.encoder<ProcessedSnapshot>(`${iso.topology.processed}-value`);
+    const enc = await processedEncoder();
     const producer = await createProducer({ kafka: kafka() });
     await producer.send([{ topic: iso.topics.processed, messages: more.map((p) => ({ key: p.snapshot.ticker, value: enc.encode(p) })) }]);
     await producer.close();

@@ -71,7 +71,7 @@ test('SIGTERM during load: clean exit, then no lost or duplicated rows', async (
     try {
       const one = async (sql: string): Promise<number[]> => ((await store.connection.runAndReadAll(sql)).getRows()[0] ?? []).map(Number);
       assert.equal(await one('SELECT count(*), count(DISTINCT request_id) FROM gex_snapshots'), [N, N]);
-      const strikes = processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
+      const strikes = processed.reduce((a, p) => a + p.snapshot.strikes.count, 0);
       assert.equal(await one('SELECT count(*), count(DISTINCT (request_id, strike)) FROM gex_strikes'), [strikes, strikes]);
       assert.equal(await one("SELECT count(*), count(DISTINCT request_id) FROM processing_jobs WHERE status = 'COMPLETED'"), [N, N], 'one COMPLETED per request');
       assert.equal(await one('SELECT count(*) FROM priority_requests'), [N]);
