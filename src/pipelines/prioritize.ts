@@ -19,6 +19,7 @@ import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type OutMessage } from '../kafka/producer.js';
 import { followTable } from '../kafka/tableReader.js';
 import { followRules, type RuleView } from './rules.js';
+import { createTimeSlicer } from '../kafka/timeSlice.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
 import type { KafkaEdge } from '../kafka/edge.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
@@ -122,12 +123,17 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   /** A failure is the message's own (dead letter) unless it says it is retriable (an infrastructure failure: the batch is retried). */
   const isRetriable = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
 
+  // a chunk of a back-fill is hundreds of ms of synchronous work: yield every few ms so that another partition's
+  // critical snapshot (and every consumer's heartbeat and fetch in this process) does not wait behind it
+  const slicer = createTimeSlicer();
   const transform = async (batch: readonly InMessage[]) => {
     const receivedAtMs = clock();
     const byLevel = new Map<Level, OutMessage[]>();
     const jobs: OutMessage[] = [];
     const dlq: OutMessage[] = [];
     for (const m of batch) {
+      const turn = slicer.tick();
+      if (turn) await turn;
       const origin = { topic: m.topic, partition: m.partition, offset: m.offset };
       const value = m.value ?? Buffer.alloc(0);
       const toDlq = (stage: 'decode' | 'prioritize', errors: { path: string; message: string }[]): void => {

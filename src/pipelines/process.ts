@@ -48,6 +48,7 @@ import type { Metrics } from '../metrics.js';
 import { registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
 import type { Topology } from '../domain/topology.js';
 import { levelKind } from '../domain/topicKind.js';
+import { createTimeSlicer } from '../kafka/timeSlice.js';
 import { followTable, type TableReader } from '../kafka/tableReader.js';
 import { valueSubject } from './schemas.js';
 
@@ -163,6 +164,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
 
   const lower = (l: Level): Level[] => levels.filter((x) => levelRank(x) > levelRank(l));
 
+  // a chunk of a back-fill level is hundreds of ms of work: yield every few ms so that the critical level's fetch and
+  // commit in this process (and every heartbeat) do not wait behind it
+  const slicer = createTimeSlicer();
   const transformFor = (level: Level) => async (batch: readonly InMessage[]) => {
     st[level].inFlight = batch.length;
     const out: OutMessage[] = [];
@@ -185,6 +189,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       restMs = Math.min(restMs, Math.max(0, waitMs));
     };
     for (const m of batch) {
+      const turn = slicer.tick();
+      if (turn) await turn;
       let head: EnvelopeHead<PrioritizedEnvelope>;
       let scan: SnapshotScan;
       const value = m.value ?? Buffer.alloc(0);
