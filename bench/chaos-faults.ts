@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../src/domain/deadLetter.js';
 import { generatePayloads } from '../src/domain/generator.js';
 import { H } from '../src/domain/headers.js';
-import type { ProcessedSnapshot } from '../src/domain/processed.js';
+import type { ProcessedEnvelope } from '../src/domain/processed.js';
+import { scanSnapshot, v2Wire } from '../src/registry/columnarSnapshot.js';
 import { LEVELS } from '../src/domain/priority/level.js';
 import { openStore } from '../src/duckdb/store.js';
 import { createProducer } from '../src/kafka/producer.js';
@@ -86,7 +87,7 @@ try {
   for (const r of ROLES) spawnRole(r);
   const producer = await createProducer({ kafka: s.kafka() });
   const dlq = await s.registry.encoder<DeadLetter>(`${p.topics.dlq}-value`);
-  await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: p.raw, source: 'gexbot', dataType: 'real_time' });
+  await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topology: p.topology, source: 'gexbot', dataType: 'real_time' });
   await producer.close();
   feed = spawn(process.execPath, [join(process.cwd(), 'dist', 'bench', 'feeds', 'critical.js'), p.raw, `chaos${seed}`, '250'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...s.env } });
   let feedOut = '';
@@ -185,11 +186,12 @@ try {
   const processed: string[] = [];
   const strikesOf = new Map<string, number>();
   let dead = 0;
+  const wire = v2Wire(s.registry);
   await readToEnd(s.kafka(), p.topics.processed, async (m) => {
     if (!m.value) return;
-    const v = await s.registry.decode<ProcessedSnapshot>(m.value);
-    processed.push(v.request_id);
-    strikesOf.set(v.request_id, v.snapshot.strikes.length);
+    const head = await wire.decodeEnvelope<ProcessedEnvelope>(m.value);
+    processed.push(head.envelope.request_id);
+    strikesOf.set(head.envelope.request_id, scanSnapshot(head.bytes, head.snapshotAt).count);
   }, { idleMs: 1_000 });
   await readToEnd(s.kafka(), p.topics.dlq, async (m) => void (m.value && dead++), { idleMs: 1_000 });
   const ids = new Set(processed);

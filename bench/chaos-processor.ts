@@ -16,7 +16,7 @@ const consumed = async (): Promise<number> => {
   for (const l of LEVELS) n += await groupConsumed(`${lanes.groupPrefix}-${l}`, lanes.topicOf(l));
   return n;
 };
-const args = ['--role', 'processor', '--level-topic-prefix', lanes.prefix, '--processed-topic', lanes.processed, '--sources-topic', lanes.sources, '--group-prefix', lanes.groupPrefix, '--instance', 'chaos'];
+const args = ['--role', 'processor', '--topic-prefix', lanes.prefix, '--group-prefix', lanes.groupPrefix, '--instance', 'chaos'];
 const { elapsed, recoveries } = await runWithRandomKills({ args, total: N, consumed: consumed, kills: KILLS, seed });
 const out = await readProcessed(lanes.processed);
 const ids = new Map<string, number>();

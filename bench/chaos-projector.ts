@@ -28,7 +28,7 @@ try {
     const part = generatedDay({ seed: 7, count: Math.min(CHUNK, N - from), strikes: STRIKES, from });
     await sendTruth(iso.topics, part);
     truth.snapshots += part.processed.length;
-    truth.strikes += part.processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
+    truth.strikes += part.processed.reduce((a, p) => a + p.snapshot.strikes.count, 0);
     truth.jobs += part.jobs.length;
   }
   process.stderr.write(`sent ${fmt(truth.snapshots)} processed snapshots, ${fmt(truth.strikes)} strike rows, ${fmt(truth.jobs)} job events\n`);
@@ -37,7 +37,7 @@ try {
   const consumed = async (): Promise<number> => (await groupConsumed(lagGroup, iso.topics.processed)) + (await groupConsumed(lagGroup, iso.topics.jobs));
   const db = join(dir, 'state.duckdb');
   const pq = join(dir, 'pq');
-  const args = ['--role', 'projector', '--projector-topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '2048'];
+  const args = ['--role', 'projector', '--topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '2048'];
   const { elapsed, recoveries } = await runWithRandomKills({ args, total, consumed, kills: KILLS, seed });
 
   const store = await openStore(db, { readOnly: true });

@@ -4,33 +4,46 @@
 // decompress), and a relay of it (consume + produce the same bytes with the same codec: the shape of every role's
 // read-write loop), with the CPU time the process spent on each (user + system, all threads: less sensitive than wall time
 // to other load on the machine). Runs interleave the codecs; each figure is the median of 3.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Compression } from '../src/config.js';
 import { createProducer } from '../src/kafka/producer.js';
 import { readToEnd } from '../src/kafka/reader.js';
 import { publishFiles } from '../src/pipelines/publish.js';
-import { config, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
+import { ensureKafka } from '../src/stack/installer.js';
+import { packageRoot } from '../src/stack/paths.js';
+import { config, declared, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
 
 const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 /**
- * Bytes of the topic's partition logs on the broker(s). kafkajs has no DescribeLogDirs; @platformatic/kafka (a dev
- * dependency, evaluated as the client in issue 11) has, and is loaded by name so the build does not depend on it.
+ * Bytes of the topic's partition logs on the broker(s). kafkajs has no DescribeLogDirs: Kafka's own Admin client has, in
+ * the jars `stack up` installs (bench/LogDirs.java, one JVM for the whole bench, asked one topic a line).
  */
-const topicBytesOnDisk = async (brokers: readonly string[], topic: string, partitions: number): Promise<number> => {
-  const name = '@platformatic/kafka';
-  type Dirs = Array<{ results: Array<{ topics: Array<{ name: string; partitions: Array<{ partitionSize: bigint }> }> }> }>;
-  const { Admin } = (await import(name)) as { Admin: new (o: { clientId: string; bootstrapBrokers: string[] }) => { describeLogDirs: (o: unknown) => Promise<Dirs>; close: () => Promise<void> } };
-  const admin = new Admin({ clientId: 'gexstream-bench', bootstrapBrokers: [...brokers] });
-  try {
-    const dirs = await admin.describeLogDirs({ topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, i) => i) }] });
-    let bytes = 0n;
-    for (const b of dirs) for (const d of b.results) for (const t of d.topics) if (t.name === topic) for (const p of t.partitions) bytes += p.partitionSize;
-    return Number(bytes);
-  } finally {
-    await admin.close();
+let logDirs: { ask: (topic: string) => Promise<number>; close: () => void } | undefined;
+const topicBytesOnDisk = async (brokers: readonly string[], topic: string): Promise<number> => {
+  if (!logDirs) {
+    const libs = ensureKafka(config.cacheDir, config.kafkaVersion);
+    const java = spawn('java', ['-cp', `${libs}/*`, join(packageRoot, 'bench', 'LogDirs.java'), brokers.join(',')], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const lines = createInterface({ input: java.stdout })[Symbol.asyncIterator]();
+    const exited = once(java, 'exit').then(([code]) => {
+      throw new Error(`bench/LogDirs.java exited with ${String(code)}`);
+    });
+    exited.catch(() => undefined);
+    logDirs = {
+      ask: async (t) => {
+        java.stdin.write(`${t}\n`);
+        const line = await Promise.race([lines.next(), exited]);
+        return Number(line.value);
+      },
+      close: () => void java.stdin.end(),
+    };
   }
+  return logDirs.ask(topic);
 };
 
 const RUNS = Number(process.argv[2] ?? 3);
@@ -76,12 +89,12 @@ try {
       const producer = await createProducer({ kafka: kafka(), compression });
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      const [res] = await publishFiles([file], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'historical', topic });
+      const [res] = await publishFiles([file], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'historical', topology: { raw: topic, dlq: declared.dlq } });
       row.publishS.push(Number(process.hrtime.bigint() - t0) / 1e9);
       row.publishCpu.push(cpuSince(c0));
       await producer.close();
       row.n = res?.published ?? 0;
-      row.bytes.push(await topicBytesOnDisk(config.brokers, topic, PARTITIONS));
+      row.bytes.push(await topicBytesOnDisk(config.brokers, topic));
       const c1 = process.cpuUsage();
       const t1 = process.hrtime.bigint();
       const { messages } = await readToEnd(kafka(), topic, () => undefined, { idleMs: 300 });
@@ -98,6 +111,7 @@ try {
       process.stderr.write(`run ${r + 1}/${RUNS} ${compression}: publish ${row.publishS.at(-1)?.toFixed(2)} s (CPU ${row.publishCpu.at(-1)?.toFixed(2)} s), ${fmt((row.bytes.at(-1) ?? 0) / 1e6, 1)} MB on disk, read ${row.readS.at(-1)?.toFixed(2)} s (CPU ${row.readCpu.at(-1)?.toFixed(2)} s), relay ${row.relayS.at(-1)?.toFixed(2)} s (CPU ${row.relayCpu.at(-1)?.toFixed(2)} s)\n`);
     }
 } finally {
+  logDirs?.close();
   await dropTopics(topics);
 }
 

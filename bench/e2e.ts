@@ -100,14 +100,14 @@ for (let run = 0; run < RUNS; run++) {
       }
     }, 100);
     await new Promise((r) => setTimeout(r, 3_000)); // the roles join their groups
-    const dlq = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
+    const dlq = await registry.encoder<DeadLetter>(`${iso.topology.dlq}-value`);
     const t0 = Date.now();
     // a critical snapshot every 100 ms while W-day flows, from a desk publisher of its own (a separate process)
     const critFeed = spawn(process.execPath, [join(process.cwd(), 'dist', 'bench', 'feeds', 'critical.js'), iso.raw, String(run), '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let critOut = '';
     critFeed.stdout?.on('data', (d) => (critOut += d));
     const critDone = new Promise((r) => critFeed.once('exit', r));
-    await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: iso.raw, source: 'gexbot', dataType: 'real_time' });
+    await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topology: iso.topology, source: 'gexbot', dataType: 'real_time' });
     process.stderr.write(`run ${run + 1}: W-day published in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
     // the critical feed runs while W-day flows: until the projector has committed as many processed snapshots
     const projected = async (): Promise<number> => {

@@ -8,26 +8,29 @@ import { createLogger } from '../src/log.js';
 import { createPrioritizer } from '../src/pipelines/prioritize.js';
 import { generatePayloads } from '../src/domain/generator.js';
 import { H } from '../src/domain/headers.js';
-import { levelTopic, type PrioritizedSnapshot } from '../src/domain/prioritized.js';
+import type { PrioritizedSnapshot } from '../src/domain/prioritized.js';
+import { overriding } from '../src/domain/topology.js';
 import { readToEnd } from '../src/kafka/reader.js';
 import { publishFiles } from '../src/pipelines/publish.js';
 import { createRegistry } from '../src/registry/registry.js';
-import { config, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
+import { config, declared, dropTopics, fmt, kafka, median, rssMb, scratchTopic, wdayFile } from './support.js';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const N = 23_400;
 const registry = createRegistry({ url: config.registryUrl });
 const raw = await scratchTopic('raw', 6);
-const critOut = await scratchTopic('critical', 3, 'gex.priority.critical.v1');
-const critSchema = await registry.latest('gex.priority.critical.v1-value');
+const critOut = await scratchTopic('critical', 3, 'level.critical');
+const critSchema = await registry.latest(`${declared.level('critical')}-value`);
 if (critSchema) await registry.register(`${critOut}-value`, critSchema.schema);
 const deskPayloads = [...generatePayloads({ seed: 77, tickers: ['NDX'], count: 500, strikes: 100 })];
-const rules = await scratchTopic('rules', 1, 'gex.rules.v1');
+const rules = await scratchTopic('rules', 1, 'rules');
 const sink = await scratchTopic('sink', 6);
-const latest = await registry.latest('gex.rules.v1-value');
+const latest = await registry.latest(`${declared.rules}-value`);
+// the other levels, jobs and dlq are the declared topics
+const topology = overriding(declared, { raw, rules, 'level.critical': critOut });
 if (latest) await registry.register(`${rules}-value`, latest.schema);
 const producer = await createProducer({ kafka: kafka() });
-await publishFiles([wdayFile()], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'real_time', topic: raw });
+await publishFiles([wdayFile()], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'real_time', topology });
 await producer.close();
 
 /** Consumes `raw` from the beginning in a fresh group until N messages, optionally producing each batch to `sink`. */
@@ -62,7 +65,7 @@ const service = async (concurrency: number): Promise<{ s: number; critical: numb
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
   const tag = randomUUID().slice(0, 8);
-  const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: raw, rulesTopic: rules, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID(), concurrency, topicOf: (l) => (l === 'critical' ? critOut : levelTopic(l)) });
+  const p = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, topology, groupId: `bench-prioritizer-${randomUUID()}`, instanceId: randomUUID(), concurrency });
   const desk = await createProducer({ kafka: kafka() });
   let sent = 0;
   const earlier = deskSent; // earlier services' desk snapshots are on the raw topic too, decided again by this fresh group

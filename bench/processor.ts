@@ -11,7 +11,7 @@ import type { Level } from '../src/domain/priority/level.js';
 import { createProducer } from '../src/kafka/producer.js';
 import { createLogger } from '../src/log.js';
 import { createProcessor } from '../src/pipelines/process.js';
-import { isolatedLanes, prioritized, readProcessed, sendPrioritized } from '../tests/support/processing.js';
+import { isolatedLanes, prioritized, prioritizedEncoder, readProcessed, sendPrioritized } from '../tests/support/processing.js';
 import { registry } from '../tests/support/pipeline.js';
 import { fmt, kafka, median, rssMb } from './support.js';
 
@@ -26,9 +26,9 @@ const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.
   const chunk = 50_000;
   for (let i = 0; i < BACKLOG; i += chunk) await sendPrioritized(lanes.topicOf('low'), Array.from({ length: Math.min(chunk, BACKLOG - i) }, (_, k) => prioritized(`backlog-${i + k}`, 'low', 'gexbot', 'SPY', 0)));
   process.stderr.write(`backlog of ${fmt(BACKLOG)} low snapshots queued in ${fmt((Date.now() - t0) / 1000, 1)} s\n`);
-  const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, groupPrefix: lanes.groupPrefix, instanceId: randomUUID() });
+  const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), topology: lanes.topology, groupPrefix: lanes.groupPrefix, instanceId: randomUUID() });
   await p.start();
-  const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.low.v1-value');
+  const enc = await prioritizedEncoder();
   const producer = await createProducer({ kafka: kafka() });
   const until = Date.now() + FLOW_SECONDS * 1000;
   let n = 0;
@@ -98,7 +98,7 @@ const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.
     await consumer.disconnect();
     await relay.close();
     const levels: Level[] = ['high'];
-    const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), levels, topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, groupPrefix: `${lanes.groupPrefix}-${r}`, instanceId: randomUUID() });
+    const p = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), levels, topology: lanes.topology, groupPrefix: `${lanes.groupPrefix}-${r}`, instanceId: randomUUID() });
     s = Date.now();
     await p.start();
     while (p.stats().processed.high < values.length) await new Promise((res) => setTimeout(res, 5));

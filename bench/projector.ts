@@ -21,8 +21,8 @@ import type { ProcessedColumnar } from '../src/domain/projection/strikeColumnsRe
 import { createProcessedDecoder } from '../src/registry/processedReader.js';
 import { avroType, loadSchemas, schemaJson } from '../src/registry/schemas.js';
 import { schemasDir } from '../src/resources.js';
-import { prefixedTopics } from '../src/pipelines/project.js';
-import { generatedDay, isolatedProjection, sendTruth } from '../tests/support/projection.js';
+import { loadTopology } from '../src/resources.js';
+import { generatedDay, isolatedProjection, projectedTopics, sendTruth } from '../tests/support/projection.js';
 import { PROCESSED_V2_SCHEMA, processedV2Value } from '../tests/support/processedV2.js';
 import { fmt, median } from './support.js';
 
@@ -36,8 +36,8 @@ const CLK_TCK = 100; // /proc/<pid>/stat ticks per second on Linux
 // (and BENCH_PROJECTOR_TOPICS_V1=PREFIX the baseline's set, with processed v1)
 const reuse = process.env['BENCH_PROJECTOR_TOPICS'];
 const reuseV1 = process.env['BENCH_PROJECTOR_TOPICS_V1'];
-const iso = reuse ? { prefix: reuse, topics: prefixedTopics(reuse), cleanup: async () => undefined } : await isolatedProjection('bench', 6);
-const isoV1 = !baseline ? null : reuseV1 ? { prefix: reuseV1, topics: prefixedTopics(reuseV1), cleanup: async () => undefined } : await isolatedProjection('benchv1', 6, { processedSchema: 'io.gexstream.ProcessedSnapshot' });
+const iso = reuse ? { prefix: reuse, topics: projectedTopics(loadTopology(reuse)), cleanup: async () => undefined } : await isolatedProjection('bench', 6);
+const isoV1 = !baseline ? null : reuseV1 ? { prefix: reuseV1, topics: projectedTopics(loadTopology(reuseV1)), cleanup: async () => undefined } : null; // processed v1 is retired: a baseline build's topics are filled by that build (BENCH_PROJECTOR_TOPICS_V1)
 
 interface Replay {
   readonly s: number;

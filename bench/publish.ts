@@ -4,7 +4,7 @@ import { createProducer } from '../src/kafka/producer.js';
 import { publishFiles } from '../src/pipelines/publish.js';
 import { readFileBytes } from '../src/pipelines/publish.js';
 import { splitRecords } from '../src/domain/records.js';
-import { bareProduce, config, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
+import { bareProduce, config, declared, dropTopics, fmt, kafka, median, scratchTopic, wdayFile } from './support.js';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const file = wdayFile();
@@ -25,7 +25,7 @@ try {
     const t2 = await scratchTopic('publish', 6);
     topics.push(t2);
     const s = process.hrtime.bigint();
-    await publishFiles([file], { producer: p, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'historical', topic: t2 });
+    await publishFiles([file], { producer: p, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 'bench', dataType: 'historical', topology: { raw: t2, dlq: declared.dlq } });
     pub.push(Number(process.hrtime.bigint() - s) / 1e9);
     await p.close();
   }

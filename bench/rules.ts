@@ -5,16 +5,17 @@ import { createProducer } from '../src/kafka/producer.js';
 import { apiService } from '../src/pipelines/apiService.js';
 import { writeRuleCommand } from '../src/pipelines/rules.js';
 import { createRegistry } from '../src/registry/registry.js';
-import { config, dropTopics, fmt, kafka, median, scratchTopic } from './support.js';
+import { config, declared, dropTopics, fmt, kafka, median, scratchTopic } from './support.js';
+import { overriding } from '../src/domain/topology.js';
 
 const N = Math.max(6, Number(process.argv[2] ?? 20));
 const registry = createRegistry({ url: config.registryUrl });
-const topic = await scratchTopic('bench.rules', 1, 'gex.rules.v1');
-const schema = await registry.latest('gex.rules.v1-value');
-if (!schema) throw new Error('no schema for gex.rules.v1; run gexstream schemas register');
+const topic = await scratchTopic('bench.rules', 1, 'rules');
+const schema = await registry.latest(`${declared.rules}-value`);
+if (!schema) throw new Error(`no schema for ${declared.rules}; run gexstream schemas register`);
 await registry.register(`${topic}-value`, schema.schema);
 const producer = await createProducer({ kafka: kafka() });
-const svc = apiService({ kafka: kafka(), registry, producer, rulesTopic: topic });
+const svc = apiService({ kafka: kafka(), registry, producer, topology: overriding(declared, { rules: topic }) });
 
 const define = await svc.writeRule({ type: 'DefineRule', name: 'bench rule', condition: 'ticker == "SPX"', level: 'high', actor: 'bench' });
 if (!define.ok) throw new Error(JSON.stringify(define));

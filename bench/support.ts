@@ -8,7 +8,8 @@ import { createKafka } from '../src/kafka/client.js';
 import type { GexProducer } from '../src/kafka/producer.js';
 import { createTopicAdmin } from '../src/kafka/admin.js';
 import { applyTopics } from '../src/pipelines/topics.js';
-import { loadTopicSpecs } from '../src/resources.js';
+import { loadTopology } from '../src/resources.js';
+import type { TopicKind } from '../src/domain/topicKind.js';
 import { spawnRun } from '../tests/support/pipeline.js';
 
 export const config = loadConfig();
@@ -29,9 +30,12 @@ export const wdayFile = (count = 23_400, strikes = 100): string => {
   return file;
 };
 
-export const scratchTopic = async (name: string, partitions: number, base = 'gex.raw.v1'): Promise<string> => {
-  const spec = loadTopicSpecs().find((s) => s.name === base);
-  if (!spec) throw new Error(`no spec ${base}`);
+/** The declared topology (topics/*.json): a bench swaps scratch topics in for some kinds with `overriding`. */
+export const declared = loadTopology();
+
+/** A fresh topic with the configs of the topic that plays `kind`. */
+export const scratchTopic = async (name: string, partitions: number, kind: TopicKind = 'raw'): Promise<string> => {
+  const spec = declared.spec(kind);
   const topic = `bench.${name}.${Date.now().toString(36)}`;
   await applyTopics({ kafka: kafka(), specs: [{ ...spec, name: topic, partitions }] });
   return topic;

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from './stack/paths.js';
 import { exitQuietlyOnClosedStdout } from './cli/stdout.js';
+import { loadTopology } from './resources.js';
 
 /** The version of the installed package (package.json), for `--version`. */
 export const packageVersion = (): string => (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -49,8 +50,10 @@ export const main = async (argv: string[]): Promise<void> => {
       argv = [...argv.slice(0, at), ...argv.slice(at + 2)];
     }
     const cfg = loadConfig();
-    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg), rulesCommand(cfg)];
-    const commands: Command[] = [demoCommand(cfg), runRolesCommand(cfg), generateCommand(), validateCommand(), publishCommand(cfg), replayCommand(cfg), checksumCommand(), auditCommand(), queueCommand(cfg)];
+    // which topic plays which part, decoded once from topics/*.json: every role and command gets its names from it
+    const topology = loadTopology();
+    const groups: Command[] = [stackCommand(cfg), topicsCommand(cfg), schemasCommand(cfg), dlqCommand(cfg, topology), rulesCommand(cfg, topology)];
+    const commands: Command[] = [demoCommand(cfg, topology), runRolesCommand(cfg, topology), generateCommand(), validateCommand(), publishCommand(cfg, topology), replayCommand(cfg, topology), checksumCommand(), auditCommand(), queueCommand(cfg, topology)];
     const all = [...groups, ...commands];
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

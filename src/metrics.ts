@@ -54,7 +54,7 @@ export const createMetrics = (): Metrics => {
     decisions: new Counter({ name: 'gexstream_priority_decisions_total', help: 'Priority decisions by level and whether a manual override set the level', labelNames: ['level', 'overridden'], registers: [registry] }),
     automaticShare: new Gauge({ name: 'gexstream_priority_automatic_share', help: 'Fraction of requests assigned without any manual override', registers: [registry] }),
     ruleSetVersion: new Gauge({ name: 'gexstream_rule_set_version', help: 'Version of the rule set the prioritizer applies', registers: [registry] }),
-    deadLetters: new Counter({ name: 'gexstream_dead_letters_total', help: 'Messages sent to gex.dlq.v1, by stage', labelNames: ['stage'], registers: [registry] }),
+    deadLetters: new Counter({ name: 'gexstream_dead_letters_total', help: 'Messages sent to the dead-letter topic, by stage', labelNames: ['stage'], registers: [registry] }),
     prioritizeLatency: new Histogram({
       name: 'gexstream_publish_to_prioritized_seconds',
       help: 'Time from publish to priority decision, by level',

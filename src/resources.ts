@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { TopicSpec } from './domain/topicSpec.js';
+import { decodeTopology, describeTopologyError, type Topology } from './domain/topology.js';
 import { formatErrors, formatPathError } from './domain/errors.js';
 import { decodeCalendar, type ExchangeCalendar } from './domain/calendar.js';
 import { packageRoot } from './stack/paths.js';
@@ -27,6 +28,21 @@ export const loadTopicSpecs = (dir: string = topicsDir): TopicSpec[] =>
       if (`${d.right.name}.json` !== f) throw new Error(`${path}: file name must be the topic name (${d.right.name}.json)`);
       return d.right;
     });
+
+/** The topic specs do not give every role its topics: start-up stops with every problem at once. */
+export class TopologyLoadError extends Error {
+  override readonly name = 'TopologyLoadError';
+}
+
+/**
+ * The Topology of the declared specs (topics/*.json), under `prefix` when given (`run --topic-prefix`): decoded once
+ * at start-up by the composition root and passed to every role.
+ */
+export const loadTopology = (prefix: string | null = null, dir: string = topicsDir): Topology => {
+  const d = decodeTopology(loadTopicSpecs(dir), prefix);
+  if (isLeft(d)) throw new TopologyLoadError(`${dir}: ${d.left.map(describeTopologyError).join('; ')}`);
+  return d.right;
+};
 
 export const calendarFile = join(packageRoot, 'calendar', 'us-equity-options.json');
 

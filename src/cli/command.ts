@@ -1,5 +1,6 @@
 // Owns the CLI's command shape: every command declares its usage and options, and gets `--help` for free.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { withPrefix, type Topology } from '../domain/topology.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -114,3 +115,13 @@ export const int = (name: string, v: unknown, fallback: number): number => num(n
 
 /** A TCP port (0 = none). */
 export const port = (name: string, v: unknown, fallback: number): number => num(name, v, fallback, { integer: true, min: 0, max: 65535, what: 'a TCP port' });
+
+/** The declared topology, or every topic under `--topic-prefix P` when given (P.raw, P.<level>, ...); an illegal P is a usage error. */
+export const topologyUnder = (declared: Topology, prefix: string | undefined): Topology => {
+  if (prefix === undefined) return declared;
+  try {
+    return withPrefix(declared, prefix);
+  } catch (err) {
+    throw new UsageError(`--topic-prefix: ${(err as Error).message}`);
+  }
+};

@@ -10,7 +10,7 @@ import type { DeadLetter } from '../domain/deadLetter.js';
 import { createKafka } from '../kafka/client.js';
 import { createProducer } from '../kafka/producer.js';
 import { endOffsets, readToEnd } from '../kafka/reader.js';
-import { publishFiles, RAW_TOPIC } from '../pipelines/publish.js';
+import { publishFiles } from '../pipelines/publish.js';
 import { registerSchemas, valueSubject } from '../pipelines/schemas.js';
 import { applyTopics } from '../pipelines/topics.js';
 import { createRegistry } from '../registry/registry.js';
@@ -23,21 +23,23 @@ import { int, str, type Command } from './command.js';
 const BROKEN = new Set([17, 512, 1500]);
 import { progressLine } from './progress.js';
 import { LEVELS } from '../domain/priority/level.js';
-import { levelTopic, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import type { PrioritizedSnapshot } from '../domain/prioritized.js';
+import type { Topology } from '../domain/topology.js';
+import { PROJECTED_KINDS } from '../domain/projection/projection.js';
 import { createPrioritizer, PRIORITIZER_GROUP } from '../pipelines/prioritize.js';
 import { createProcessor } from '../pipelines/process.js';
-import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR, DEFAULT_PROJECTED_TOPICS, type Projector } from '../pipelines/project.js';
+import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR, type Projector } from '../pipelines/project.js';
 import { listParquet } from '../duckdb/parquet.js';
 import { StoreError } from '../duckdb/store.js';
-import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import type { ProcessedSnapshot } from '../domain/processed.js';
 import { createLogger } from '../log.js';
 
 const say = (s: string): void => void process.stdout.write(`${s}\n`);
 const fmt = (n: number | null | undefined, d = 2): string => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: d }));
 
-export const demoCommand = (cfg: Config): Command => ({
+export const demoCommand = (cfg: Config, topology: Topology): Command => ({
   name: 'demo',
-  summary: 'Run the demo on the embedded defaults: start the local stack if none runs, apply topics, register schemas,\npublish the bundled sample, a live real-time session and a historical back-fill to gex.raw.v1, read it back decoded,\nand prioritize it onto the level topics with the firm guidelines, explaining a decision.',
+  summary: `Run the demo on the embedded defaults: start the local stack if none runs, apply topics, register schemas,\npublish the bundled sample, a live real-time session and a historical back-fill to ${topology.raw}, read it back decoded,\nand prioritize it onto the level topics with the firm guidelines, explaining a decision.`,
   usage: '[--snapshots N] [--history N] [--db PATH] [--parquet DIR]',
   options: { history: { type: 'string' }, snapshots: { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' } },
   optionHelp: { history: 'snapshots in the historical back-fill (default 2,000, three of them broken)', snapshots: 'generated real-time snapshots per ticker (default 30)', db: `projector DuckDB file (default ${DEFAULT_DB_PATH})`, parquet: `projector Parquet tree (default ${DEFAULT_PARQUET_DIR})` },
@@ -60,21 +62,21 @@ export const demoCommand = (cfg: Config): Command => ({
     say(`    ${reg.length} subjects (BACKWARD), ${reg.filter((r) => r.created).length} newly registered, ${[...new Set(reg.map((r) => r.id))].length} distinct schema ids`);
 
     say("4/6 prioritizer, level processors (critical drained first, exactly once) and projector (DuckDB + Parquet)");
-    const prioritizer = await createPrioritizer({ kafka, registry, logger: createLogger('warn'), priority: cfg.priority });
+    const prioritizer = await createPrioritizer({ kafka, registry, logger: createLogger('warn'), priority: cfg.priority, topology });
     await prioritizer.start();
-    const processor = await createProcessor({ kafka, registry, logger: createLogger('warn') });
+    const processor = await createProcessor({ kafka, registry, logger: createLogger('warn'), topology });
     await processor.start();
     const db = str(values['db']) ?? cfg.dbPath;
     const parquet = str(values['parquet']) ?? cfg.parquetDir;
     let projector: Projector | null = null;
     try {
-      projector = await createProjector({ kafka, registry, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}) });
+      projector = await createProjector({ kafka, registry, topology, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}) });
       await projector.start();
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       say(`    projector not started: ${err.message}`);
     }
-    const processedFrom = await endOffsets(kafka, PROCESSED_TOPIC);
+    const processedFrom = await endOffsets(kafka, topology.processed);
     say(`    running: rule set v${prioritizer.ruleSet().version}, groups ${PRIORITIZER_GROUP} and gexstream-processor-{${LEVELS.join(',')}}${projector ? `, projector -> ${db} + ${parquet}/` : ''}`);
 
     say('5/6 publish');
@@ -93,10 +95,10 @@ export const demoCommand = (cfg: Config): Command => ({
     writeFileSync(files.onDemand, onDemand.map((p) => JSON.stringify(p)).join('\n'));
     writeFileSync(files.history, JSON.stringify(history));
     const marks = new Map<string, Map<number, number>>();
-    for (const l of LEVELS) marks.set(levelTopic(l), await endOffsets(kafka, levelTopic(l)));
-    const from = await endOffsets(kafka, RAW_TOPIC);
+    for (const l of LEVELS) marks.set(topology.level(l), await endOffsets(kafka, topology.level(l)));
+    const from = await endOffsets(kafka, topology.raw);
     const producer = await createProducer({ kafka, compression: cfg.compression });
-    const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
+    const dlq = await registry.encoder<DeadLetter>(valueSubject(topology.dlq));
     const batch = `demo-${Date.now()}`;
     let published = 0;
     try {
@@ -108,8 +110,8 @@ export const demoCommand = (cfg: Config): Command => ({
         [files.history, 'historical'],
       ] as const) {
         const level = file === files.critical ? ('critical' as const) : undefined;
-        const [r] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { source: 'demo', dataType, batch, ...(level ? { level } : {}) });
-        if (r) say(`    ${r.file.replace(`${cfg.stateDir}/`, '')}: ${r.published} snapshot(s), data type ${dataType}${level ? `, requested level ${level}` : ''} -> ${RAW_TOPIC}`);
+        const [r] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { source: 'demo', dataType, batch, ...(level ? { level } : {}), topology });
+        if (r) say(`    ${r.file.replace(`${cfg.stateDir}/`, '')}: ${r.published} snapshot(s), data type ${dataType}${level ? `, requested level ${level}` : ''} -> ${topology.raw}`);
         published += r?.published ?? 0;
       }
     } finally {
@@ -122,7 +124,7 @@ export const demoCommand = (cfg: Config): Command => ({
     let bad = 0;
     await readToEnd(
       kafka,
-      RAW_TOPIC,
+      topology.raw,
       (m) => {
         if (m.headers[H.importBatch] !== batch || !m.value) return;
         const d = decodeRaw(m.value, { dataType: 'real_time', kind: m.headers[H.kind] }, { nowMs: Date.now(), maxSkewMs: 5_000, maxBytes: 8 * 1024 * 1024 });
@@ -134,7 +136,7 @@ export const demoCommand = (cfg: Config): Command => ({
         const s = d.right;
         if (rows.length < 3)
           rows.push(
-            `    ${s.ticker.padEnd(6)} ${new Date(s.timestamp_ms).toISOString()}  spot ${fmt(s.spot).padStart(9)}  strikes ${String(s.strikes.length).padStart(3)}  zero gamma vendor ${fmt(s.zero_gamma).padStart(9)} computed ${fmt(s.derived?.zero_gamma).padStart(9)}  quality ${fmt(s.derived?.quality_score, 3)}`,
+            `    ${s.ticker.padEnd(6)} ${new Date(s.timestamp_ms).toISOString()}  spot ${fmt(s.spot).padStart(9)}  strikes ${String(s.strikes.count).padStart(3)}  zero gamma vendor ${fmt(s.zero_gamma).padStart(9)} computed ${fmt(s.derived?.zero_gamma).padStart(9)}  quality ${fmt(s.derived?.quality_score, 3)}`,
           );
       },
       { from },
@@ -142,12 +144,12 @@ export const demoCommand = (cfg: Config): Command => ({
     for (const r of rows) say(r);
     say(`    ${ok} decoded into canonical snapshots, ${bad} invalid`);
     // the prioritizer has decided everything once its committed offsets reach the raw topic's end
-    const end = await endOffsets(kafka, RAW_TOPIC);
+    const end = await endOffsets(kafka, topology.raw);
     const admin = kafka.admin();
     await admin.connect();
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const [t] = await admin.fetchOffsets({ groupId: PRIORITIZER_GROUP, topics: [RAW_TOPIC] });
+      const [t] = await admin.fetchOffsets({ groupId: PRIORITIZER_GROUP, topics: [topology.raw] });
       const committed = new Map((t?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))])); // -1: nothing committed yet
       if ([...end].every(([p, h]) => (committed.get(p) ?? 0) >= h) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -155,12 +157,12 @@ export const demoCommand = (cfg: Config): Command => ({
     await prioritizer.stop();
     // then the processors: done once their groups reach the end of every level topic (or after 60 s: a large
     // backlog left on the level topics by earlier runs is drained first, critical before the rest)
-    const levelEnds = new Map(await Promise.all(LEVELS.map(async (l) => [l, await endOffsets(kafka, levelTopic(l))] as const)));
+    const levelEnds = new Map(await Promise.all(LEVELS.map(async (l) => [l, await endOffsets(kafka, topology.level(l))] as const)));
     const drainDeadline = Date.now() + 60_000;
     for (;;) {
       let done = true;
       for (const l of LEVELS) {
-        const [t] = await admin.fetchOffsets({ groupId: `gexstream-processor-${l}`, topics: [levelTopic(l)] });
+        const [t] = await admin.fetchOffsets({ groupId: `gexstream-processor-${l}`, topics: [topology.level(l)] });
         const committed = new Map((t?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
         // the last offset of a transactional topic is a commit marker: one short of the end is the end
         if (![...(levelEnds.get(l) ?? new Map())].every(([p, h]) => (committed.get(p) ?? 0) >= h - 1)) done = false;
@@ -171,7 +173,7 @@ export const demoCommand = (cfg: Config): Command => ({
     await admin.disconnect();
     await processor.stop();
     const processed = new Map<string, ProcessedSnapshot>();
-    await readToEnd(kafka, PROCESSED_TOPIC, async (m) => {
+    await readToEnd(kafka, topology.processed, async (m) => {
       if (!m.value) return;
       const v = await registry.decode<ProcessedSnapshot>(m.value);
       if (v.lineage?.batch === batch) processed.set(v.request_id, v);
@@ -180,7 +182,7 @@ export const demoCommand = (cfg: Config): Command => ({
     // events; it may first have earlier data on the topics to fold (it shows how far behind it is)
     if (projector) {
       const p = projector;
-      const ends = await Promise.all(Object.values(DEFAULT_PROJECTED_TOPICS).map(async (t) => [t, await endOffsets(kafka, t)] as const));
+      const ends = await Promise.all(PROJECTED_KINDS.map((k) => topology[k]).map(async (t) => [t, await endOffsets(kafka, t)] as const));
       const behind = (): number => ends.reduce((a, [t, e]) => a + [...e].reduce((b, [part, h]) => b + Math.max(0, h - 2 - (p.positions().get(`${t}:${part}`) ?? 0)), 0), 0);
       const mine = async (): Promise<number> =>
         p.read(async (c) => Number((await c.runAndReadAll(`SELECT count(*) FROM lineage l JOIN processing_jobs j USING (request_id) WHERE l.batch = '${batch}' AND j.status = 'COMPLETED'`)).getRows()[0]?.[0] ?? 0));
@@ -199,11 +201,11 @@ export const demoCommand = (cfg: Config): Command => ({
     }
     const decided: PrioritizedSnapshot[] = [];
     for (const l of LEVELS)
-      await readToEnd(kafka, levelTopic(l), async (m) => {
+      await readToEnd(kafka, topology.level(l), async (m) => {
         if (!m.value) return;
         const v = await registry.decode<PrioritizedSnapshot>(m.value);
-        if (v.headers[H.importBatch] === batch) decided.push(v);
-      }, { from: marks.get(levelTopic(l)) ?? new Map(), idleMs: 300 });
+        if (v.lineage?.batch === batch) decided.push(v);
+      }, { from: marks.get(topology.level(l)) ?? new Map(), idleMs: 300 });
     for (const l of LEVELS) {
       const mine = decided.filter((d) => d.level === l);
       const lat = mine.map((d) => d.prioritized_at_ms - d.published_at_ms).sort((a, b) => a - b);
@@ -233,7 +235,7 @@ export const demoCommand = (cfg: Config): Command => ({
       say(`     or: duckdb -c "SELECT symbol, date, count(*) FROM read_parquet('${parquet}/gex_strikes/*/*/*.parquet', hive_partitioning = true) GROUP BY ALL"`);
     }
     say('');
-    say(`processed snapshots are on ${PROCESSED_TOPIC} (Avro, schema registry ${cfg.registryUrl}); ${processed.size} of ${published} from this run`);
+    say(`processed snapshots are on ${topology.processed} (Avro, schema registry ${cfg.registryUrl}); ${processed.size} of ${published} from this run`);
     say('next: `npx gexstream run` (all roles), `npx gexstream rules list`, `npx gexstream dlq list`, `npx gexstream validate FILE`');
     // the three broken back-fill records are the only invalid ones, and everything else was decided
     return bad === BROKEN.size && ok > 0 && decided.length === published - BROKEN.size ? 0 : 1;

@@ -1,5 +1,6 @@
 // Owns `gexstream dlq list|redrive`: inspect dead letters and re-drive them to the raw topic after a fix.
 import type { Config } from '../config.js';
+import type { Topology } from '../domain/topology.js';
 import { createKafka } from '../kafka/client.js';
 import { createProducer } from '../kafka/producer.js';
 import { matches, readDeadLetters, redrive, type DeadLetterFilter } from '../pipelines/deadLetters.js';
@@ -17,8 +18,8 @@ const filterOf = (v: Record<string, unknown>): DeadLetterFilter => {
   return f;
 };
 
-export const dlqCommand = (cfg: Config): Command =>
-  group('dlq', 'Dead letters: messages that failed decoding, validation or processing, kept with their original bytes on gex.dlq.v1.', [
+export const dlqCommand = (cfg: Config, topology: Topology): Command =>
+  group('dlq', `Dead letters: messages that failed decoding, validation or processing, kept with their original bytes on ${topology.dlq}.`, [
     {
       name: 'list',
       summary: 'List dead letters (oldest first) with origin, reason and size.',
@@ -26,7 +27,7 @@ export const dlqCommand = (cfg: Config): Command =>
       options: { ...filterOptions, limit: { type: 'string' }, json: { type: 'boolean' } },
       optionHelp: { ...filterHelp, limit: 'show at most N (default 100)', json: 'one JSON object per dead letter (value as base64)' },
       run: async ({ values }) => {
-        const all = await readDeadLetters({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry(cfg.registry) });
+        const all = await readDeadLetters({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry(cfg.registry), topic: topology.dlq });
         const f = filterOf(values);
         const chosen = all.filter((d) => matches(d, f));
         const limit = int('limit', values['limit'], 100);
@@ -37,13 +38,13 @@ export const dlqCommand = (cfg: Config): Command =>
             process.stdout.write(`${new Date(d.failed_at_ms).toISOString()}  ${d.dead_letter_id.slice(0, 8)}  ${d.stage.padEnd(9)} ${(d.ticker ?? '-').padEnd(8)} ${origin}  ${d.original_value.length} B\n    ${d.reason}\n`);
           }
         }
-        if (!values['json']) process.stdout.write(`${chosen.length} dead letter(s)${chosen.length > limit ? `, last ${limit} shown` : ''} of ${all.length} on gex.dlq.v1\n`);
+        if (!values['json']) process.stdout.write(`${chosen.length} dead letter(s)${chosen.length > limit ? `, last ${limit} shown` : ''} of ${all.length} on ${topology.dlq}\n`);
         return 0;
       },
     },
     {
       name: 'redrive',
-      summary: 'Republish the original bytes and headers of matching dead letters to gex.raw.v1 (after a fix). Needs a filter or --all.',
+      summary: `Republish the original bytes and headers of matching dead letters to ${topology.raw} (after a fix). Needs a filter or --all.`,
       usage: '[--stage S] [--ticker T] [--source S] [--id ID] [--reason TEXT] [--all] [--dry-run]',
       options: { ...filterOptions, all: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
       optionHelp: { ...filterHelp, all: 'every dead letter', 'dry-run': 'only count what would be re-driven' },
@@ -51,15 +52,15 @@ export const dlqCommand = (cfg: Config): Command =>
         const f = filterOf(values);
         if (Object.keys(f).length === 0 && !values['all']) throw new Error('dlq redrive: give a filter (--stage, --ticker, --source, --id, --reason) or --all');
         const kafka = createKafka({ ...cfg.kafka });
-        const letters = await readDeadLetters({ kafka, registry: createRegistry(cfg.registry) });
+        const letters = await readDeadLetters({ kafka, registry: createRegistry(cfg.registry), topic: topology.dlq });
         if (values['dry-run']) {
           process.stdout.write(`would re-drive ${letters.filter((d) => matches(d, f)).length} dead letter(s)\n`);
           return 0;
         }
         const producer = await createProducer({ kafka });
         try {
-          const done = await redrive({ producer, letters, filter: f });
-          process.stdout.write(`re-drove ${done.length} dead letter(s) to gex.raw.v1\n`);
+          const done = await redrive({ producer, letters, filter: f, rawTopic: topology.raw });
+          process.stdout.write(`re-drove ${done.length} dead letter(s) to ${topology.raw}\n`);
         } finally {
           await producer.close();
         }

@@ -1,8 +1,9 @@
-// Owns `gexstream publish FILE...`: files -> gex.raw.v1 as raw JSON bytes with lineage headers.
+// Owns `gexstream publish FILE...`: files -> the raw topic as raw JSON bytes with lineage headers.
 import { Compression, DEFAULT_COMPRESSION, type Config } from '../config.js';
 import { createKafka } from '../kafka/client.js';
 import { createProducer } from '../kafka/producer.js';
-import { publishFiles, RAW_TOPIC } from '../pipelines/publish.js';
+import { publishFiles } from '../pipelines/publish.js';
+import type { Topology } from '../domain/topology.js';
 import { valueSubject } from '../pipelines/schemas.js';
 import { createRegistry } from '../registry/registry.js';
 import type { DeadLetter } from '../domain/deadLetter.js';
@@ -26,9 +27,9 @@ export const formatImport = (s: ImportSummary & { complete: boolean }, maxErrorR
   return `${lines.join('\n')}\n`;
 };
 
-export const publishCommand = (cfg: Config): Command => ({
+export const publishCommand = (cfg: Config, topology: Topology): Command => ({
   name: 'publish',
-  summary: `Publish snapshot files (JSON object, JSON array such as vendor history files, JSONL; each optionally .gz) to ${RAW_TOPIC}.\nEach record goes as its exact bytes, key = ticker, with headers for source, data type, request id, lineage (file, sha256, index, import batch) and publish time.\nRecords too large for the topic go to gex.dlq.v1 with the reason.\nWith --wait (history imports), follows the pipeline until every record is imported or rejected and prints the import summary.`,
+  summary: `Publish snapshot files (JSON object, JSON array such as vendor history files, JSONL; each optionally .gz) to ${topology.raw}.\nEach record goes as its exact bytes, key = ticker, with headers for source, data type, request id, lineage (file, sha256, index, import batch) and publish time.\nRecords too large for the topic go to ${topology.dlq} with the reason.\nWith --wait (history imports), follows the pipeline until every record is imported or rejected and prints the import summary.`,
   usage: 'FILE... [--compression none|gzip|snappy|lz4|zstd] [--source NAME] [--data-type historical|real_time|snapshot] [--kind KIND] [--category C] [--level L] [--batch ID] [--wait [--timeout S] [--max-error-rate R]]',
   options: {
     source: { type: 'string' },
@@ -66,14 +67,14 @@ export const publishCommand = (cfg: Config): Command => ({
     const level = str(values['level']);
     if (level !== undefined && !['critical', 'high', 'medium', 'low'].includes(level)) throw new UsageError(`--level: expected critical, high, medium or low, got ${JSON.stringify(level)}`);
     const registry = createRegistry(cfg.registry);
-    const dlq = await registry.encoder<DeadLetter>(valueSubject('gex.dlq.v1'));
+    const dlq = await registry.encoder<DeadLetter>(valueSubject(topology.dlq));
     const compression = str(values['compression']) ?? cfg.compression;
     if (!Compression.is(compression)) throw new UsageError(`--compression: expected one of none, gzip, snappy, lz4, zstd, got ${JSON.stringify(compression)}`);
     const producer = await createProducer({ kafka: createKafka({ ...cfg.kafka }), compression });
     const batchId = str(values['batch']) ?? randomUUID();
     const kafka = createKafka({ ...cfg.kafka });
     const wait = values['wait'] === true;
-    const marks = wait ? await markImport(kafka) : null;
+    const marks = wait ? await markImport(kafka, topology) : null;
     const bar = progressLine('publish');
     let base = 0;
     let lastFile = '';
@@ -95,7 +96,7 @@ export const publishCommand = (cfg: Config): Command => ({
             bar.update(base + lastCount, p.file);
           },
         },
-        { source: str(values['source']) ?? 'file', dataType: dataType as (typeof DATA_TYPES)[number], ...(kind ? { kind } : {}), ...(category ? { category } : {}), ...(level ? { level: level as 'critical' } : {}), batch: batchId },
+        { source: str(values['source']) ?? 'file', dataType: dataType as (typeof DATA_TYPES)[number], ...(kind ? { kind } : {}), ...(category ? { category } : {}), ...(level ? { level: level as 'critical' } : {}), batch: batchId, topology },
       );
       const { seconds } = bar.done();
       const total = res.reduce((a, r) => a + r.published, 0);
@@ -114,7 +115,7 @@ export const publishCommand = (cfg: Config): Command => ({
           process.stdout.write(`${r.file}: ${r.published} published, ${r.deadLettered} to the DLQ (${r.format}, sha256 ${r.sha256.slice(0, 12)}...)\n`);
           for (const p of r.problems) process.stdout.write(`  ${r.file}:${p}\n`);
         }
-        process.stdout.write(`published ${total.toLocaleString('en-US')} snapshots (${mb.toFixed(1)} MB) to ${RAW_TOPIC} in ${seconds.toFixed(2)} s: ${Math.round(total / Math.max(seconds, 1e-9)).toLocaleString('en-US')} snapshots/s; ${dead} to gex.dlq.v1\n`);
+        process.stdout.write(`published ${total.toLocaleString('en-US')} snapshots (${mb.toFixed(1)} MB) to ${topology.raw} in ${seconds.toFixed(2)} s: ${Math.round(total / Math.max(seconds, 1e-9)).toLocaleString('en-US')} snapshots/s; ${dead} to ${topology.dlq}\n`);
       }
       if (summary) {
         if (!values['json']) process.stdout.write(formatImport(summary, maxErrorRate));

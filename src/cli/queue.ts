@@ -2,11 +2,12 @@
 import type { Config } from '../config.js';
 import { createKafka } from '../kafka/client.js';
 import { readLevelLag } from '../pipelines/queue.js';
-import { str, type Command } from './command.js';
+import type { Topology } from '../domain/topology.js';
+import { str, topologyUnder, type Command } from './command.js';
 
-export const queueCommand = (cfg: Config): Command => ({
+export const queueCommand = (cfg: Config, declared: Topology): Command => ({
   name: 'queue',
-  summary: 'Show per priority level the processors\' lag: messages on gex.priority.<level>.v1 their consumer group has not consumed yet.\nThe running API adds rates, in-flight work and SLA breaches (GET /api/v1/ingest/priority/queue).',
+  summary: 'Show per priority level the processors\' lag: messages on each level topic their consumer group has not consumed yet.\nThe running API adds rates, in-flight work and SLA breaches (GET /api/v1/ingest/priority/queue).',
   usage: '[--json] [--topic-prefix P] [--group-prefix G]',
   options: { json: { type: 'boolean' }, 'topic-prefix': { type: 'string' }, 'group-prefix': { type: 'string' } },
   optionHelp: {
@@ -17,7 +18,8 @@ export const queueCommand = (cfg: Config): Command => ({
   run: async ({ values }) => {
     const ns = str(values['topic-prefix']);
     const groupPrefix = str(values['group-prefix']) ?? (ns ? `${ns}.processor` : undefined);
-    const rows = await readLevelLag({ kafka: createKafka({ ...cfg.kafka }), ...(ns ? { topicOf: (l) => `${ns}.${l}` } : {}), ...(groupPrefix ? { groupPrefix } : {}) });
+    const topology = topologyUnder(declared, ns);
+    const rows = await readLevelLag({ kafka: createKafka({ ...cfg.kafka }), topology, ...(groupPrefix ? { groupPrefix } : {}) });
     const total = rows.reduce((a, r) => a + r.lag, 0);
     if (values['json']) {
       process.stdout.write(`${JSON.stringify({ levels: Object.fromEntries(rows.map(({ level, ...r }) => [level, r])), total_lag: total })}\n`);

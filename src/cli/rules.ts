@@ -1,6 +1,7 @@
-// Owns `gexstream rules list|add|update|disable|history`: firm-guideline rules as events on gex.rules.v1.
+// Owns `gexstream rules list|add|update|disable|history`: firm-guideline rules as events on the rules topic.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Config } from '../config.js';
+import type { Topology } from '../domain/topology.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { RuleCommandError, RuleEvent } from '../domain/priority/index.js';
 import { createKafka } from '../kafka/client.js';
@@ -48,17 +49,17 @@ const describe = (e: RuleEvent): string => {
   return `${r.rule_id}  v${r.version}  ${r.active ? 'active  ' : 'disabled'}  ${action}\n    ${r.name}: ${r.condition}`;
 };
 
-export const rulesCommand = (cfg: Config): Command => {
-  const deps = () => ({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry(cfg.registry) });
+export const rulesCommand = (cfg: Config, topology: Topology): Command => {
+  const deps = () => ({ kafka: createKafka({ ...cfg.kafka }), registry: createRegistry(cfg.registry), topic: topology.rules });
   const actor = (v: Record<string, unknown>) => str(v['actor']) ?? process.env['USER'] ?? 'cli';
   const written = (e: RuleEvent): number => {
     out(`${e.type} ${e.rule_id} (rule version ${e.rule.version}); the running prioritizers apply it to their next message`);
     return 0;
   };
-  return group('rules', 'Firm-guideline rules: CEL conditions with a level, a score or a promotion/demotion, written as events to the compacted gex.rules.v1.\nA running prioritizer applies every change to its very next message. See rules/README.md for the variables and the conflict order.', [
+  return group('rules', `Firm-guideline rules: CEL conditions with a level, a score or a promotion/demotion, written as events to the compacted ${topology.rules}.\nA running prioritizer applies every change to its very next message. See rules/README.md for the variables and the conflict order.`, [
     {
       name: 'list',
-      summary: 'The current rule set (folded from gex.rules.v1) and its version.',
+      summary: `The current rule set (folded from ${topology.rules}) and its version.`,
       usage: '[--all] [--json]',
       options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
       optionHelp: { all: 'include disabled rules', json: 'one JSON object per rule' },
@@ -114,7 +115,7 @@ export const rulesCommand = (cfg: Config): Command => {
     },
     {
       name: 'history',
-      summary: 'The rule events still on gex.rules.v1 (compaction keeps the latest per rule; the projector keeps every change).',
+      summary: `The rule events still on ${topology.rules} (compaction keeps the latest per rule; the projector keeps every change).`,
       usage: '[RULE_ID]',
       run: async ({ positionals }) => {
         const [id] = positionals;

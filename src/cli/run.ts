@@ -4,14 +4,15 @@ import { createKafka } from '../kafka/client.js';
 import { createLogger } from '../log.js';
 import { createPrioritizer } from '../pipelines/prioritize.js';
 import { createProcessor } from '../pipelines/process.js';
-import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR, prefixedTopics } from '../pipelines/project.js';
+import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR } from '../pipelines/project.js';
+import type { Topology } from '../domain/topology.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import { createRegistry } from '../registry/registry.js';
 import { createMetrics } from '../metrics.js';
 import { startOpsServer } from '../http/opsServer.js';
 import { probeBrokers } from '../kafka/client.js';
 import { registryReady } from '../stack/stack.js';
-import { int, num, port, str, UsageError, type Command } from './command.js';
+import { int, num, port, str, topologyUnder, UsageError, type Command } from './command.js';
 import { createApi } from '../http/api.js';
 import { apiService, createStatusHub } from '../pipelines/apiService.js';
 import { createProducer } from '../kafka/producer.js';
@@ -43,11 +44,11 @@ interface Service {
   readonly stop: () => Promise<void>;
 }
 
-export const runCommand = (cfg: Config): Command => ({
+export const runCommand = (cfg: Config, declared: Topology): Command => ({
   name: 'run',
   summary: `Run pipeline roles in this process until SIGTERM/SIGINT (then drain, commit and exit 0).\nRoles: ${ROLES.join(', ')}. More instances with the same roles share the partitions of the same consumer groups.`,
   usage: '[--role ROLE[,ROLE]] [--levels critical,high,...] [--instance ID] [--db PATH] [--parquet DIR|none]',
-  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, 'projector-topic-prefix': { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'level-topic-prefix': { type: 'string' }, 'processed-topic': { type: 'string' }, 'sources-topic': { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, 'raw-topic': { type: 'string' }, 'rules-topic': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' }, bind: { type: 'string' }, 'accept-offset-gap': { type: 'boolean' }, 'stall-seconds': { type: 'string' } },
+  options: { 'topic-prefix': { type: 'string' }, 'http-port': { type: 'string' }, 'segment-offsets': { type: 'string' }, db: { type: 'string' }, parquet: { type: 'string' }, role: { type: 'string' }, levels: { type: 'string' }, 'group-prefix': { type: 'string' }, instance: { type: 'string' }, 'ops-port': { type: 'string' }, group: { type: 'string' }, 'raw-partitions-at-once': { type: 'string' }, bind: { type: 'string' }, 'accept-offset-gap': { type: 'boolean' }, 'stall-seconds': { type: 'string' } },
   optionHelp: {
     role: `comma-separated roles (default: all of ${ROLES.join(', ')})`,
     'topic-prefix': 'every topic and group of every role under PREFIX: PREFIX.raw, PREFIX.<level>, PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources, PREFIX.dlq (topics and schemas must exist)',
@@ -55,18 +56,12 @@ export const runCommand = (cfg: Config): Command => ({
     db: `projector: the DuckDB file (default ${DEFAULT_DB_PATH}); one projector per file`,
     parquet: `projector: root of the Parquet tree (default ${DEFAULT_PARQUET_DIR}; none = no Parquet)`,
     'segment-offsets': `projector: offsets of the processed topic per Parquet segment file (default ${DEFAULT_SEGMENT_OFFSETS}); replay with the same value`,
-    'projector-topic-prefix': 'projector: read PREFIX.processed, PREFIX.jobs, PREFIX.rules, PREFIX.sources and PREFIX.dlq instead of the gex.* topics',
-    'level-topic-prefix': 'processor: read level L from PREFIX.L instead of gex.priority.L.v1',
-    'processed-topic': 'processor: write processed snapshots here (default gex.snapshots.processed.v1)',
-    'sources-topic': 'processor: write source stats here (default gex.sources.v1)',
     'group-prefix': 'processor: consumer groups PREFIX-<level> (default gexstream-processor)',
     levels: `levels the processor drains (default all: ${LEVELS.join(',')})`,
     'accept-offset-gap': 'projector: go on from the log start when the DuckDB file holds offsets past a topic\'s end or below its log start (counted in gexstream_projector_offset_gap_records) instead of refusing to start',
     'ops-port': '/healthz, /readyz and /metrics on the bind address, PORT (default 9464; 0 = none)',
     bind: `address of the API and ops ports (default ${cfg.bind}, GEXSTREAM_BIND; 0.0.0.0 in a container); off loopback every read but /healthz and /readyz needs the token too`,
     instance: 'stable instance id: its transactional ids fence a crashed predecessor with the same id (default 0)',
-    'raw-topic': 'read raw snapshots from this topic (default gex.raw.v1)',
-    'rules-topic': 'follow rules on this topic (default gex.rules.v1)',
     group: 'consumer group of the prioritizer (default gexstream-prioritizer)',
     'stall-seconds': '/readyz: a role with lag that has committed nothing for this long is not ready (default 30)',
     'raw-partitions-at-once': 'prioritizer: raw partitions handled at once, one transactional producer each (default 3; keep it the same across restarts of an instance)',
@@ -123,6 +118,9 @@ export const runCommand = (cfg: Config): Command => ({
       const ok = started && broker.ok && reg && duck !== false && notReady.length === 0;
       return { ok, detail: { started, broker: broker.ok ? 'ok' : broker.error, registry: reg ? 'ok' : 'unreachable', duckdb: duck === null ? 'not in this process' : duck ? 'ok' : 'unreachable', consumers, progress: roleProgress, ...(notReady.length > 0 ? { not_ready: notReady } : {}), roles } };
     };
+    // --topic-prefix P: every topic and group of every role under P (a second environment, or a test, on one cluster)
+    const ns = str(values['topic-prefix']);
+    const topology = topologyUnder(declared, ns);
     const levels = (str(values['levels']) ?? LEVELS.join(',')).split(',').map((l) => l.trim());
     if (roles.includes('processor')) for (const l of levels) if (!(LEVELS as readonly string[]).includes(l)) throw new UsageError(`--levels: unknown level ${JSON.stringify(l)}; of ${LEVELS.join(', ')}`);
     // Start-up: every service is registered before it starts, so that a failure at any step (a port taken, a broker or
@@ -145,18 +143,11 @@ export const runCommand = (cfg: Config): Command => ({
         services.unshift({ name: 'ops', stop: ops.close });
         logger.info({ address: ops.address }, 'ops endpoints: /healthz /readyz /metrics');
       }
-      // --topic-prefix P: every topic and group of every role under P (a second environment, or a test, on one cluster)
-      const ns = str(values['topic-prefix']);
-      const nsTopics = ns ? prefixedTopics(ns) : null;
-      const levelOf = ns ? (l: Level) => `${ns}.${l}` : undefined;
-      const rawTopic = str(values['raw-topic']) ?? (ns ? `${ns}.raw` : undefined);
-      const rulesTopic = str(values['rules-topic']) ?? nsTopics?.rules;
       if (roles.includes('prioritizer')) {
         const groupId = str(values['group']) ?? (ns ? `${ns}.prioritizer` : undefined);
         const p = await createPrioritizer({
-          kafka, registry, logger, metrics, priority: cfg.priority, instanceId,
-          ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}), ...(groupId ? { groupId } : {}), ...(concurrency ? { concurrency } : {}),
-          ...(nsTopics && levelOf ? { topicOf: levelOf, jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
+          kafka, registry, logger, metrics, priority: cfg.priority, instanceId, topology,
+          ...(groupId ? { groupId } : {}), ...(concurrency ? { concurrency } : {}),
         });
         step();
         prioritizer = p;
@@ -164,16 +155,9 @@ export const runCommand = (cfg: Config): Command => ({
         await p.start();
       }
       if (roles.includes('processor')) {
-        const prefix = str(values['level-topic-prefix']) ?? ns;
-        const processedTopic = str(values['processed-topic']) ?? nsTopics?.processed;
-        const sourcesTopic = str(values['sources-topic']) ?? nsTopics?.sources;
         const groupPrefix = str(values['group-prefix']) ?? (ns ? `${ns}.processor` : undefined);
         const p = await createProcessor({
-          kafka, registry, logger, metrics, instanceId, levels: levels as Level[],
-          ...(prefix ? { topicOf: (l: Level) => `${prefix}.${l}` } : {}),
-          ...(nsTopics ? { jobsTopic: nsTopics.jobs, dlqTopic: nsTopics.dlq } : {}),
-          ...(processedTopic ? { processedTopic } : {}),
-          ...(sourcesTopic ? { sourcesTopic } : {}),
+          kafka, registry, logger, metrics, instanceId, levels: levels as Level[], topology,
           ...(groupPrefix ? { groupPrefix } : {}),
         });
         step();
@@ -185,11 +169,11 @@ export const runCommand = (cfg: Config): Command => ({
       if (roles.includes('projector')) {
         const db = str(values['db']) ?? cfg.dbPath;
         const pq = str(values['parquet']) ?? cfg.parquetDir;
-        const prefix = str(values['projector-topic-prefix']) ?? ns;
         const p = await createProjector({
           kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
           segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
-          ...(prefix ? { topics: prefixedTopics(prefix), lagGroupId: `${prefix}.projector` } : {}),
+          topology,
+          ...(ns ? { lagGroupId: `${ns}.projector` } : {}),
           onEvents: hub.publish,
           acceptOffsetGap: values['accept-offset-gap'] === true,
         });
@@ -210,11 +194,8 @@ export const runCommand = (cfg: Config): Command => ({
         services.unshift({ name: 'api', stop: async () => { await closeApi(); await producer.close(); } });
         const token = cfg.apiToken ?? ensureToken(cfg.stateDir);
         const roleApi = {
-          kafka, registry, producer, prioritizer, processor, projector,
-          ...(rawTopic ? { rawTopic } : {}), ...(rulesTopic ? { rulesTopic } : {}),
-          ...(levelOf ? { topicOf: levelOf } : {}),
+          kafka, registry, producer, prioritizer, processor, projector, topology,
           ...(ns ? { processorGroupPrefix: `${ns}.processor` } : {}),
-          ...(nsTopics ? { dlqTopic: nsTopics.dlq } : {}),
         };
         const { close: closeService, ...svc } = apiService(roleApi);
         const api = await createApi({

@@ -8,9 +8,11 @@ import { createKafka } from '../kafka/client.js';
 import { tp } from '../kafka/ownedOffsets.js';
 import { endOffsets } from '../kafka/reader.js';
 import { createLogger } from '../log.js';
-import { createProjector, DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../pipelines/project.js';
+import { createProjector } from '../pipelines/project.js';
+import { PROJECTED_KINDS } from '../domain/projection/projection.js';
+import type { Topology } from '../domain/topology.js';
 import { createRegistry } from '../registry/registry.js';
-import { int, str, UsageError, type Command } from './command.js';
+import { int, str, topologyUnder, UsageError, type Command } from './command.js';
 import { progressLine } from './progress.js';
 
 const formatSums = (sums: readonly TableSum[]): string =>
@@ -26,12 +28,7 @@ export const parseUntil = (s: string): number => {
   return ms;
 };
 
-const topicsOf = (values: Record<string, unknown>): ProjectedTopics => {
-  const prefix = str(values['topic-prefix']);
-  return prefix ? prefixedTopics(prefix) : DEFAULT_PROJECTED_TOPICS;
-};
-
-export const replayCommand = (cfg: Config): Command => ({
+export const replayCommand = (cfg: Config, declared: Topology): Command => ({
   name: 'replay',
   summary:
     'Rebuild the projector state from the topics, from offset 0, into a fresh DuckDB file (and Parquet tree) with the same folds.\nStops at the high-water marks taken at start, or at --until (the state as of that time); prints per-table row counts and checksums.',
@@ -44,11 +41,12 @@ export const replayCommand = (cfg: Config): Command => ({
     force: 'replace an existing --db file and --parquet tree',
     'segment-offsets': `offsets of the processed topic per Parquet segment file; the live projector's value (default ${DEFAULT_SEGMENT_OFFSETS})`,
     json: 'print the result as one JSON object',
-    'topic-prefix': 'read PREFIX.processed, PREFIX.jobs, ... instead of the gex.* topics',
+    'topic-prefix': 'as `run --topic-prefix P`: read P.processed, P.jobs, ... instead of the declared topics',
   },
   run: async ({ values }) => {
     const db = str(values['db']);
     if (!db) throw new UsageError('replay: --db PATH is required (a new DuckDB file)');
+    const topology = topologyUnder(declared, str(values['topic-prefix']));
     const parquet = str(values['parquet']) ?? null;
     const untilRaw = str(values['until']);
     const untilMs = untilRaw === undefined ? undefined : parseUntil(untilRaw);
@@ -61,18 +59,17 @@ export const replayCommand = (cfg: Config): Command => ({
       if (!values['force']) throw new UsageError(`replay: ${parquet} is not empty (pass --force to replace it)`);
       rmSync(parquet, { recursive: true, force: true });
     }
-    const topics = topicsOf(values);
     const kafka = createKafka({ ...cfg.kafka, logger: createLogger(cfg.logLevel) });
     const stopAt = new Map<string, number>();
-    for (const t of Object.values(topics)) for (const [p, o] of await endOffsets(kafka, t)) stopAt.set(tp(t, p), o);
-    const total = [...stopAt].filter(([k]) => k.startsWith(`${topics.processed}:`)).reduce((a, [, o]) => a + o, 0);
+    for (const t of PROJECTED_KINDS.map((k) => topology[k])) for (const [p, o] of await endOffsets(kafka, t)) stopAt.set(tp(t, p), o);
+    const total = [...stopAt].filter(([k]) => k.startsWith(`${topology.processed}:`)).reduce((a, [, o]) => a + o, 0);
     const bar = progressLine('replay', 'events', undefined);
     const projector = await createProjector({
       kafka,
       registry: createRegistry(cfg.registry),
       db,
       parquet,
-      topics,
+      topology,
       stopAt,
       memoryLimit: cfg.duckdbMemory,
       ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
@@ -94,7 +91,7 @@ export const replayCommand = (cfg: Config): Command => ({
       const sums = await store.checksums();
       if (!values['json'])
         process.stderr.write(
-          `replayed ${s.events.toLocaleString('en-US')} events (${total.toLocaleString('en-US')} offsets on ${topics.processed}) in ${seconds.toFixed(1)} s into ${db}${parquet ? ` and ${parquet}` : ''}${untilRaw ? `, as of ${untilRaw}` : ''}\n`,
+          `replayed ${s.events.toLocaleString('en-US')} events (${total.toLocaleString('en-US')} offsets on ${topology.processed}) in ${seconds.toFixed(1)} s into ${db}${parquet ? ` and ${parquet}` : ''}${untilRaw ? `, as of ${untilRaw}` : ''}\n`,
         );
       printSums(sums, values['json'] === true, { db, parquet, seconds, events: s.events, dead_letters_sent: s.deadLetters });
     } finally {

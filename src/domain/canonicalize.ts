@@ -1,8 +1,9 @@
 // Owns the mapping of each decoded input shape onto the canonical snapshot (the vendor's values, renamed, nothing computed but per-strike GEX).
-import { fillChainGex } from './derived.js';
+import { chainGexColumns } from './derived.js';
 import type { GexbotClassic, GexbotMajors, GexbotMaxChange, GexbotOrderflow, GexbotState, GexbotStateGreek } from './gexbotCodecs.js';
 import type { OptionChain } from './optionChainCodecs.js';
 import { blankSnapshot, type CanonicalSnapshot, type DataType, type SnapshotKind } from './snapshot.js';
+import { columnsOfRows } from './strikeColumns.js';
 
 export interface Envelope {
   readonly ticker: string;
@@ -52,7 +53,8 @@ export const fromStateGreek = (p: GexbotStateGreek, env: Envelope): CanonicalSna
   s.major_negative = p.major_negative;
   s.major_long_gamma = p.major_long_gamma;
   s.major_short_gamma = p.major_short_gamma;
-  s.strikes = p.mini_contracts;
+  // cold path: the greek rows are few and rare; their codec gives rows
+  s.strikes = columnsOfRows(p.mini_contracts);
   return s;
 };
 
@@ -87,7 +89,8 @@ export const fromOrderflow = (p: GexbotOrderflow, flow: Record<string, number>, 
 export const fromOptionChain = (p: OptionChain, env: Envelope): CanonicalSnapshot => {
   const s = blankSnapshot(env);
   s.spot = p.spot;
-  fillChainGex(p.strikes, p.spot);
-  s.strikes = p.strikes;
+  // the chain codec gives rows (objects in, objects out); the GEX columns are computed on the columns
+  const k = columnsOfRows(p.strikes);
+  s.strikes = { ...k, columns: { ...k.columns, ...chainGexColumns(k, p.spot) } };
   return s;
 };

@@ -6,7 +6,8 @@ import { computeDerived } from './derived.js';
 import { describeValue, pathErrors, prefixPath, type PathError } from './errors.js';
 import { renderExtras, unknownFields } from './extras.js';
 import { readTimestamp, tickerIssue } from './fieldCodecs.js';
-import { GexbotMajors, GexbotMaxChange, GexbotOrderflow, gexbotClassic, gexbotState, gexbotStateGreek } from './gexbotCodecs.js';
+import { GexbotMajors, GexbotMaxChange, GexbotOrderflow, gexbotClassic, gexbotState, gexbotStateGreek, type GexbotClassic } from './gexbotCodecs.js';
+import { readGexProfile } from './gexbotFast.js';
 import { parseJsonBytes } from './jsonText.js';
 import { detectKind, resolveHint } from './kinds.js';
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
@@ -86,6 +87,19 @@ const viaCodec = <A extends { timestamp: number; ticker: string }>(
   return { snapshot: map(r.right, { ...env, ticker: r.right.ticker, timestamp_ms: r.right.timestamp }), errors: [], unknown };
 };
 
+/** Classic and state profiles: the hot path (gexbotFast.ts) first; the codec only for what it refuses, to report every error. */
+const gexProfileShape = (
+  codec: Codecs['classic'],
+  o: Record<string, unknown>,
+  known: ReadonlySet<string>,
+  env: Omit<Envelope, 'ticker' | 'timestamp_ms'>,
+  map: (a: GexbotClassic, env: Envelope) => CanonicalSnapshot,
+): ShapeResult => {
+  const a = readGexProfile(o, codec.props.strikes);
+  if (a === null) return viaCodec(codec, o, known, env, map);
+  return { snapshot: map(a, { kind: env.kind, category: env.category, data_type: env.data_type, ticker: a.ticker, timestamp_ms: a.timestamp }), errors: [], unknown: unknownFields(o, known) };
+};
+
 const orderflowShape = (o: Record<string, unknown>, env: Omit<Envelope, 'ticker' | 'timestamp_ms'>): ShapeResult => {
   const flow: Array<readonly [string, number]> = [];
   const unknown: Array<readonly [string, unknown]> = [];
@@ -141,9 +155,9 @@ const optionChainShape = (o: Record<string, unknown>, codecs: Codecs, env: Omit<
 const decodeShape = (kind: SnapshotKind, o: Record<string, unknown>, codecs: Codecs, env: Omit<Envelope, 'ticker' | 'timestamp_ms'>): ShapeResult => {
   switch (kind) {
     case 'gexbot_classic':
-      return viaCodec(codecs.classic, o, KNOWN_KEYS.gexbot_classic, env, fromClassic);
+      return gexProfileShape(codecs.classic, o, KNOWN_KEYS.gexbot_classic, env, fromClassic);
     case 'gexbot_state':
-      return viaCodec(codecs.state, o, KNOWN_KEYS.gexbot_state, env, fromState);
+      return gexProfileShape(codecs.state, o, KNOWN_KEYS.gexbot_state, env, fromState);
     case 'gexbot_state_greek':
       return viaCodec(codecs.greek, o, KNOWN_KEYS.gexbot_state_greek, env, fromStateGreek);
     case 'gexbot_majors':

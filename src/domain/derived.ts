@@ -1,6 +1,7 @@
 // Owns the metrics gexstream computes itself: per-strike dealer GEX, net GEX, major strikes, the zero-gamma level.
 import { assessQuality } from './quality.js';
-import type { CanonicalSnapshot, Derived, Strike } from './snapshot.js';
+import type { CanonicalSnapshot, Derived } from './snapshot.js';
+import type { StrikeColumns } from './strikeColumns.js';
 
 /** Contracts per option (index and equity options alike). */
 export const CONTRACT_MULTIPLIER = 100;
@@ -20,14 +21,31 @@ export const GEXBOT_UNIT = 'vendor units (GEXBot)';
 export const dealerGex = (gamma: number, contracts: number, spot: number): number =>
   gamma * contracts * CONTRACT_MULTIPLIER * spot * spot * MOVE;
 
-/** Fills call_gex, put_gex and net_gex of freshly decoded option-chain rows (they are not shared yet). */
-export const fillChainGex = (rows: Strike[], spot: number): void => {
-  for (const r of rows) {
-    if (r.gamma === null) continue;
-    r.call_gex = r.call_oi === null ? null : dealerGex(r.gamma, r.call_oi, spot);
-    r.put_gex = r.put_oi === null ? null : -dealerGex(r.gamma, r.put_oi, spot);
-    r.net_gex = r.call_gex === null && r.put_gex === null ? null : (r.call_gex ?? 0) + (r.put_gex ?? 0);
+/**
+ * The per-strike dealer GEX columns of an option chain (call_gex, put_gex, net_gex), from gamma, OI and spot: NaN (null)
+ * where gamma is; a column is absent when no row has a value in it.
+ */
+export const chainGexColumns = (k: StrikeColumns, spot: number): Pick<StrikeColumns['columns'], 'call_gex' | 'put_gex' | 'net_gex'> => {
+  const { gamma, call_oi: callOi, put_oi: putOi } = k.columns;
+  if (gamma === null || k.count === 0) return { call_gex: null, put_gex: null, net_gex: null };
+  const n = k.count;
+  const call = callOi === null ? null : new Float64Array(n);
+  const put = putOi === null ? null : new Float64Array(n);
+  const net = new Float64Array(n);
+  let anyCall = false;
+  let anyPut = false;
+  for (let i = 0; i < n; i++) {
+    const g = gamma[i]!;
+    const c = call === null || Number.isNaN(g) ? NaN : dealerGex(g, callOi![i]!, spot);
+    const p = put === null || Number.isNaN(g) ? NaN : -dealerGex(g, putOi![i]!, spot);
+    if (call !== null) call[i] = c;
+    if (put !== null) put[i] = p;
+    if (!Number.isNaN(c)) anyCall = true;
+    if (!Number.isNaN(p)) anyPut = true;
+    // a side that is null counts as 0, both null is null (NaN); with a side computed, NaN is an overflow (Inf - Inf)
+    net[i] = Number.isNaN(c) && Number.isNaN(p) ? NaN : (Number.isNaN(c) ? 0 : c) + (Number.isNaN(p) ? 0 : p);
   }
+  return { call_gex: anyCall ? call : null, put_gex: anyPut ? put : null, net_gex: anyCall || anyPut ? net : null };
 };
 
 /**
@@ -36,71 +54,101 @@ export const fillChainGex = (rows: Strike[], spot: number): void => {
  * `strikes` must be ascending and as long as `net`.
  */
 export const zeroGammaLevel = (strikes: ArrayLike<number>, net: ArrayLike<number>, spot: number | null): number | null =>
-  zeroCrossing(strikes.length, (i) => strikes[i] as number, (i) => net[i] as number, spot);
+  zeroCrossing(strikes.length, Float64Array.from(strikes), Float64Array.from(net), spot);
 
-/** The scan behind zeroGammaLevel, over accessors so rows can be read in place (no copies on the hot path). */
-const zeroCrossing = (n: number, strikeAt: (i: number) => number, netAt: (i: number) => number, spot: number | null): number | null => {
-  let best: number | null = null;
+/** The scan behind zeroGammaLevel, over typed columns read in place (no copies, no closures on the hot path). */
+const zeroCrossing = (n: number, strikes: Float64Array, net: Float64Array, spot: number | null): number | null => {
+  let best = 0;
+  let found = false;
   let cum = 0;
   let lastIndex = -1; // the last position where the cumulative sum was not zero
   let lastCum = 0;
   for (let i = 0; i < n; i++) {
-    cum += netAt(i);
+    cum += net[i]!;
     if (cum === 0) continue;
     if (lastIndex >= 0 && cum > 0 !== lastCum > 0) {
-      const s0 = strikeAt(lastIndex);
-      const s1 = strikeAt(i);
+      const s0 = strikes[lastIndex]!;
+      const s1 = strikes[i]!;
       // Adjacent strikes: interpolate. A run of exact zeros between them: the sign changed at the first zero.
-      const crossing = lastIndex === i - 1 ? s0 + ((s1 - s0) * lastCum) / (lastCum - cum) : strikeAt(lastIndex + 1);
-      if (best === null || (spot !== null && Math.abs(crossing - spot) < Math.abs(best - spot))) best = crossing;
+      const crossing = lastIndex === i - 1 ? s0 + ((s1 - s0) * lastCum) / (lastCum - cum) : strikes[lastIndex + 1]!;
+      if (!found || (spot !== null && Math.abs(crossing - spot) < Math.abs(best - spot))) {
+        best = crossing;
+        found = true;
+      }
     }
     lastIndex = i;
     lastCum = cum;
   }
-  return best;
+  return found ? best : null;
 };
 
-interface Extremes {
-  pos: number | null;
-  posValue: number;
-  neg: number | null;
-  negValue: number;
+/** The strikes with the largest positive and the most negative value of a series (null: none above / below 0). */
+class Extremes {
+  pos = NaN;
+  posValue = 0;
+  neg = NaN;
+  negValue = 0;
+
+  track(strike: number, v: number): void {
+    if (v > this.posValue) {
+      this.posValue = v;
+      this.pos = strike;
+    } else if (v < this.negValue) {
+      this.negValue = v;
+      this.neg = strike;
+    }
+  }
+
+  get positive(): number | null {
+    return Number.isNaN(this.pos) ? null : this.pos;
+  }
+
+  get negative(): number | null {
+    return Number.isNaN(this.neg) ? null : this.neg;
+  }
 }
 
-const newExtremes = (): Extremes => ({ pos: null, posValue: 0, neg: null, negValue: 0 });
+const newExtremes = (): Extremes => new Extremes();
 
-const track = (e: Extremes, strike: number, v: number): void => {
-  if (v > e.posValue) {
-    e.posValue = v;
-    e.pos = strike;
-  } else if (v < e.negValue) {
-    e.negValue = v;
-    e.neg = strike;
+const zeroGammaOf = (k: StrikeColumns, net: Float64Array | null, spot: number | null): number | null => {
+  if (net === null) return null;
+  const strikes = k.strike;
+  let ascending = true;
+  let complete = true;
+  for (let i = 0; i < k.count; i++) {
+    if (Number.isNaN(net[i]!)) complete = false;
+    if (i > 0 && strikes[i]! < strikes[i - 1]!) ascending = false;
   }
-};
-
-const isAscendingWithNet = (rows: readonly Strike[]): boolean => {
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i] as Strike;
-    if (r.net_gex === null || (i > 0 && r.strike < (rows[i - 1] as Strike).strike)) return false;
-  }
-  return true;
-};
-
-const zeroGammaOf = (rows: readonly Strike[], spot: number | null): number | null => {
   // Vendors send strikes ascending and complete: read them in place.
-  if (isAscendingWithNet(rows)) {
-    return zeroCrossing(rows.length, (i) => (rows[i] as Strike).strike, (i) => (rows[i] as Strike).net_gex as number, spot);
+  if (ascending && complete) return zeroCrossing(k.count, strikes, net, spot);
+  const order: number[] = [];
+  for (let i = 0; i < k.count; i++) if (!Number.isNaN(net[i]!)) order.push(i);
+  order.sort((a, b) => strikes[a]! - strikes[b]!);
+  const s = new Float64Array(order.length);
+  const v = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    s[i] = strikes[order[i]!]!;
+    v[i] = net[order[i]!]!;
   }
-  const sorted = rows.filter((r) => r.net_gex !== null).sort((a, b) => a.strike - b.strike);
-  return zeroGammaLevel(
-    sorted.map((r) => r.strike),
-    sorted.map((r) => r.net_gex as number),
-    spot,
-  );
+  return zeroCrossing(order.length, s, v, spot);
 };
 
 type Metrics = Omit<Derived, 'quality_score' | 'quality_notes'>;
+
+/** A cell, 0 when the column is absent or the cell null. */
+const or0 = (col: Float64Array | null, i: number): number => {
+  if (col === null) return 0;
+  const v = col[i]!;
+  return Number.isNaN(v) ? 0 : v;
+};
+const has = (col: Float64Array | null, i: number): boolean => col !== null && !Number.isNaN(col[i]!);
+
+/**
+ * Whether an option-chain row has a net GEX: NaN in net_gex means null only when neither side was computed; with a side
+ * computed it is an overflow (Infinity - Infinity), which must reach the sums so that validation refuses it.
+ */
+export const hasChainNet = (c: StrikeColumns['columns'], i: number): boolean =>
+  c.net_gex !== null && (!Number.isNaN(c.net_gex[i]!) || has(c.call_gex, i) || has(c.put_gex, i));
 
 const chainMetrics = (s: CanonicalSnapshot): Metrics => {
   const spot = s.spot ?? 0;
@@ -111,19 +159,25 @@ const chainMetrics = (s: CanonicalSnapshot): Metrics => {
   let callOi: number | null = null;
   let putOi: number | null = null;
   let volume: number | null = null;
-  for (const r of s.strikes) {
-    if (r.net_gex !== null) {
-      net = (net ?? 0) + r.net_gex;
-      track(byOi, r.strike, r.net_gex);
+  const k = s.strikes;
+  const c = k.columns;
+  for (let i = 0; i < k.count; i++) {
+    const strike = k.strike[i]!;
+    if (hasChainNet(c, i)) {
+      const n = c.net_gex![i]!;
+      net = (net ?? 0) + n;
+      byOi.track(strike, n);
     }
-    if (r.gamma !== null && (r.call_volume !== null || r.put_volume !== null)) {
-      const v = dealerGex(r.gamma, r.call_volume ?? 0, spot) - dealerGex(r.gamma, r.put_volume ?? 0, spot);
+    const hasVolume = has(c.call_volume, i) || has(c.put_volume, i);
+    if (has(c.gamma, i) && hasVolume) {
+      const g = c.gamma![i]!;
+      const v = dealerGex(g, or0(c.call_volume, i), spot) - dealerGex(g, or0(c.put_volume, i), spot);
       netVol = (netVol ?? 0) + v;
-      track(byVol, r.strike, v);
+      byVol.track(strike, v);
     }
-    if (r.call_oi !== null) callOi = (callOi ?? 0) + r.call_oi;
-    if (r.put_oi !== null) putOi = (putOi ?? 0) + r.put_oi;
-    if (r.call_volume !== null || r.put_volume !== null) volume = (volume ?? 0) + (r.call_volume ?? 0) + (r.put_volume ?? 0);
+    if (has(c.call_oi, i)) callOi = (callOi ?? 0) + c.call_oi![i]!;
+    if (has(c.put_oi, i)) putOi = (putOi ?? 0) + c.put_oi![i]!;
+    if (hasVolume) volume = (volume ?? 0) + or0(c.call_volume, i) + or0(c.put_volume, i);
   }
   return {
     convention: DEALER_CONVENTION,
@@ -131,45 +185,51 @@ const chainMetrics = (s: CanonicalSnapshot): Metrics => {
     net_gex: net,
     net_gex_vol: netVol,
     net_gex_oi: net,
-    major_pos_vol: byVol.pos,
-    major_neg_vol: byVol.neg,
-    major_pos_oi: byOi.pos,
-    major_neg_oi: byOi.neg,
-    zero_gamma: zeroGammaOf(s.strikes, s.spot),
+    major_pos_vol: byVol.positive,
+    major_neg_vol: byVol.negative,
+    major_pos_oi: byOi.positive,
+    major_neg_oi: byOi.negative,
+    zero_gamma: zeroGammaOf(k, c.net_gex, s.spot),
     total_call_oi: callOi,
     total_put_oi: putOi,
     total_volume: volume,
   };
 };
 
+/** A sum and whether anything was added (plain doubles: a `number | null` accumulator would box every step). */
+const sumOf = (col: Float64Array | null, n: number, extremes: Extremes | null, strikes: Float64Array): number | null => {
+  if (col === null) return null;
+  let sum = 0;
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const v = col[i]!;
+    if (v !== v) continue; // NaN: a null cell
+    sum += v;
+    any = true;
+    if (extremes !== null) extremes.track(strikes[i]!, v);
+  }
+  return any ? sum : null;
+};
+
 const gexbotMetrics = (s: CanonicalSnapshot): Metrics => {
   const byOi = newExtremes();
   const byVol = newExtremes();
-  let net: number | null = null;
-  let netVol: number | null = null;
-  let netOi: number | null = null;
-  for (const r of s.strikes) {
-    if (r.gex_vol !== null) {
-      netVol = (netVol ?? 0) + r.gex_vol;
-      track(byVol, r.strike, r.gex_vol);
-    }
-    if (r.gex_oi !== null) {
-      netOi = (netOi ?? 0) + r.gex_oi;
-      track(byOi, r.strike, r.gex_oi);
-    }
-    if (r.net_gex !== null) net = (net ?? 0) + r.net_gex;
-  }
+  const k = s.strikes;
+  const { gex_vol: vol, gex_oi: oi, net_gex: netCol } = k.columns;
+  const netVol = sumOf(vol, k.count, byVol, k.strike);
+  const netOi = sumOf(oi, k.count, byOi, k.strike);
+  const net = sumOf(netCol, k.count, null, k.strike);
   return {
     convention: GEXBOT_CONVENTION,
     unit: GEXBOT_UNIT,
     net_gex: net,
     net_gex_vol: netVol,
     net_gex_oi: netOi,
-    major_pos_vol: byVol.pos,
-    major_neg_vol: byVol.neg,
-    major_pos_oi: byOi.pos,
-    major_neg_oi: byOi.neg,
-    zero_gamma: zeroGammaOf(s.strikes, s.spot),
+    major_pos_vol: byVol.positive,
+    major_neg_vol: byVol.negative,
+    major_pos_oi: byOi.positive,
+    major_neg_oi: byOi.negative,
+    zero_gamma: zeroGammaOf(k, netCol, s.spot),
     total_call_oi: null,
     total_put_oi: null,
     total_volume: null,

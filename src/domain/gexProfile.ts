@@ -11,7 +11,28 @@ export const SERIES_LABELS: Readonly<Record<ProfileSeries, string>> = {
   computed: 'computed net GEX',
 };
 
-/** The fields of a processed snapshot (as GET /api/v1/snapshots/latest returns it) that the chart reads. */
+export interface ProfileRow {
+  readonly strike: number;
+  readonly gex_vol: number | null;
+  readonly gex_oi: number | null;
+  readonly net_gex: number | null;
+}
+
+/** The part of StrikeColumns (strikeColumns.ts) the chart reads; declared here so this file imports nothing at run time. */
+export interface ProfileColumns {
+  readonly count: number;
+  readonly strike: ArrayLike<number>;
+  readonly columns: { readonly gex_vol: ArrayLike<number> | null; readonly gex_oi: ArrayLike<number> | null; readonly net_gex: ArrayLike<number> | null };
+}
+
+const rowsOfColumns = (k: ProfileColumns): ProfileRow[] => {
+  const cell = (col: ArrayLike<number> | null, i: number): number | null => (col === null || Number.isNaN(col[i]) ? null : (col[i] as number));
+  const out: ProfileRow[] = [];
+  for (let i = 0; i < k.count; i++) out.push({ strike: k.strike[i] as number, gex_vol: cell(k.columns.gex_vol, i), gex_oi: cell(k.columns.gex_oi, i), net_gex: cell(k.columns.net_gex, i) });
+  return out;
+};
+
+/** The fields of a processed snapshot (as GET /api/v1/snapshots/latest returns it, or decoded) that the chart reads. */
 export interface ProfileInput {
   readonly request_id?: string;
   readonly snapshot: {
@@ -24,7 +45,8 @@ export interface ProfileInput {
     readonly major_neg_vol: number | null;
     readonly major_pos_oi: number | null;
     readonly major_neg_oi: number | null;
-    readonly strikes: ReadonlyArray<{ readonly strike: number; readonly gex_vol: number | null; readonly gex_oi: number | null; readonly net_gex: number | null }>;
+    /** Rows (the API's JSON) or columns (a decoded snapshot, StrikeColumns: NaN is null, an absent column is null). */
+    readonly strikes: ReadonlyArray<ProfileRow> | ProfileColumns;
     readonly derived: {
       readonly unit: string;
       readonly zero_gamma: number | null;
@@ -78,12 +100,14 @@ const finite = (x: number | null | undefined): x is number => typeof x === 'numb
  */
 export const gexProfile = (p: ProfileInput): GexProfile => {
   const s = p.snapshot;
-  const pick: Record<ProfileSeries, (r: ProfileInput['snapshot']['strikes'][number]) => number | null> = {
+  const pick: Record<ProfileSeries, (r: ProfileRow) => number | null> = {
     vendor_vol: (r) => r.gex_vol,
     vendor_oi: (r) => r.gex_oi,
     computed: (r) => r.net_gex,
   };
-  const rows = [...s.strikes].filter((r) => finite(r.strike)).sort((a, b) => a.strike - b.strike);
+  // a chart's worth of rows (one bar per strike and series): the objects are what it draws
+  const all = Array.isArray(s.strikes) ? (s.strikes as readonly ProfileRow[]) : rowsOfColumns(s.strikes as ProfileColumns);
+  const rows = all.filter((r) => finite(r.strike)).sort((a, b) => a.strike - b.strike);
   const series = PROFILE_SERIES.filter((k) => rows.some((r) => finite(pick[k](r))));
   const bars: ProfileBar[] = [];
   for (const r of rows)

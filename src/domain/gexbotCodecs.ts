@@ -5,6 +5,7 @@ import { EpochTime, NullableInteger, NullableNumber, PositivePrice, NullablePosi
 import { DEFAULT_LIMITS, type DecodeLimits } from './limits.js';
 import { RowProblems, readNumberList } from './rowProblems.js';
 import { MAX_PRIOR_INTERVALS, blankStrike, type MaxPriors, type StrikeChange, type Strike } from './snapshot.js';
+import { absentColumns, newDoubles, newInts, type StrikeColumns } from './strikeColumns.js';
 
 const CLASSIC_ROW = '[strike, gex_vol, gex_oi, [priors...]]';
 const GREEK_ROW = '[strike, call_ivol, put_ivol, value, [priors...], x|null, y|null]';
@@ -16,53 +17,119 @@ const rowArrayIssue = (u: unknown, what: string, limits: DecodeLimits): string |
   return null;
 };
 
+const isColumns = (u: unknown): u is StrikeColumns => typeof u === 'object' && u !== null && (u as Partial<StrikeColumns>).strike instanceof Float64Array;
+
+/** How many priors the rows hold, or -1 when a row or its priors list is not of the classic shape (or too long). */
+const countPriors = (rows: readonly unknown[], maxPriors: number): number => {
+  let total = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row) || row.length !== 4) return -1;
+    const p: unknown = row[3];
+    if (!Array.isArray(p) || p.length > maxPriors) return -1;
+    total += p.length;
+  }
+  return total;
+};
+
 /**
- * `strikes: [[strike, gex_vol, gex_oi, [priors...]], ...]`, decoded straight to canonical rows.
- * In state profiles (`oiNotApplicable`) the vendor writes 0 for gex_oi meaning "no OI view": that becomes null.
+ * The hot loop: rows of the classic shape (countPriors said so) straight into the columns, each cell checked as it is
+ * copied. False at the first bad cell (the caller then runs collectRowErrors). Kept free of closures and error
+ * handling so that it stays a tight loop.
+ */
+const fillClassicColumns = (
+  rows: readonly unknown[],
+  oiNotApplicable: boolean,
+  strike: Float64Array,
+  gexVol: Float64Array,
+  gexOi: Float64Array,
+  net: Float64Array,
+  priors: Float64Array,
+  ends: Int32Array,
+): boolean => {
+  let at = 0;
+  const n = rows.length;
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as unknown[];
+    const k: unknown = row[0];
+    const v: unknown = row[1];
+    const o: unknown = row[2];
+    const p = row[3] as unknown[];
+    if (typeof k !== 'number' || !(k > 0) || k === Infinity) return false;
+    if (typeof v !== 'number' || v - v !== 0) return false;
+    if (typeof o !== 'number' || o - o !== 0) return false;
+    const m = p.length;
+    for (let j = 0; j < m; j++) {
+      const x: unknown = p[j];
+      if (typeof x !== 'number' || x - x !== 0) return false;
+      priors[at + j] = x;
+    }
+    at += m;
+    strike[i] = k;
+    gexVol[i] = v;
+    if (oiNotApplicable && o === 0) {
+      gexOi[i] = NaN;
+      net[i] = v;
+    } else {
+      gexOi[i] = o;
+      net[i] = o;
+    }
+    ends[i] = at;
+  }
+  return true;
+};
+
+/** Every problem of rows fillClassicColumns refused, with its path (`strikes[3][1]`), up to the error limit. */
+const collectRowErrors = (rows: readonly unknown[], limits: DecodeLimits, c: t.Context): t.Errors => {
+  const problems = new RowProblems(c, limits.maxErrors + 1);
+  for (let i = 0; i < rows.length && !problems.full; i++) {
+    const row = rows[i];
+    if (!Array.isArray(row) || row.length !== 4) {
+      problems.add(row, [i], `expected ${CLASSIC_ROW}, got ${describeValue(row)}`);
+      continue;
+    }
+    const [k, v, o] = row as unknown[];
+    if (typeof k !== 'number' || !(k > 0) || k === Infinity) problems.add(k, [i, 0], positiveIssue(k, 'a strike') ?? '');
+    if (typeof v !== 'number' || !Number.isFinite(v)) problems.add(v, [i, 1], numberIssue(v) ?? '');
+    if (typeof o !== 'number' || !Number.isFinite(o)) problems.add(o, [i, 2], numberIssue(o) ?? '');
+    readNumberList(row[3], [i, 3], limits.maxPriors, problems);
+  }
+  return problems.errors;
+};
+
+/**
+ * `strikes: [[strike, gex_vol, gex_oi, [priors...]], ...]`, decoded straight from the parsed JSON into columns: the hot
+ * path of the W-day feed. Each cell is checked as it is copied (no object per strike); input with a bad cell is read
+ * again to record every problem with its path (`strikes[3][1]`), up to the error limit.
+ * Columns: strike, gex_vol, gex_oi, net_gex (the vendor's row value, OI view where there is one: dealer convention,
+ * calls positive) and the priors. In state profiles (`oiNotApplicable`) the vendor writes 0 for gex_oi meaning
+ * "no OI view": that cell is null (NaN), and the gex_oi column is absent when every row has 0.
  */
 export const gexbotStrikeRows = (limits: DecodeLimits, oiNotApplicable: boolean) =>
-  new t.Type<Strike[], Strike[], unknown>(
+  new t.Type<StrikeColumns, StrikeColumns, unknown>(
     'strike rows',
-    (u): u is Strike[] => Array.isArray(u),
+    isColumns,
     (u, c) => {
       const issue = rowArrayIssue(u, CLASSIC_ROW, limits);
       if (issue !== null) return t.failure(u, c, issue);
       const rows = u as unknown[];
-      const problems = new RowProblems(c, limits.maxErrors + 1);
-      const out: Strike[] = [];
-      for (let i = 0; i < rows.length && !problems.full; i++) {
-        const row = rows[i];
-        if (!Array.isArray(row) || row.length !== 4) {
-          problems.add(row, [i], `expected ${CLASSIC_ROW}, got ${describeValue(row)}`);
-          continue;
-        }
-        const strike: unknown = row[0];
-        const gexVol: unknown = row[1];
-        const gexOi: unknown = row[2];
-        let ok = true;
-        if (typeof strike !== 'number' || !(strike > 0) || strike === Infinity) {
-          problems.add(strike, [i, 0], positiveIssue(strike, 'a strike') ?? '');
-          ok = false;
-        }
-        if (typeof gexVol !== 'number' || !Number.isFinite(gexVol)) {
-          problems.add(gexVol, [i, 1], numberIssue(gexVol) ?? '');
-          ok = false;
-        }
-        if (typeof gexOi !== 'number' || !Number.isFinite(gexOi)) {
-          problems.add(gexOi, [i, 2], numberIssue(gexOi) ?? '');
-          ok = false;
-        }
-        const priors = readNumberList(row[3], [i, 3], limits.maxPriors, problems);
-        if (!ok || priors === null || problems.any) continue;
-        const s = blankStrike(strike as number);
-        s.gex_vol = gexVol as number;
-        s.gex_oi = oiNotApplicable && gexOi === 0 ? null : (gexOi as number);
-        s.priors = priors;
-        // The vendor's row value, OI view where there is one (dealer convention, calls positive).
-        s.net_gex = s.gex_oi ?? s.gex_vol;
-        out.push(s);
-      }
-      return problems.any ? t.failures(problems.errors) : t.success(out);
+      const n = rows.length;
+      const total = countPriors(rows, limits.maxPriors);
+      if (total < 0) return t.failures(collectRowErrors(rows, limits, c));
+      const strike = newDoubles(n);
+      const gexVol = newDoubles(n);
+      const gexOi = newDoubles(n);
+      const net = newDoubles(n);
+      const priorsValues = newDoubles(total);
+      const ends = newInts(n);
+      if (!fillClassicColumns(rows, oiNotApplicable, strike, gexVol, gexOi, net, priorsValues, ends)) return t.failures(collectRowErrors(rows, limits, c));
+      let anyOi = !oiNotApplicable;
+      if (!anyOi) for (let i = 0; i < n && !anyOi; i++) anyOi = gexOi[i] === gexOi[i];
+      const columns = absentColumns();
+      columns.gex_vol = gexVol;
+      columns.gex_oi = anyOi ? gexOi : null;
+      columns.net_gex = net;
+      return t.success({ count: n, strike, columns, priorsValues, priorsEnds: total === 0 ? null : ends });
     },
     t.identity,
   );

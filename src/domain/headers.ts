@@ -127,6 +127,24 @@ export const decodeHeaders = (headers: RawHeaders): Either<PathError[], MessageH
   });
 };
 
+/**
+ * Raw headers whose content a prioritized record carries in its own fields: `source`, `request_id`, `published_at_ms`,
+ * the snapshot's `data_type`, `kind` and `category`, and `lineage` (when the record has one). content-type describes
+ * the raw JSON bytes, which the record no longer holds.
+ */
+const CARRIED = new Set<string>([H.source, H.requestId, H.publishedAt, H.dataType, H.kind, H.category, H.contentType]);
+const LINEAGE = new Set<string>([H.lineageFile, H.lineageSha256, H.lineageIndex, H.importBatch]);
+
+/**
+ * The headers a prioritized record keeps: those its fields do not already carry (a requested level, a market event,
+ * a re-drive mark, any publisher's own). Real raw messages carry about ten headers; a record of ours repeated them all.
+ */
+export const recordHeaders = (headers: RawHeaders, hasLineage: boolean): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (!CARRIED.has(k) && !(hasLineage && LINEAGE.has(k))) out[k] = v;
+  return out;
+};
+
 const META_HEADERS: Readonly<Record<string, string>> = { 'meta.kind': H.kind, 'meta.category': H.category, 'meta.data_type': H.dataType };
 
 /** Decode errors about the hints (`meta.kind`...) located at the headers that carried them, for a consumed message. */

@@ -1,14 +1,16 @@
 // Owns the values the prioritizer writes: PrioritizedSnapshot and JobEvent records, built from a decision (pure).
 import type { Lineage } from './deadLetter.js';
-import { H, type RawHeaders } from './headers.js';
+import { H, recordHeaders, type RawHeaders } from './headers.js';
 import { deterministicId, requestIdForPosition } from './ids.js';
 import type { Decision } from './priority/decide.js';
 import type { Level } from './priority/level.js';
 import type { CanonicalSnapshot } from './snapshot.js';
+import type { ColumnarSnapshot } from './strikeColumns.js';
 
-export const levelTopic = (level: Level): string => `gex.priority.${level}.v1`;
-
-/** Mirrors schemas/io.gexstream.PrioritizedSnapshot.avsc. */
+/**
+ * The prioritizer's record with the snapshot as decoded (strike columns). On the wire it is
+ * schemas/io.gexstream.v2.PrioritizedSnapshot.avsc: these envelope fields, then the snapshot as columns, last.
+ */
 export interface PrioritizedSnapshot {
   readonly request_id: string;
   readonly level: Level;
@@ -26,6 +28,12 @@ export interface PrioritizedSnapshot {
   readonly prioritized_at_ms: number;
   readonly snapshot: CanonicalSnapshot;
 }
+
+/** Every field of io.gexstream.v2.PrioritizedSnapshot but the snapshot, which follows them on the wire. */
+export type PrioritizedEnvelope = Omit<PrioritizedSnapshot, 'snapshot'>;
+
+/** The value of io.gexstream.v2.PrioritizedSnapshot: the envelope and its snapshot as columns. */
+export type PrioritizedSnapshotV2 = PrioritizedEnvelope & { readonly snapshot: ColumnarSnapshot };
 
 export type JobStatus = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
@@ -93,7 +101,7 @@ export const prioritizedSnapshot = (args: {
   source: args.source,
   raw: args.origin,
   lineage: args.lineage !== undefined ? args.lineage : lineageOf(args.headers),
-  headers: { ...args.headers },
+  headers: recordHeaders(args.headers, (args.lineage !== undefined ? args.lineage : lineageOf(args.headers)) !== null),
   published_at_ms: args.publishedAtMs,
   received_at_ms: args.receivedAtMs,
   prioritized_at_ms: args.prioritizedAtMs,

@@ -1,8 +1,9 @@
 // Owns the data-quality score of a snapshot: completeness and internal consistency, in [0,1], with readable notes.
-import type { CanonicalSnapshot, Derived, SnapshotKind, Strike } from './snapshot.js';
+import type { CanonicalSnapshot, Derived, SnapshotKind } from './snapshot.js';
+import type { StrikeColumnName } from './strikeColumns.js';
 
 type TopField = keyof CanonicalSnapshot;
-type RowField = keyof Strike;
+type RowField = StrikeColumnName;
 
 /** Top-level fields each shape is expected to carry (state profiles have no OI view and no zero gamma). */
 const EXPECTED_FIELDS: Readonly<Record<SnapshotKind, readonly TopField[]>> = {
@@ -58,14 +59,16 @@ const completeness = (s: CanonicalSnapshot): { score: number; notes: string[] } 
   let total = fields.length;
   const notes: string[] = [];
   if (missing.length > 0) notes.push(`missing: ${missing.join(', ')}`);
-  if (s.kind === 'option_chain' && s.strikes.length > 0) {
+  const k = s.strikes;
+  if (s.kind === 'option_chain' && k.count > 0) {
     const gaps: string[] = [];
     for (const f of CHAIN_ROW_FIELDS) {
+      const col = k.columns[f];
       let n = 0;
-      for (const r of s.strikes) if (r[f] !== null) n++;
-      present += n / s.strikes.length;
+      if (col !== null) for (let i = 0; i < k.count; i++) if (!Number.isNaN(col[i]!)) n++;
+      present += n / k.count;
       total += 1;
-      if (n < s.strikes.length) gaps.push(`${f} (${s.strikes.length - n})`);
+      if (n < k.count) gaps.push(`${f} (${k.count - n})`);
     }
     if (gaps.length > 0) notes.push(`strike rows missing: ${gaps.join(', ')}`);
   }
@@ -74,24 +77,26 @@ const completeness = (s: CanonicalSnapshot): { score: number; notes: string[] } 
 
 const consistency = (s: CanonicalSnapshot, d: Omit<Derived, 'quality_score' | 'quality_notes'>): Check[] => {
   const checks: Check[] = [];
-  const rows = s.strikes;
-  if (rows.length > 0) {
+  const k = s.strikes;
+  const strikes = k.strike;
+  const n = k.count;
+  if (n > 0) {
     let lo = Infinity;
     let hi = -Infinity;
     let ascending = true;
     let adjacentDuplicates = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const k = (rows[i] as Strike).strike;
-      if (k < lo) lo = k;
-      if (k > hi) hi = k;
+    for (let i = 0; i < n; i++) {
+      const x = strikes[i]!;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
       if (i > 0) {
-        const prev = (rows[i - 1] as Strike).strike;
-        if (k < prev) ascending = false;
-        else if (k === prev) adjacentDuplicates++;
+        const prev = strikes[i - 1]!;
+        if (x < prev) ascending = false;
+        else if (x === prev) adjacentDuplicates++;
       }
     }
     // Sorted rows (the usual case) show duplicates as neighbours; otherwise count distinct strikes.
-    const duplicates = ascending ? adjacentDuplicates : rows.length - new Set(rows.map((r) => r.strike)).size;
+    const duplicates = ascending ? adjacentDuplicates : n - new Set(strikes).size;
     checks.push(duplicates === 0 ? { score: 1, note: null } : { score: 0, note: `${duplicates} duplicate strike row(s)` });
     if (s.spot !== null) {
       checks.push(
@@ -102,10 +107,7 @@ const consistency = (s: CanonicalSnapshot, d: Omit<Derived, 'quality_score' | 'q
     }
     const majors = MAJOR_FIELDS.filter((f) => s[f] !== null);
     if (majors.length > 0) {
-      const absent = majors.filter((f) => {
-        const k = s[f];
-        return !rows.some((r) => r.strike === k);
-      });
+      const absent = majors.filter((f) => !strikes.includes(s[f] as number));
       checks.push({
         score: 1 - absent.length / majors.length,
         note: absent.length === 0 ? null : `vendor majors not among the strikes: ${absent.map((f) => `${f} ${fmt(s[f] as number)}`).join(', ')}`,
@@ -121,9 +123,13 @@ const consistency = (s: CanonicalSnapshot, d: Omit<Derived, 'quality_score' | 'q
   if (s.kind === 'option_chain') {
     let quoted = 0;
     let crossed = 0;
-    for (const r of rows) {
-      for (const [bid, ask] of [[r.call_bid, r.call_ask], [r.put_bid, r.put_ask]] as const) {
-        if (bid === null || ask === null) continue;
+    const c = k.columns;
+    for (const [bids, asks] of [[c.call_bid, c.call_ask], [c.put_bid, c.put_ask]] as const) {
+      if (bids === null || asks === null) continue;
+      for (let i = 0; i < n; i++) {
+        const bid = bids[i]!;
+        const ask = asks[i]!;
+        if (Number.isNaN(bid) || Number.isNaN(ask)) continue;
         quoted++;
         if (bid > ask) crossed++;
       }

@@ -1,5 +1,6 @@
 // Owns the canonical snapshot: the one shape every input is turned into (mirrors schemas/types/io.gexstream.CanonicalSnapshot.avsc).
 import * as t from 'io-ts';
+import { noStrikes, type StrikeColumns } from './strikeColumns.js';
 
 export const SNAPSHOT_KINDS = [
   'gexbot_classic',
@@ -87,7 +88,7 @@ export interface Derived {
   quality_notes: string[];
 }
 
-/** One GEX snapshot of any input shape; field for field the Avro record, so avsc encodes it as is. */
+/** One GEX snapshot of any input shape; field for field io.gexstream.v2.ColumnarSnapshot (toRowSnapshot gives the v1 record). */
 export interface CanonicalSnapshot {
   ticker: string;
   kind: SnapshotKind;
@@ -112,7 +113,8 @@ export interface CanonicalSnapshot {
   net_gex_oi: number | null;
   delta_risk_reversal: number | null;
   max_priors: MaxPriors | null;
-  strikes: Strike[];
+  /** One array per column (no object per strike): see strikeColumns.ts. */
+  strikes: StrikeColumns;
   orderflow: Record<string, number> | null;
   extras_json: string | null;
   derived: Derived | null;
@@ -173,7 +175,7 @@ export const blankSnapshot = (
   net_gex_oi: null,
   delta_risk_reversal: null,
   max_priors: null,
-  strikes: [],
+  strikes: noStrikes(),
   orderflow: null,
   extras_json: null,
   derived: null,

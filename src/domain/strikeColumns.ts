@@ -1,7 +1,7 @@
 // Owns a snapshot's strikes as columns (pure): the in-memory twin of io.gexstream.v2.StrikeColumns, one Float64Array per
 // column, so that no hop builds an object per strike. A column the input shape does not carry is null; a cell the input
 // left empty inside a present column is NaN (JSON cannot carry NaN, so NaN always means null).
-import type { Strike } from './snapshot.js';
+import type { CanonicalSnapshot, Strike } from './snapshot.js';
 
 /** The nullable double columns, in the schema's order (after `strike`, before the priors). */
 export const STRIKE_COLUMNS = [
@@ -88,5 +88,123 @@ export const columnsOfRows = (rows: readonly Strike[]): StrikeColumns => {
   return { count, strike, columns, priorsValues, priorsEnds };
 };
 
-/** A canonical snapshot whose strikes are columns: the value of io.gexstream.v2.ColumnarSnapshot. */
-export type ColumnarSnapshot = Omit<import('./snapshot.js').CanonicalSnapshot, 'strikes'> & { strikes: StrikeColumns };
+/** A canonical snapshot (its strikes are columns): the value of io.gexstream.v2.ColumnarSnapshot. */
+export type ColumnarSnapshot = CanonicalSnapshot;
+
+/**
+ * Column storage is carved from shared 64 KiB slabs: one typed array with its own backing store costs about a
+ * microsecond to allocate and to collect, a view into a slab a fraction of that, and a snapshot has several columns.
+ * The views are zero-filled and never overlap. A view keeps its whole slab alive (at most 64 KiB per long-lived
+ * snapshot), and its `.buffer` is the slab: encoders must read it through byteOffset / byteLength (or the view itself).
+ */
+const SLAB_BYTES = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabAt = 0;
+
+const carve = (bytes: number): number => {
+  if (slabAt + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const at = slabAt;
+  slabAt += (bytes + 7) & ~7; // every view starts 8-byte aligned
+  return at;
+};
+
+/** `n` zeroed doubles: a view into a slab, or an array of its own when large. */
+export const newDoubles = (n: number): Float64Array => {
+  if (n * 8 > SLAB_BYTES >>> 2) return new Float64Array(n);
+  const at = carve(n * 8); // first: carving may start a new slab
+  return new Float64Array(slab, at, n);
+};
+
+/** `n` zeroed 32-bit ints: a view into a slab, or an array of its own when large. */
+export const newInts = (n: number): Int32Array => {
+  if (n * 4 > SLAB_BYTES >>> 2) return new Int32Array(n);
+  const at = carve(n * 4); // first: carving may start a new slab
+  return new Int32Array(slab, at, n);
+};
+
+const EMPTY_DOUBLES = new Float64Array(0);
+
+
+/** Every column null: a shape's decoder sets the ones it carries. */
+export const absentColumns = (): { [K in StrikeColumnName]: Float64Array | null } => ({
+  gex_vol: null,
+  gex_oi: null,
+  call_oi: null,
+  put_oi: null,
+  call_volume: null,
+  put_volume: null,
+  call_bid: null,
+  call_ask: null,
+  put_bid: null,
+  put_ask: null,
+  gamma: null,
+  delta: null,
+  theta: null,
+  vega: null,
+  call_ivol: null,
+  put_ivol: null,
+  value: null,
+  extra_x: null,
+  extra_y: null,
+  call_gex: null,
+  put_gex: null,
+  net_gex: null,
+});
+
+const NO_STRIKES: StrikeColumns = Object.freeze({ count: 0, strike: EMPTY_DOUBLES, columns: Object.freeze(absentColumns()), priorsValues: EMPTY_DOUBLES, priorsEnds: null });
+
+/** Rows: 0, every column absent, no priors (the strikes of shapes without strike rows); one shared, frozen value. */
+export const noStrikes = (): StrikeColumns => NO_STRIKES;
+
+/** Rows `index[0]`, `index[1]`, ... of `s`, in that order (sorting, de-duplicating). */
+export const selectRows = (s: StrikeColumns, index: ArrayLike<number>): StrikeColumns => {
+  const count = index.length;
+  const pick = (from: Float64Array): Float64Array => {
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) out[i] = from[index[i]!]!;
+    return out;
+  };
+  const columns = absentColumns();
+  for (const c of STRIKE_COLUMNS) {
+    const col = s.columns[c];
+    if (col !== null) columns[c] = pick(col);
+  }
+  if (s.priorsEnds === null) return { count, strike: pick(s.strike), columns, priorsValues: new Float64Array(0), priorsEnds: null };
+  const ends = s.priorsEnds;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const r = index[i]!;
+    total += ends[r]! - (r === 0 ? 0 : ends[r - 1]!);
+  }
+  const priorsValues = new Float64Array(total);
+  let priorsEnds: Int32Array | null = null;
+  if (total > 0) {
+    priorsEnds = new Int32Array(count);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const r = index[i]!;
+      const from = r === 0 ? 0 : ends[r - 1]!;
+      priorsValues.set(s.priorsValues.subarray(from, ends[r]!), at);
+      at += ends[r]! - from;
+      priorsEnds[i] = at;
+    }
+  }
+  return { count, strike: pick(s.strike), columns, priorsValues, priorsEnds };
+};
+
+/** Whether the strikes are strictly ascending (sorted, no strike twice). */
+export const isStrictlyAscending = (s: StrikeColumns): boolean => {
+  for (let i = 1; i < s.count; i++) if (!(s.strike[i - 1]! < s.strike[i]!)) return false;
+  return true;
+};
+
+/** The rows with strikes ascending and one row per strike (the last row of a strike wins). */
+export const sortedUnique = (s: StrikeColumns): StrikeColumns => {
+  const last = new Map<number, number>();
+  for (let i = 0; i < s.count; i++) last.set(s.strike[i]!, i);
+  const index = [...last.values()].sort((a, b) => s.strike[a]! - s.strike[b]!);
+  return selectRows(s, index);
+};

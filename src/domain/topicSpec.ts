@@ -1,5 +1,6 @@
 // Owns the declarative topic spec (topics/*.json) and the pure plan that turns declared vs actual into actions.
 import * as t from 'io-ts';
+import { TopicKind } from './topicKind.js';
 
 export const TopicSpec = t.intersection([
   t.type({
@@ -8,7 +9,8 @@ export const TopicSpec = t.intersection([
     replicationFactor: t.number,
     configs: t.record(t.string, t.string),
   }),
-  t.partial({ description: t.string, key: t.string, valueSchema: t.union([t.string, t.null]) }),
+  // kind: the part the topic plays for the roles (raw, rules, level.critical, ...); the Topology maps kinds to names
+  t.partial({ description: t.string, key: t.string, valueSchema: t.union([t.string, t.null]), kind: TopicKind }),
 ]);
 export type TopicSpec = t.TypeOf<typeof TopicSpec>;
 

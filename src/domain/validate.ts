@@ -33,6 +33,7 @@ export const validateSnapshot = (s: CanonicalSnapshot, rules: ClockRules): PathE
 
 const DERIVED_NUMBERS = ['net_gex', 'net_gex_vol', 'net_gex_oi', 'major_pos_vol', 'major_neg_vol', 'major_pos_oi', 'major_neg_oi', 'zero_gamma', 'total_call_oi', 'total_put_oi', 'total_volume', 'quality_score'] as const satisfies ReadonlyArray<keyof Derived>;
 const STRIKE_GEX = ['call_gex', 'put_gex', 'net_gex'] as const;
+const has = (col: Float64Array | null, i: number): boolean => col !== null && !Number.isNaN(col[i]!);
 
 /**
  * Metrics gexstream computed that overflowed (finite inputs such as gamma 1e300 x OI can give Infinity, and
@@ -42,11 +43,33 @@ const STRIKE_GEX = ['call_gex', 'put_gex', 'net_gex'] as const;
 export const derivedIssues = (s: CanonicalSnapshot, d: Derived): PathError[] => {
   const errors: PathError[] = [];
   const bad = (v: number | null): boolean => v !== null && !Number.isFinite(v);
-  s.strikes.forEach((r, i) => {
-    for (const f of STRIKE_GEX) {
-      if (bad(r[f])) errors.push({ path: `strikes[${i}].${f}`, message: `the computed GEX overflows to ${String(r[f])} (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)` });
+  const k = s.strikes;
+  const c = k.columns;
+  // First a plain scan per column (every cell finite or NaN, the usual case); the rows are located only when one is not.
+  let suspect = false;
+  for (const f of STRIKE_GEX) {
+    const col = c[f];
+    if (col === null) continue;
+    for (let i = 0; i < k.count; i++) {
+      const v = col[i]!;
+      if (v - v !== 0 && (v === v || f === 'net_gex')) {
+        suspect = true;
+        break;
+      }
     }
-  });
+  }
+  if (suspect) {
+    for (let i = 0; i < k.count; i++) {
+      for (const f of STRIKE_GEX) {
+        const col = c[f];
+        if (col === null) continue;
+        const v = col[i]!;
+        // NaN is a null cell, except a net GEX whose sides were computed (Infinity - Infinity)
+        const overflow = v === Infinity || v === -Infinity || (f === 'net_gex' && Number.isNaN(v) && (has(c.call_gex, i) || has(c.put_gex, i)));
+        if (overflow) errors.push({ path: `strikes[${i}].${f}`, message: `the computed GEX overflows to ${String(v)} (gamma x contracts x 100 x spot^2 x 0.01 must be a finite number)` });
+      }
+    }
+  }
   for (const f of DERIVED_NUMBERS) {
     if (bad(d[f])) errors.push({ path: `derived.${f}`, message: `the computed value overflows to ${String(d[f])} (the inputs are too large to sum or interpolate as finite numbers)` });
   }

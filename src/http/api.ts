@@ -234,7 +234,7 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
   };
   app.post<{ Body: Record<string, unknown> }>(
     '/api/v1/rules',
-    { ...writes, schema: { ...writes.schema, tags: ['rules'], summary: 'Define a rule (a RuleDefined event on gex.rules.v1).', body: { type: 'object', required: ['name', 'condition'], additionalProperties: false, properties: RuleFields }, response: { 201: AnyObject, 400: ErrorBody, 401: ErrorBody } } },
+    { ...writes, schema: { ...writes.schema, tags: ['rules'], summary: 'Define a rule (a RuleDefined event on the rules topic).', body: { type: 'object', required: ['name', 'condition'], additionalProperties: false, properties: RuleFields }, response: { 201: AnyObject, 400: ErrorBody, 401: ErrorBody } } },
     async (req, reply) => ruleWrite(reply, { type: 'DefineRule', ...req.body, actor: 'api' }, 201),
   );
   app.patch<{ Params: { rule_id: string }; Body: Record<string, unknown> }>(

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import './requestQueueFix.js'; // every kafkajs user imports this module: the idle-timer fix rides along
+import './fastProduce.js'; // and the one-copy produce request encoder
 
 const require = createRequire(import.meta.url);
 

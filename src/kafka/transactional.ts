@@ -3,6 +3,8 @@ import './fastCrc.js'; // before kafkajs loads
 import kafkajs, { type Consumer, type EachBatchPayload, type Producer, type Transaction } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
+import type { TopicKind } from '../domain/topicKind.js';
+import type { Topology } from '../domain/topology.js';
 import { producerCompression, type KafkaClient } from './client.js';
 import { compressionType } from './codecs.js';
 import type { OutMessage } from './producer.js';
@@ -18,12 +20,27 @@ export interface InMessage {
   readonly timestamp: number;
 }
 
-export type Outputs = ReadonlyArray<{ topic: string; messages: readonly OutMessage[] }>;
+/**
+ * Where a transform's messages go: addressed by what they are (`jobs`, `level.critical`, ...), which the runner resolves
+ * through its topology, or by a topic name.
+ */
+export type Output = { readonly kind: TopicKind; readonly messages: readonly OutMessage[] } | { readonly topic: string; readonly messages: readonly OutMessage[] };
+export type Outputs = ReadonlyArray<Output>;
+
+/** The topic of an output: its kind resolved through the runner's topology, or the name it gives. */
+export const outputTopic = (o: Output, topology: Pick<Topology, 'topic'> | undefined): string => {
+  if ('topic' in o) return o.topic;
+  // a programmer error: the role addresses kinds but its runner was not given the topology
+  if (!topology) throw new Error(`an output addressed by kind ${o.kind} needs the runner's topology option`);
+  return topology.topic(o.kind);
+};
 
 export interface TransactionalOptions {
   readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
+  /** Resolves the outputs addressed by kind. */
+  readonly topology?: Pick<Topology, 'topic'>;
   /** Stable per instance: a restarted instance with the same id fences its predecessor's open transaction. */
   readonly transactionalId: string;
   /** Turns a batch of one partition into outputs; throwing aborts the transaction and the batch is retried. */
@@ -71,6 +88,7 @@ export const createTransactionalProcessor = async ({
   kafka,
   groupId,
   topics,
+  topology,
   transactionalId,
   transform,
   fromBeginning = true,
@@ -143,7 +161,7 @@ export const createTransactionalProcessor = async ({
 
   const commitChunk = async (payload: EachBatchPayload, chunk: InMessage[]): Promise<void> => {
     const { batch } = payload;
-    const outputs = await transform(chunk);
+    const outputs = (await transform(chunk)).map((o) => ({ topic: outputTopic(o, topology), messages: o.messages }));
     const last = chunk[chunk.length - 1];
     if (!last) return;
     const slot = await borrow();

@@ -5,7 +5,6 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
 import { H } from '../domain/headers.js';
-import { levelTopic } from '../domain/prioritized.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { RuleCommand } from '../domain/priority/ruleCommands.js';
 import type { ProjectedEvent } from '../domain/projection/projection.js';
@@ -19,7 +18,7 @@ import { matches, readDeadLetters } from './deadLetters.js';
 import type { Prioritizer } from './prioritize.js';
 import type { Processor } from './process.js';
 import type { Projector } from './project.js';
-import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
+import type { Topology } from '../domain/topology.js';
 import { valueSubject } from './schemas.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { followRules, ruleWriter, type RuleView } from './rules.js';
@@ -37,11 +36,9 @@ export interface ApiRoles {
   readonly prioritizer?: Prioritizer | null;
   readonly processor?: Processor | null;
   readonly projector?: Projector | null;
-  readonly rawTopic?: string;
-  readonly rulesTopic?: string;
+  /** Ingest writes raw and dlq; rules read and write rules; the queue reads the levels' lag; dead letters read dlq. */
+  readonly topology: Topology;
   readonly processorGroupPrefix?: string;
-  readonly topicOf?: (level: Level) => string;
-  readonly dlqTopic?: string;
   readonly maxRecordBytes?: number; // bytes
   readonly maxSkewMs?: number; // ms
   readonly clock?: () => number;
@@ -74,15 +71,15 @@ const need = <T>(x: T | null | undefined, role: string): T => {
 
 export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bodyLimit' | 'ready' | 'subscribe'> & { close: () => Promise<void> } => {
   const clock = r.clock ?? Date.now;
-  const rawTopic = r.rawTopic ?? RAW_TOPIC;
+  const rawTopic = r.topology.raw;
   const maxBytes = r.maxRecordBytes ?? 8 * 1024 * 1024 - 64 * 1024;
   const groupPrefix = r.processorGroupPrefix ?? 'gexstream-processor';
-  const dlqTopic = r.dlqTopic ?? DLQ_TOPIC;
+  const dlqTopic = r.topology.dlq;
   // fetched when first needed and kept once had: a registry outage is never remembered past its end
   const dlqEncoder = keepOnSuccess(() => r.registry.encoder<DeadLetter>(valueSubject(dlqTopic)));
   let lastRates: { at: number; processed: Record<Level, number> } | null = null;
   // rules: the prioritizer's live view when it runs here, else one of our own; chosen on first use, with its writer
-  const rulesTopic = r.rulesTopic ? { topic: r.rulesTopic } : {};
+  const rulesTopic = { topic: r.topology.rules };
   let ownView: Promise<RuleView> | null = null;
   let access: Promise<{ view: RuleView; write: ReturnType<typeof ruleWriter> }> | null = null;
   const rulesAccess = (): Promise<{ view: RuleView; write: ReturnType<typeof ruleWriter> }> =>
@@ -148,7 +145,7 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
 
   const queue = async (): Promise<Record<string, unknown>> => {
     // the same lag as `gexstream queue`, from Kafka; the processor's own stats are added when it runs here
-    const lags = await readLevelLag({ kafka: r.kafka, topicOf: r.topicOf ?? levelTopic, groupPrefix });
+    const lags = await readLevelLag({ kafka: r.kafka, topology: r.topology, groupPrefix });
     const levels: Record<string, Record<string, unknown>> = Object.fromEntries(lags.map((x) => [x.level, { topic: x.topic, lag: x.lag }]));
     const p = r.processor?.stats();
     if (p) {
@@ -205,7 +202,7 @@ export const apiService = (r: ApiRoles): Omit<ApiDeps, 'metrics' | 'token' | 'bo
         .sort((a, b) => (a.ticker < b.ticker ? -1 : a.ticker > b.ticker ? 1 : a.kind < b.kind ? -1 : 1)),
     deadLetters: async (q) => {
       if (r.projector) return r.projector.read((c) => deadLetterRows(c, q));
-      const all = await readDeadLetters({ kafka: r.kafka, registry: r.registry });
+      const all = await readDeadLetters({ kafka: r.kafka, registry: r.registry, topic: dlqTopic });
       return all
         .filter((d) => matches(d, { ...(q.stage ? { stage: q.stage } : {}), ...(q.ticker ? { ticker: q.ticker } : {}) }))
         .slice(-q.limit)

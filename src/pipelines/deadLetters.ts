@@ -4,7 +4,6 @@ import type { KafkaClient } from '../kafka/client.js';
 import type { GexProducer, OutMessage } from '../kafka/producer.js';
 import { readToEnd } from '../kafka/reader.js';
 import type { Registry } from '../registry/registry.js';
-import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
 
 export interface DeadLetterFilter {
   readonly stage?: string;
@@ -21,7 +20,7 @@ export const matches = (d: DeadLetter, f: DeadLetterFilter): boolean =>
   (f.id === undefined || d.dead_letter_id === f.id) &&
   (f.reason === undefined || d.reason.includes(f.reason));
 
-export const readDeadLetters = async ({ kafka, registry, topic = DLQ_TOPIC }: { kafka: KafkaClient; registry: Registry; topic?: string }): Promise<Array<DeadLetter & { offset: number; partition: number }>> => {
+export const readDeadLetters = async ({ kafka, registry, topic }: { kafka: KafkaClient; registry: Registry; topic: string }): Promise<Array<DeadLetter & { offset: number; partition: number }>> => {
   const out: Array<DeadLetter & { offset: number; partition: number }> = [];
   await readToEnd(kafka, topic, async (m) => {
     if (!m.value) return;
@@ -36,7 +35,7 @@ export const REDRIVE_HEADER = 'gex-redrive-of';
  * Republishes the original bytes and headers of matching dead letters to the raw topic, marking each as a re-drive.
  * A dead letter that kept only the sha256 and length of an over-size value is not re-driven (its bytes are at its origin).
  */
-export const redrive = async ({ producer, letters, filter, rawTopic = RAW_TOPIC }: { producer: GexProducer; letters: readonly DeadLetter[]; filter: DeadLetterFilter; rawTopic?: string }): Promise<DeadLetter[]> => {
+export const redrive = async ({ producer, letters, filter, rawTopic }: { producer: GexProducer; letters: readonly DeadLetter[]; filter: DeadLetterFilter; rawTopic: string }): Promise<DeadLetter[]> => {
   const chosen = letters.filter((d) => matches(d, filter) && valueKept(d));
   const messages: OutMessage[] = chosen.map((d) => ({
     key: d.original_key ?? d.ticker,

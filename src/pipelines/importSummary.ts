@@ -2,11 +2,11 @@
 // before publishing until every record of the batch is imported or rejected.
 import type { DeadLetter } from '../domain/deadLetter.js';
 import { emptyImport, foldImport, outcomeOfDeadLetter, summarizeImport, type ImportOutcome, type ImportSummary } from '../domain/importSummary.js';
-import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import type { ProcessedSnapshot } from '../domain/processed.js';
+import type { Topology } from '../domain/topology.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { endOffsets, follow } from '../kafka/reader.js';
 import type { Registry } from '../registry/registry.js';
-import { DLQ_TOPIC } from './publish.js';
 
 export interface ImportMarks {
   readonly processedTopic: string;
@@ -15,12 +15,12 @@ export interface ImportMarks {
 }
 
 /** Where the outcome topics end now: call before publishing, so that only this import's outcomes are read. */
-export const markImport = async (kafka: KafkaClient, processedTopic = PROCESSED_TOPIC, dlqTopic = DLQ_TOPIC): Promise<ImportMarks> => ({
-  processedTopic,
-  dlqTopic,
+export const markImport = async (kafka: KafkaClient, { processed, dlq }: Pick<Topology, 'processed' | 'dlq'>): Promise<ImportMarks> => ({
+  processedTopic: processed,
+  dlqTopic: dlq,
   from: new Map([
-    [processedTopic, await endOffsets(kafka, processedTopic)],
-    [dlqTopic, await endOffsets(kafka, dlqTopic)],
+    [processed, await endOffsets(kafka, processed)],
+    [dlq, await endOffsets(kafka, dlq)],
   ]),
 });
 

@@ -1,4 +1,4 @@
-// Owns the prioritizer service: gex.raw.v1 -> decode -> rules + score -> gex.priority.<level>.v1 + JobQueued, exactly once.
+// Owns the prioritizer service: raw -> decode -> rules + score -> level.<level> (v2, columns) + JobQueued on jobs, exactly once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
@@ -6,7 +6,8 @@ import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import { decodeRaw } from '../domain/decode.js';
 import type { PathError } from '../domain/errors.js';
 import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
-import { jobEvent, levelTopic, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
+import { jobEvent, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedEnvelope } from '../domain/prioritized.js';
+import { v2Wire, type EnvelopeEncoder } from '../registry/columnarSnapshot.js';
 import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { ExchangeCalendar } from '../domain/calendar.js';
@@ -17,19 +18,19 @@ import { peekTicker } from '../domain/records.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type OutMessage } from '../kafka/producer.js';
 import { followTable } from '../kafka/tableReader.js';
-import { followRules, RULES_TOPIC, type RuleView } from './rules.js';
+import { followRules, type RuleView } from './rules.js';
+import { createTimeSlicer } from '../kafka/timeSlice.js';
 import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
+import type { KafkaEdge } from '../kafka/edge.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { whileUnavailable, type AvroEncoder, type Registry } from '../registry/registry.js';
+import { whileUnavailable, type Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
-import { DLQ_TOPIC, RAW_TOPIC } from './publish.js';
+import type { Topology } from '../domain/topology.js';
+import { levelKind } from '../domain/topicKind.js';
 import { valueSubject } from './schemas.js';
 
-export { RULES_TOPIC } from './rules.js';
-export const SOURCES_TOPIC = 'gex.sources.v1';
-export const JOBS_TOPIC = 'gex.jobs.v1';
 export const PRIORITIZER_GROUP = 'gexstream-prioritizer';
 
 export interface PrioritizerOptions {
@@ -46,20 +47,19 @@ export interface PrioritizerOptions {
   /** Stable per instance, so a restart fences the crashed predecessor's open transaction. */
   readonly instanceId?: string;
   readonly clock?: () => number;
-  /** Seed the default guidelines when gex.rules.v1 is empty (default true). */
+  /** Seed the default guidelines when the rules topic is empty (default true). */
   readonly seedGuidelines?: boolean;
-  readonly rawTopic?: string;
-  readonly rulesTopic?: string;
+  /** Reads raw, rules and sources; writes the levels, jobs and dlq. */
+  readonly topology: Topology;
   readonly groupId?: string;
   readonly metrics?: Metrics;
-  /** Output topics (defaults gex.priority.<level>.v1, gex.jobs.v1, gex.dlq.v1): a second environment or a test on one cluster. */
-  readonly topicOf?: (level: Level) => string;
-  readonly jobsTopic?: string;
-  readonly dlqTopic?: string;
+
   /** Raw bytes fetched per partition and batch (default 1 MiB). */
   readonly maxBytesPerPartition?: number; // bytes
   /** Raw partitions handled at once, one transactional producer each (default 3; keep it stable per instance). */
   readonly concurrency?: number;
+  /** The Kafka edge its exactly-once loop runs on (default: kafkajs, through `kafka`); bench/clients runs both clients. */
+  readonly edge?: KafkaEdge;
 }
 
 export interface PrioritizerStats {
@@ -94,17 +94,19 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const maxBytes = o.maxBytes ?? 8 * 1024 * 1024;
   const maxOutputBytes = 7 * 1024 * 1024; // under the level topics' max.message.bytes (8 MiB) with room for the batch
   const defaultDataType = o.defaultDataType ?? 'real_time';
-  const rawTopic = o.rawTopic ?? RAW_TOPIC;
-  const rulesTopic = o.rulesTopic ?? RULES_TOPIC;
+  const rawTopic = o.topology.raw;
+  const rulesTopic = o.topology.rules;
   const log = o.logger.child({ role: 'prioritizer' });
 
-  const levelEnc = new Map<Level, AvroEncoder<PrioritizedSnapshot>>();
-  const topicOf = o.topicOf ?? levelTopic;
-  const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
-  const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
+  // v2: the envelope through avsc, the snapshot's columns by the hand-rolled codec, in one reused buffer per level
+  const levelEnc = new Map<Level, EnvelopeEncoder<PrioritizedEnvelope>>();
+  const wire = v2Wire(o.registry);
+  const topicOf = o.topology.level;
+  const jobsTopic = o.topology.jobs;
+  const dlqTopic = o.topology.dlq;
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
-  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => o.registry.encoder<PrioritizedSnapshot>(valueSubject(topicOf(l))), startUp));
+  for (const l of LEVELS) levelEnc.set(l, await whileUnavailable(() => wire.encoder<PrioritizedEnvelope>(valueSubject(topicOf(l))), startUp));
   const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
 
@@ -121,12 +123,17 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   /** A failure is the message's own (dead letter) unless it says it is retriable (an infrastructure failure: the batch is retried). */
   const isRetriable = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
 
+  // a chunk of a back-fill is hundreds of ms of synchronous work: yield every few ms so that another partition's
+  // critical snapshot (and every consumer's heartbeat and fetch in this process) does not wait behind it
+  const slicer = createTimeSlicer();
   const transform = async (batch: readonly InMessage[]) => {
     const receivedAtMs = clock();
     const byLevel = new Map<Level, OutMessage[]>();
     const jobs: OutMessage[] = [];
     const dlq: OutMessage[] = [];
     for (const m of batch) {
+      const turn = slicer.tick();
+      if (turn) await turn;
       const origin = { topic: m.topic, partition: m.partition, offset: m.offset };
       const value = m.value ?? Buffer.alloc(0);
       const toDlq = (stage: 'decode' | 'prioritize', errors: { path: string; message: string }[]): void => {
@@ -167,7 +174,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }]);
       }
     }
-    return [...[...byLevel].map(([level, messages]) => ({ topic: topicOf(level), messages })), { topic: jobsTopic, messages: jobs }, { topic: dlqTopic, messages: dlq }];
+    return [...[...byLevel].map(([level, messages]) => ({ kind: levelKind(level), messages })), { kind: 'jobs' as const, messages: jobs }, { kind: 'dlq' as const, messages: dlq }];
   };
 
   type Handled =
@@ -189,13 +196,13 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
     const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
     const publishedAtMs = h.publishedAtMs ?? m.timestamp;
     const out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, lineage: h.lineage, origin, publishedAtMs, receivedAtMs, prioritizedAtMs: now });
-    const encoded = (levelEnc.get(out.level) as AvroEncoder<PrioritizedSnapshot>).encode(out);
+    const encoded = (levelEnc.get(out.level) as EnvelopeEncoder<PrioritizedEnvelope>).encode(out, snapshot);
     if (encoded.length > maxOutputBytes) {
       // would be refused by the level topic and block the partition: a dead letter instead
       return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };
     }
     const job = jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms }));
-    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: requestId, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
+    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: snapshot.ticker, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
   };
 
   return {
@@ -218,7 +225,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       tables.push(view);
       const sourcesTable = await followTable({
         kafka: o.kafka,
-        topic: SOURCES_TOPIC,
+        topic: o.topology.sources,
         onRecord: async ({ key, value }) => {
           if (key === null) return;
           if (!value) {
@@ -245,10 +252,10 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         await view.caughtUp(30_000).catch((err: unknown) => log.warn({ err }, 'the seeded guidelines were not folded in within 30 s'));
         log.info({ rules: events.length, topic: rulesTopic }, 'seeded the default guidelines');
       }
-      processor = await createTransactionalProcessor({
-        kafka: o.kafka,
+      const loop: Parameters<KafkaEdge['transactional']>[0] = {
         groupId: o.groupId ?? PRIORITIZER_GROUP,
         topics: [rawTopic],
+        topology: o.topology,
         transactionalId: `gexstream-prioritizer-${o.instanceId ?? '0'}`,
         transform,
         // the raw topic has no priority: smaller per-partition batches and transactions let a critical snapshot on one
@@ -259,7 +266,8 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         maxMessagesPerTransaction: 500,
         onCrash: ({ error, restart, inMs }) => log.error({ err: error, restart, inMs }, 'prioritizer consumer crashed; restarting'),
         onProducerReset: ({ transactionalId, error }) => log.warn({ err: error, transactionalId }, 'transaction failed; its producer is re-initialised'),
-      });
+      };
+      processor = await (o.edge ? o.edge.transactional(loop) : createTransactionalProcessor({ kafka: o.kafka, ...loop }));
       await processor.start();
       log.info({ ruleSetVersion: currentRules().version, sources: sources.size }, 'prioritizer started');
     },

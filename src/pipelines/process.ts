@@ -1,14 +1,17 @@
-// Owns the level processors: drain gex.priority.<level>.v1 critical-first, normalise, publish ProcessedSnapshot + job events
+// Owns the level processors: drain the level topics (v2) critical-first, normalise, publish ProcessedSnapshot + job events
 // exactly once; retries with backoff, a circuit breaker per source, source stats and SLA tracking.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
-import { levelTopic, type JobEvent, type PrioritizedSnapshot } from '../domain/prioritized.js';
-import { normalise, processedSnapshot, PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import type { JobEvent, PrioritizedEnvelope } from '../domain/prioritized.js';
+import { normalise, processedEnvelope, type ProcessedEnvelope } from '../domain/processed.js';
+import { ColumnarFormatError, decodeSnapshot, scanSnapshot, v2Wire, type EnvelopeHead, type SnapshotScan } from '../registry/columnarSnapshot.js';
 import { LEVELS, levelRank, type Level } from '../domain/priority/level.js';
 import {
   applyBreakerChange,
+  breakerOfStats,
   jobOnArrival,
+  newerStats,
   readRetryTicket,
   retryHeaders,
   decideJob,
@@ -43,8 +46,10 @@ import { createTransactionalProcessor, type InMessage, type TransactionalProcess
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
-import { JOBS_TOPIC, SOURCES_TOPIC } from './prioritize.js';
-import { DLQ_TOPIC } from './publish.js';
+import type { Topology } from '../domain/topology.js';
+import { levelKind } from '../domain/topicKind.js';
+import { createTimeSlicer } from '../kafka/timeSlice.js';
+import { followTable, type TableReader } from '../kafka/tableReader.js';
 import { valueSubject } from './schemas.js';
 
 export const HELD_HEADER = 'gex-held-by-breaker';
@@ -61,12 +66,9 @@ export interface ProcessorOptions {
   readonly instanceId?: string;
   readonly clock?: () => number;
   readonly random?: () => number;
-  readonly topicOf?: (level: Level) => string;
-  readonly processedTopic?: string;
-  readonly sourcesTopic?: string;
+  /** Reads the levels; writes processed, sources, jobs and dlq. */
+  readonly topology: Topology;
   readonly groupPrefix?: string;
-  readonly jobsTopic?: string;
-  readonly dlqTopic?: string;
   readonly step?: ProcessingStep;
   readonly drain?: DrainConfig;
   readonly retry?: RetryConfig;
@@ -121,22 +123,28 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const levels = o.levels ?? LEVELS;
   const clock = o.clock ?? Date.now;
   const random = o.random ?? Math.random;
-  const topicOf = o.topicOf ?? levelTopic;
-  const processedTopic = o.processedTopic ?? PROCESSED_TOPIC;
-  const sourcesTopic = o.sourcesTopic ?? SOURCES_TOPIC;
+  const topicOf = o.topology.level;
+  const processedTopic = o.topology.processed;
+  const sourcesTopic = o.topology.sources;
   const groupPrefix = o.groupPrefix ?? 'gexstream-processor';
   const step = o.step ?? ((s: CanonicalSnapshot) => normalise(s));
+  // The default step (normalise) leaves a snapshot whose strikes ascend and whose derived metrics are there as it is:
+  // then the snapshot's bytes are copied from the level topic to the processed one, never decoded nor re-encoded.
+  const copiesUnchanged = o.step === undefined;
   const drainCfg = o.drain ?? defaultDrainConfig;
   const retryCfg = o.retry ?? defaultRetryConfig;
   const breakerCfg = o.breaker ?? defaultBreakerConfig;
-  const chunk: Record<Level, number> = { critical: 50, high: 200, medium: 200, low: 200, ...o.chunk };
+  // critical stays small (a critical snapshot waits for little); the others commit larger transactions (fewer commits,
+  // markers and offset commits per snapshot), and still yield to a higher level at their next message (mayProceed)
+  const chunk: Record<Level, number> = { critical: 50, high: 500, medium: 1000, low: 1000, ...o.chunk };
   const log = o.logger.child({ role: 'processor' });
 
   // a registry that is down or still loading at start-up is waited for a while (about a minute), then start-up fails
   const startUp = { attempts: 18 };
-  const processedEnc = await whileUnavailable(() => o.registry.encoder<ProcessedSnapshot>(valueSubject(processedTopic)), startUp);
-  const jobsTopic = o.jobsTopic ?? JOBS_TOPIC;
-  const dlqTopic = o.dlqTopic ?? DLQ_TOPIC;
+  const wire = v2Wire(o.registry);
+  const processedEnc = await whileUnavailable(() => wire.encoder<ProcessedEnvelope>(valueSubject(processedTopic)), startUp);
+  const jobsTopic = o.topology.jobs;
+  const dlqTopic = o.topology.dlq;
   const jobEnc = await whileUnavailable(() => o.registry.encoder<JobEvent>(valueSubject(jobsTopic)), startUp);
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
   const sourceEnc = await whileUnavailable(() => o.registry.encoder<SourceStats>(valueSubject(sourcesTopic)), startUp);
@@ -156,6 +164,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
 
   const lower = (l: Level): Level[] => levels.filter((x) => levelRank(x) > levelRank(l));
 
+  // a chunk of a back-fill level is hundreds of ms of work: yield every few ms so that the critical level's fetch and
+  // commit in this process (and every heartbeat) do not wait behind it
+  const slicer = createTimeSlicer();
   const transformFor = (level: Level) => async (batch: readonly InMessage[]) => {
     st[level].inFlight = batch.length;
     const out: OutMessage[] = [];
@@ -178,26 +189,34 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       restMs = Math.min(restMs, Math.max(0, waitMs));
     };
     for (const m of batch) {
-      let p: PrioritizedSnapshot;
+      const turn = slicer.tick();
+      if (turn) await turn;
+      let head: EnvelopeHead<PrioritizedEnvelope>;
+      let scan: SnapshotScan;
+      const value = m.value ?? Buffer.alloc(0);
       try {
         if (!m.value) throw new Error('a tombstone (null value) is not a prioritized snapshot');
-        // the registry being unreachable is an outage: waited out a while, then the batch fails and is retried whole
-        const value = m.value;
-        p = await whileUnavailable(() => o.registry.decode<PrioritizedSnapshot>(value), { attempts: 8 });
+        // the envelope only, with the writer's schema (the registry being unreachable is an outage: waited out a
+        // while, then the batch fails and is retried whole); the snapshot is walked, not decoded
+        head = await whileUnavailable(() => wire.decodeEnvelope<PrioritizedEnvelope>(value), { attempts: 8 });
+        scan = scanSnapshot(head.bytes, head.snapshotAt);
+        if (scan.end !== head.bytes.length) throw new ColumnarFormatError('$', `${head.bytes.length - scan.end} bytes after the snapshot`);
       } catch (err) {
         if (registryUnavailable(err)) throw err;
         onlyHeld = false;
-        toDlq(m, [{ path: '$', message: `undecodable prioritized snapshot: ${(err as Error).message}` }], {});
+        toDlq(m, [{ path: err instanceof ColumnarFormatError ? err.path : '$', message: `undecodable prioritized snapshot: ${(err as Error).message}` }], {});
         continue;
       }
+      const p = head.envelope;
+      const ticker = scan.ticker;
       const source = p.source;
       const ticket = readRetryTicket(m.headers);
       if (isLeft(ticket)) {
         onlyHeld = false;
-        toDlq(m, ticket.left, { source, ticker: p.snapshot.ticker, requestId: p.request_id, lineage: p.lineage });
+        toDlq(m, ticket.left, { source, ticker, requestId: p.request_id, lineage: p.lineage });
         continue;
       }
-      let job: JobState = jobOnArrival({ requestId: p.request_id, level, ticker: p.snapshot.ticker, source, queuedAtMs: p.prioritized_at_ms, ticket: ticket.right });
+      let job: JobState = jobOnArrival({ requestId: p.request_id, level, ticker, source, queuedAtMs: p.prioritized_at_ms, ticket: ticket.right });
       const attempts = (ticket.right?.retryCount ?? 0) + 1;
       const arrived = clock();
       if (ticket.right && arrived < ticket.right.dueAtMs) {
@@ -232,7 +251,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         if (!isLeft(r)) {
           for (const e of r.right.events) {
             job = evolveJob(job, e);
-            jobs.push({ key: e.request_id, value: jobEnc.encode(e) });
+            jobs.push({ key: e.ticker, value: jobEnc.encode(e) }); // keyed by ticker as the input: few jobs partitions per transaction
           }
         }
         return r;
@@ -241,7 +260,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       // with the refusal rather than being processed against a lifecycle nobody could read back.
       const refused = (reason: string): void => {
         log.error({ requestId: p.request_id, level, reason }, 'job refused a command');
-        toDlq(m, [{ path: '$', message: `job refused: ${reason}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts, lineage: p.lineage });
+        toDlq(m, [{ path: '$', message: `job refused: ${reason}` }], { source, ticker, requestId: p.request_id, attempts, lineage: p.lineage });
       };
       // one reading of the clock decides: the one that found the retry due (a second reading may be earlier)
       const started = Math.max(clock(), arrived);
@@ -250,18 +269,27 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         refused(begun.left);
         continue;
       }
-      let snapshot: CanonicalSnapshot;
-      let value: Buffer;
+      let records: number;
+      let processedValue: Buffer;
+      let outKey = ticker;
       try {
-        snapshot = step(p.snapshot, { source, level });
-        value = processedEnc.encode(processedSnapshot(p, snapshot, clock()));
+        if (copiesUnchanged && scan.ascending && scan.qualityScore !== null) {
+          records = scan.count;
+          processedValue = processedEnc.encodeWithSnapshotBytes(processedEnvelope(p, scan.qualityScore, clock()), head.bytes.subarray(head.snapshotAt, scan.end));
+        } else {
+          const { snapshot: columns } = decodeSnapshot(head.bytes, head.snapshotAt);
+          const snapshot = step(columns, { source, level });
+          records = snapshot.strikes.count;
+          outKey = snapshot.ticker;
+          processedValue = processedEnc.encode(processedEnvelope(p, snapshot.derived?.quality_score ?? 0, clock()), snapshot);
+        }
       } catch (err) {
         const desc = errorDescriptor(err);
         observe(false, Math.max(0, clock() - started));
         const message = (err as Error).message ?? String(err);
         const r = run({ type: 'FailProcessing', atMs: Math.max(clock(), started), error: `${desc.name}: ${message}`, retriable: isRetriable(desc), jitter01: random() });
         if (isLeft(r)) refused(r.left);
-        else if (r.right.outcome === 'dead_letter') toDlq(m, [{ path: '$', message: `processing failed after ${attempts} attempt(s): ${message}` }], { source, ticker: p.snapshot.ticker, requestId: p.request_id, attempts, lineage: p.lineage });
+        else if (r.right.outcome === 'dead_letter') toDlq(m, [{ path: '$', message: `processing failed after ${attempts} attempt(s): ${message}` }], { source, ticker, requestId: p.request_id, attempts, lineage: p.lineage });
         else if (job.status === 'QUEUED' && job.next_attempt_at_ms !== null) {
           // the retry is the message itself, back at the end of its level topic in this very transaction
           requeue.push({ key: m.key, value: m.value as Buffer, headers: { ...m.headers, ...retryHeaders({ retryCount: job.retry_count, dueAtMs: job.next_attempt_at_ms, lastError: job.error_message }) } });
@@ -271,12 +299,12 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       }
       // a wall clock may step back (NTP): a duration is never negative, and a step back is not the snapshot's fault
       const now = Math.max(clock(), started);
-      const done = run({ type: 'CompleteProcessing', atMs: now, records: snapshot.strikes.length, bytes: m.value?.length ?? 0, durationMs: now - started });
+      const done = run({ type: 'CompleteProcessing', atMs: now, records, bytes: value.length, durationMs: now - started });
       if (isLeft(done)) {
         refused(done.left);
         continue;
       }
-      out.push({ key: snapshot.ticker, value });
+      out.push({ key: outKey, value: processedValue });
       observe(true, now - started);
       const latency = now - p.published_at_ms;
       sla = evolveSlaTally(sla, { level, publishToProcessedMs: latency });
@@ -290,11 +318,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     st[level].inFlight = 0;
     const stats = [...touched].map((s) => ({ key: s, value: sourceEnc.encode(sources.get(s) as SourceStats) }));
     return [
-      { topic: processedTopic, messages: out },
-      { topic: jobsTopic, messages: jobs },
-      { topic: dlqTopic, messages: dlq },
-      { topic: topicOf(level), messages: requeue },
-      { topic: sourcesTopic, messages: stats },
+      { kind: 'processed' as const, messages: out },
+      { kind: 'jobs' as const, messages: jobs },
+      { kind: 'dlq' as const, messages: dlq },
+      { kind: levelKind(level), messages: requeue },
+      { kind: 'sources' as const, messages: stats },
     ];
   };
 
@@ -324,6 +352,9 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     }
   };
   let timer: NodeJS.Timeout | undefined;
+  let sourcesTable: TableReader | undefined;
+  let started = false;
+  let stopping = false;
 
   return {
     stats: () => ({
@@ -335,15 +366,42 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
     }),
     health: () => Object.fromEntries(levels.flatMap((l) => (st[l].proc ? [[l, st[l].proc.health()]] : []))) as Partial<Record<Level, ConsumerHealth>>,
     start: async () => {
+      // Source stats and breakers are rebuilt from the sources topic before any message is processed (a restart goes
+      // on from the recorded totals and keeps an open breaker open), and followed: another instance's newer totals
+      // are taken up, so instances add to each other's counts instead of overwriting them with their own.
+      const table = await followTable({
+        kafka: o.kafka,
+        topic: sourcesTopic,
+        onRecord: async ({ key, value }) => {
+          if (key === null || value === null) return;
+          try {
+            const read = await whileUnavailable(() => o.registry.decode<SourceStats>(value), { stopped: () => stopping });
+            if (!newerStats(sources.get(key), read)) return;
+            sources.set(key, read);
+            if (!started) {
+              const next = new Map(breakers);
+              next.set(key, breakerOfStats(read));
+              breakers = next;
+            }
+          } catch (err) {
+            log.error({ err, source: key }, 'unreadable source stats skipped');
+          }
+        },
+      });
+      sourcesTable = table;
+      await table.ready;
+      started = true;
       for (const level of levels) {
         const s = st[level];
         s.proc = await createTransactionalProcessor({
           kafka: o.kafka,
           groupId: `${groupPrefix}-${level}`,
           topics: [topicOf(level)],
+          topology: o.topology,
           transactionalId: `${groupPrefix}-${level}-${o.instanceId ?? '0'}`,
           transform: transformFor(level),
           maxMessagesPerTransaction: chunk[level],
+          maxInputBytesPerTransaction: level === 'critical' ? 1024 * 1024 : 8 * 1024 * 1024, // a whole fetch (8 MiB per partition) for the others
           maxWaitTimeInMs: 100, // a paused level must see its resume within a plan interval, not after a 5 s fetch wait
           mayProceed: level === 'critical' ? undefined : () => {
             if (s.allowance <= 0) return false;
@@ -382,9 +440,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
       log.info({ levels }, 'processors started');
     },
     stop: async () => {
+      stopping = true;
       if (timer) clearInterval(timer);
       for (const level of levels) st[level].running = false;
       for (const level of levels) await st[level].proc?.stop();
+      await sourcesTable?.stop();
     },
   };
 };

@@ -2,7 +2,7 @@
 // transaction (exactly once), Parquet segments, and the latest-snapshot view. Replay is the same projector with an end.
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
 import type { PathError } from '../domain/errors.js';
-import { PROCESSED_TOPIC, type ProcessedSnapshot } from '../domain/processed.js';
+import type { ProcessedSnapshot } from '../domain/processed.js';
 import { PROJECTED_KINDS, type ProjectedEvent, type ProjectedKind } from '../domain/projection/projection.js';
 import { cutAtEnd } from '../domain/projection/replayEnd.js';
 import { roundWrite, type RoundEvent } from '../domain/projection/round.js';
@@ -24,8 +24,7 @@ import { createProcessedDecoder, ProcessedDecodeError, type ProcessedDecoder } f
 import { keepOnSuccess, registryUnavailable, whileUnavailable, type Registry } from '../registry/registry.js';
 import type { AvroJson } from '../registry/schemas.js';
 import { unframe } from '../registry/wire.js';
-import { JOBS_TOPIC, RULES_TOPIC, SOURCES_TOPIC } from './prioritize.js';
-import { DLQ_TOPIC } from './publish.js';
+import type { Topology } from '../domain/topology.js';
 import { valueSubject } from './schemas.js';
 
 export const PROJECTOR_LAG_GROUP = 'gexstream-projector';
@@ -33,11 +32,6 @@ export const DEFAULT_DB_PATH = 'data/gexstream.duckdb';
 export const DEFAULT_PARQUET_DIR = 'data/parquet';
 
 export type ProjectedTopics = Readonly<Record<ProjectedKind, string>>;
-export const DEFAULT_PROJECTED_TOPICS: ProjectedTopics = { processed: PROCESSED_TOPIC, jobs: JOBS_TOPIC, rules: RULES_TOPIC, sources: SOURCES_TOPIC, dlq: DLQ_TOPIC };
-
-/** PREFIX.processed, PREFIX.jobs, ...: an isolated set of topics (tests, benchmarks, a second environment on one cluster). */
-export const prefixedTopics = (prefix: string): ProjectedTopics =>
-  Object.fromEntries(PROJECTED_KINDS.map((k) => [k, `${prefix}.${k}`])) as unknown as ProjectedTopics;
 
 export interface ProjectorOptions {
   readonly kafka: KafkaClient;
@@ -46,7 +40,8 @@ export interface ProjectorOptions {
   readonly db: string;
   /** Root of the Parquet tree; null writes none. */
   readonly parquet?: string | null;
-  readonly topics?: Partial<ProjectedTopics>;
+  /** Reads processed, jobs, rules, sources and dlq (each projected kind is the topology's kind of the same name). */
+  readonly topology: Topology;
   /** Group whose committed offsets show the projector's lag (never read back); null commits none. */
   readonly lagGroupId?: string | null;
   readonly segmentOffsets?: number;
@@ -128,7 +123,7 @@ export const REPLAY_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 export const REPLAY_TRANSACTION_STRIKE_ROWS = 250_000;
 
 export const createProjector = async (o: ProjectorOptions): Promise<Projector> => {
-  const topics: ProjectedTopics = { ...DEFAULT_PROJECTED_TOPICS, ...o.topics };
+  const topics = Object.fromEntries(PROJECTED_KINDS.map((k) => [k, o.topology[k]])) as ProjectedTopics;
   const kindOf = new Map<string, ProjectedKind>(PROJECTED_KINDS.map((k) => [topics[k], k]));
   const clock = o.clock ?? Date.now;
   const store = await openStore(o.db, { ...(o.memoryLimit ? { memoryLimit: o.memoryLimit } : {}), ...(o.threads ? { threads: o.threads } : {}) });
@@ -196,7 +191,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         return { kind, value, at: { partition: m.partition, offset: m.offset } };
       }
       const value = await untilRegistry(() => o.registry.decode<never>(m.value as Buffer));
-      return { kind, value } as ProjectedEvent;
+      return { kind, value } as ProjectedEvent as RoundEvent;
     } catch (err) {
       if (registryUnavailable(err)) throw err; // stopping during an outage: nothing is dead-lettered for it
       const path = err instanceof StrikeColumnsError || err instanceof ProcessedDecodeError ? err.path : '$';

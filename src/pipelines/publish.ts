@@ -9,9 +9,8 @@ import { decodeHeaders, H } from '../domain/headers.js';
 import { requestIdForLineage } from '../domain/ids.js';
 import { isProblem, peekTicker, scanRecords, type FileFormat } from '../domain/records.js';
 import type { GexProducer, OutMessage } from '../kafka/producer.js';
+import type { Topology } from '../domain/topology.js';
 
-export const RAW_TOPIC = 'gex.raw.v1';
-export const DLQ_TOPIC = 'gex.dlq.v1';
 /** Problems of one file listed in its summary; the rest are counted. */
 const MAX_LISTED_PROBLEMS = 100;
 
@@ -24,7 +23,8 @@ export interface PublishOptions {
   readonly level?: 'critical' | 'high' | 'medium' | 'low';
   /** Import batch id written with every record's lineage; one per `publish` run by default. */
   readonly batch?: string;
-  readonly topic?: string;
+  /** Records go to raw; records that cannot go there, to dlq. */
+  readonly topology: Pick<Topology, 'raw' | 'dlq'>;
   /** Records larger than this go straight to the dead-letter topic (the raw topic would refuse them). */
   readonly maxRecordBytes?: number; // bytes
   /** Bytes per producer batch. */
@@ -87,7 +87,8 @@ export const publishFiles = async (
   { producer, encodeDeadLetter, onProgress }: { producer: GexProducer; encodeDeadLetter: DeadLetterEncoder; onProgress?: (p: Progress) => void },
   opts: PublishOptions,
 ): Promise<FileSummary[]> => {
-  const topic = opts.topic ?? RAW_TOPIC;
+  const topic = opts.topology.raw;
+  const dlqTopic = opts.topology.dlq;
   const maxRecordBytes = opts.maxRecordBytes ?? 8 * 1024 * 1024 - 64 * 1024;
   const batchBytes = opts.batchBytes ?? 1024 * 1024;
   const now = opts.now ?? Date.now;
@@ -110,7 +111,7 @@ export const publishFiles = async (
     let inFlight: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
       if (pending.length === 0 && pendingDlq.length === 0) return;
-      const b = [...(pending.length ? [{ topic, messages: pending }] : []), ...(pendingDlq.length ? [{ topic: DLQ_TOPIC, messages: pendingDlq }] : [])];
+      const b = [...(pending.length ? [{ topic, messages: pending }] : []), ...(pendingDlq.length ? [{ topic: dlqTopic, messages: pendingDlq }] : [])];
       const counts = { records: pending.length, dlq: pendingDlq.length, bytes: pendingBytes };
       pending = [];
       pendingDlq = [];
@@ -164,7 +165,7 @@ export const publishFiles = async (
     }
     await flush();
     await inFlight;
-    if (moreProblems > 0) problems.push(`... and ${moreProblems} more problems (each one is in ${DLQ_TOPIC})`);
+    if (moreProblems > 0) problems.push(`... and ${moreProblems} more problems (each one is in ${dlqTopic})`);
     out.push({ file, sha256, format, published, deadLettered, bytes: sentBytes, problems });
   }
   return out;

@@ -1,7 +1,7 @@
 // Owns the queue as Kafka sees it: per priority level, the messages its processor group has not consumed yet.
-import { levelTopic } from '../domain/prioritized.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
 import type { KafkaClient } from '../kafka/client.js';
+import type { Topology } from '../domain/topology.js';
 
 export interface LevelLag {
   readonly level: Level;
@@ -12,13 +12,13 @@ export interface LevelLag {
 }
 
 /** Reads the lag of each level's processor group; needs no running processor (what a CLI or a probe can see). */
-export const readLevelLag = async ({ kafka, topicOf = levelTopic, groupPrefix = 'gexstream-processor' }: { kafka: KafkaClient; topicOf?: (l: Level) => string; groupPrefix?: string }): Promise<LevelLag[]> => {
+export const readLevelLag = async ({ kafka, topology, groupPrefix = 'gexstream-processor' }: { kafka: KafkaClient; topology: Pick<Topology, 'level'>; groupPrefix?: string }): Promise<LevelLag[]> => {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const out: LevelLag[] = [];
     for (const level of LEVELS) {
-      const topic = topicOf(level);
+      const topic = topology.level(level);
       const group = `${groupPrefix}-${level}`;
       const ends = await admin.fetchTopicOffsets(topic);
       const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });

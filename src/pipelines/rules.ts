@@ -1,4 +1,4 @@
-// Owns rule writes and reads on gex.rules.v1: fold the topic into the current rule set, decide a command, append its event.
+// Owns rule writes and reads on the rules topic: fold the topic into the current rule set, decide a command, append its event.
 import { randomUUID } from 'node:crypto';
 import { isLeft, type Either, left, right } from 'fp-ts/lib/Either.js';
 import { decideRuleCommand, evaluationFailureQuarantines, evolveRuleSet, initialRuleSet, type RuleCommand, type RuleCommandError, type RuleEvent, type RuleSet } from '../domain/priority/index.js';
@@ -9,15 +9,13 @@ import { followTable } from '../kafka/tableReader.js';
 import { whileUnavailable, type Registry } from '../registry/registry.js';
 import { valueSubject } from './schemas.js';
 
-export const RULES_TOPIC = 'gex.rules.v1';
-
 export interface RuleLog {
   readonly ruleSet: RuleSet;
   /** The events still on the topic, in order (compaction keeps at least the latest per rule). */
   readonly events: RuleEvent[];
 }
 
-export const readRules = async ({ kafka, registry, topic = RULES_TOPIC }: { kafka: KafkaClient; registry: Registry; topic?: string }): Promise<RuleLog> => {
+export const readRules = async ({ kafka, registry, topic }: { kafka: KafkaClient; registry: Registry; topic: string }): Promise<RuleLog> => {
   const events: RuleEvent[] = [];
   await readToEnd(kafka, topic, async (m) => {
     if (m.value) events.push(await registry.decode<RuleEvent>(m.value));
@@ -27,7 +25,7 @@ export const readRules = async ({ kafka, registry, topic = RULES_TOPIC }: { kafk
 
 /** Decides `cmd` against the current rule set and appends the resulting event; refused commands write nothing. */
 export const writeRuleCommand = async (
-  { kafka, registry, topic = RULES_TOPIC, now = Date.now }: { kafka: KafkaClient; registry: Registry; topic?: string; now?: () => number },
+  { kafka, registry, topic, now = Date.now }: { kafka: KafkaClient; registry: Registry; topic: string; now?: () => number },
   cmd: RuleCommand,
 ): Promise<Either<RuleCommandError, RuleEvent>> => {
   const { ruleSet } = await readRules({ kafka, registry, topic });
@@ -63,10 +61,10 @@ export interface RuleView {
 /** An evaluation slower than this is over budget; twice in a row quarantines the rule (one GC pause is not the rule's fault). */
 export const RULE_EVALUATION_BUDGET_MS = 250;
 
-export const followRules = async ({ kafka, registry, topic = RULES_TOPIC, onChange, onError, onQuarantine, quarantine = true, now = Date.now, elapsedMs = performance.now.bind(performance) }: {
+export const followRules = async ({ kafka, registry, topic, onChange, onError, onQuarantine, quarantine = true, now = Date.now, elapsedMs = performance.now.bind(performance) }: {
   kafka: KafkaClient;
   registry: Registry;
-  topic?: string;
+  topic: string;
   onChange?: (set: RuleSet, ev: RuleEvent) => void;
   onError?: (err: unknown) => void;
   /** A quarantine event was appended for this rule. */
@@ -178,7 +176,7 @@ export const followRules = async ({ kafka, registry, topic = RULES_TOPIC, onChan
  * Decides `cmd` against a live view once it has caught up with the topic, appends the event with a long-lived producer
  * and waits until the view holds it, so the next read shows the change. Writes through one writer are serialised.
  */
-export const ruleWriter = ({ view, producer, registry, topic = RULES_TOPIC, now = Date.now }: { view: RuleView; producer: GexProducer; registry: Registry; topic?: string; now?: () => number }) => {
+export const ruleWriter = ({ view, producer, registry, topic, now = Date.now }: { view: RuleView; producer: GexProducer; registry: Registry; topic: string; now?: () => number }) => {
   let chain: Promise<unknown> = Promise.resolve();
   const write = async (cmd: RuleCommand): Promise<Either<RuleCommandError, RuleEvent>> => {
     await view.caughtUp();

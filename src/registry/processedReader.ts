@@ -74,7 +74,7 @@ export const createProcessedDecoder = (writer: AvroJson): ProcessedDecoder => {
     return (body) => {
       const v = whole.fromBuffer(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) as ProcessedSnapshot & { snapshot: { strikes: unknown } };
       const strikes = v.snapshot.strikes;
-      const cols = Array.isArray(strikes) ? (strikes as Strike[]) : columnsOfGeneric(strikes as Record<string, unknown>);
+      const cols = Array.isArray(strikes) ? (strikes as Strike[]) : columnsOfGeneric(strikes as unknown as Record<string, unknown>);
       return { ...v, snapshot: { ...v.snapshot, strikes: viewOfStrikes(cols) } } as unknown as ProcessedColumnar;
     };
   }

@@ -1,80 +1,72 @@
-// Avro through the real broker and registry: kafkajs round trip, and the Confluent wire header checked by librdkafka's client.
+// Avro through the real broker and registry: the processor's v2 output read by librdkafka with Confluent's deserializer
+// (strike rows rebuilt in Python), the snapshot's bytes copied by the processor, and BACKWARD compatibility refusals.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createRegistry, SchemaIncompatibleError } from '../../src/registry/registry.js';
-import { loadSchemas, schemaJson } from '../../src/registry/schemas.js';
-import { unframe } from '../../src/registry/wire.js';
-import { applyTopics } from '../../src/pipelines/topics.js';
-import { createTopicAdmin } from '../../src/kafka/admin.js';
-import { schemasDir } from '../../src/resources.js';
-import { config, kafka, unique } from '../support/env.js';
-import { sampleProcessed } from '../support/samples.js';
+import type { PrioritizedEnvelope } from '../../src/domain/prioritized.js';
+import { SNAPSHOT_KINDS } from '../../src/domain/snapshot.js';
+import { strikeRows } from '../../src/domain/strikeColumns.js';
+import { createProducer } from '../../src/kafka/producer.js';
+import { createLogger } from '../../src/log.js';
+import { createProcessor } from '../../src/pipelines/process.js';
+import type { ProcessedEnvelope } from '../../src/domain/processed.js';
+import { readToEnd } from '../../src/kafka/reader.js';
+import { encodeSnapshot, v2Wire } from '../../src/registry/columnarSnapshot.js';
+import { config, eventually, kafka, unique } from '../support/env.js';
+import { isolatedLanes, prioritized } from '../support/processing.js';
+import { sampleColumnar } from '../support/samples.js';
 
 const test = suite('avro (real broker + registry)');
 const registry = createRegistry({ url: config.registryUrl });
-const schemas = loadSchemas(schemasDir);
-const topic = unique('test.processed');
 
-test.before(async () => {
-  await applyTopics({ kafka: kafka(), specs: [{ name: topic, partitions: 1, replicationFactor: 1, configs: {} }] });
-});
-test.after(async () => {
-  const admin = await createTopicAdmin({ kafka: kafka() });
-  await admin.deleteTopics([topic]).catch(() => undefined);
-  await admin.close();
-});
-
-test('a processed snapshot round-trips through Kafka with the registry, and librdkafka decodes it', async () => {
-  const reg = await registry.register(`${topic}-value`, schemaJson(schemas, 'io.gexstream.ProcessedSnapshot'));
-  const enc = await registry.encoder<ReturnType<typeof sampleProcessed>>(`${topic}-value`);
-  assert.is(enc.schemaId, reg.id);
-  const values = [0, 1, 2].map(sampleProcessed);
-  const producer = kafka().producer({ idempotent: true });
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages: values.map((v) => ({ key: v.snapshot.ticker, value: enc.encode(v) })) });
-  await producer.disconnect();
-
-  // kafkajs consumer + our decoder
-  const consumer = kafka().consumer({ groupId: unique('test.avro.g') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const got: unknown[] = [];
-  await new Promise<void>((resolve, reject) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        const buf = message.value ?? Buffer.alloc(0);
-        assert.is(unframe(buf).schemaId, reg.id);
-        got.push(await registry.decode(buf));
-        if (got.length === values.length) resolve();
-      },
-    }).catch(reject);
-  });
-  await consumer.disconnect();
-  const first = got[0] as ReturnType<typeof sampleProcessed>;
-  assert.is(first.request_id, 'req-0');
-  assert.is(first.snapshot.strikes.length, 4);
-  assert.equal(first.snapshot.strikes[0]?.priors, [-240.55, -243.15, -245.22, -221.27, -220.12]);
-  assert.is((first.snapshot.strikes[0] as Record<string, unknown> | undefined)?.['call_oi'], null, 'absent nullable fields decode as null');
-  assert.equal({ ...first.snapshot.max_priors?.one }, { strike: 7135, change: 1145886.722 }); // avsc decodes records as class instances
-
-  // An independent client: confluent-kafka (librdkafka) with Confluent's AvroDeserializer through the ccompat API.
-  const out = execFileSync('python3', [join(process.cwd(), 'tests', 'interop', 'confluent_consume.py'), config.brokers.join(','), config.registryUrl, topic, String(values.length)], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { magic: number; schema_id: number; key: string; value: ReturnType<typeof sampleProcessed> });
-  assert.is(lines.length, 3);
-  for (const [i, l] of lines.entries()) {
-    assert.is(l.magic, 0, 'magic byte 0');
-    assert.is(l.schema_id, reg.id, '4-byte schema id of the registered subject');
-    assert.is(l.key, 'SPX');
-    assert.is(l.value.request_id, `req-${i}`);
-    assert.is(l.value.level, 'critical');
-    assert.is(l.value.snapshot.ticker, 'SPX');
-    assert.is(l.value.snapshot.strikes[3]?.strike, 7385);
-    assert.is(l.value.lineage?.index, i);
+test('the processor\'s v2 output is read by librdkafka with Confluent\'s AvroDeserializer, which rebuilds the input\'s strike rows', async () => {
+  // every snapshot kind (null columns, NaN cells, priors, no strikes) in as PrioritizedSnapshot v2, through a real
+  // processor (its default step copies the snapshot's bytes), out as ProcessedSnapshot v2, read by Python
+  const lanes = await isolatedLanes('interop', 1);
+  try {
+    const inputs = SNAPSHOT_KINDS.map((kind, i) => ({ id: `interop-${i}-${lanes.prefix}`, snapshot: sampleColumnar(kind, 12) }));
+    const enc = await v2Wire(registry).encoder<PrioritizedEnvelope>('gex.priority.low.v2-value');
+    const producer = await createProducer({ kafka: kafka() });
+    await producer.send([{ topic: lanes.topicOf('low'), messages: inputs.map((x) => ({ key: x.snapshot.ticker, value: enc.encode(prioritized(x.id, 'low', 'gexbot', x.snapshot.ticker), x.snapshot) })) }]);
+    await producer.close();
+    const processor = await createProcessor({ kafka: kafka(), registry, logger: createLogger('silent'), levels: ['low'], topology: lanes.topology, groupPrefix: lanes.groupPrefix, instanceId: unique('interop') });
+    await processor.start();
+    try {
+      await eventually('every snapshot processed', async () => (processor.stats().processed.low >= inputs.length ? true : undefined), 60_000);
+    } finally {
+      await processor.stop();
+    }
+    // unchanged by the default step (strikes ascending, derived there): the snapshot's bytes are the input's, copied
+    const wire = v2Wire(registry);
+    const copied = new Map<string, boolean>();
+    await readToEnd(kafka(), lanes.processed, async (m) => {
+      if (!m.value) return;
+      const head = await wire.decodeEnvelope<ProcessedEnvelope>(m.value);
+      const input = inputs.find((x) => x.id === head.envelope.request_id);
+      if (input) copied.set(input.snapshot.kind, m.value.subarray(head.snapshotAt).equals(encodeSnapshot(input.snapshot)));
+    }, { idleMs: 500 });
+    assert.equal(Object.fromEntries(copied), Object.fromEntries(inputs.map((x) => [x.snapshot.kind, x.snapshot.derived !== null])), 'copied byte for byte exactly when the step leaves the snapshot as it is');
+    const reg = await registry.latest(`${lanes.processed}-value`);
+    const out = execFileSync('python3', [join(process.cwd(), 'tests', 'interop', 'confluent_rows.py'), config.brokers.join(','), config.registryUrl, lanes.processed, String(inputs.length)], { encoding: 'utf8', timeout: 60_000 });
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { magic: number; schema_id: number; key: string; request_id: string; ticker: string; kind: string; quality_score: number; rows: Array<Record<string, unknown>> });
+    assert.is(lines.length, inputs.length);
+    for (const l of lines) {
+      const input = inputs.find((x) => x.id === l.request_id);
+      assert.ok(input, `${l.request_id} is one of the inputs`);
+      if (!input) continue;
+      assert.is(l.magic, 0, 'magic byte 0');
+      assert.is(l.schema_id, reg?.id, '4-byte schema id of the registered subject');
+      assert.equal([l.key, l.ticker, l.kind], [input.snapshot.ticker, input.snapshot.ticker, input.snapshot.kind]);
+      if (input.snapshot.derived) assert.is(l.quality_score, input.snapshot.derived.quality_score);
+      else assert.ok(l.quality_score >= 0 && l.quality_score <= 1, 'derived metrics computed by the processor');
+      // the rows the input's columns stand for: NaN cells and absent columns null, each row's own priors
+      assert.equal(l.rows, strikeRows(input.snapshot.strikes).map((r) => ({ ...r })), `${input.snapshot.kind}: strike rows rebuilt in Python equal the input values`);
+      assert.is(l.rows.length, input.snapshot.strikes.count);
+    }
+  } finally {
+    await lanes.cleanup();
   }
 });
 

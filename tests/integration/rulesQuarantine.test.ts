@@ -37,7 +37,7 @@ test('an exploding condition is refused when written; stored, it is quarantined 
     if (isLeft(refused)) assert.match(JSON.stringify(refused.left), 'too costly to evaluate');
 
     // as an older version would have stored it, next to a good rule
-    const enc = await registry.encoder<RuleEvent>('gex.rules.v1-value');
+    const enc = await registry.encoder<RuleEvent>(`${topic}-value`);
     const producer = await createProducer({ kafka: kafka() });
     await producer.send([{ topic, messages: [storedRule('boom', exploding()), storedRule('fine', 'ticker == "SPX"')].map((e) => ({ key: e.rule_id, value: enc.encode(e) })) }]);
     await producer.close();
@@ -73,9 +73,9 @@ test('an exploding condition is refused when written; stored, it is quarantined 
 
 test('a prioritizer starting on a topic that holds an exploding rule decides its messages, and the rule is quarantined', async () => {
   const iso = await isolatedPipeline('quarantine-prio', 1);
-  const enc = await registry.encoder<RuleEvent>('gex.rules.v1-value');
+  const enc = await registry.encoder<RuleEvent>(`${iso.topology.rules}-value`);
   const producer = await createProducer({ kafka: kafka() });
-  const prioritizer = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, rawTopic: iso.raw, rulesTopic: iso.topics.rules, groupId: unique('q.prio'), instanceId: unique('qp'), topicOf: iso.levelTopic, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq });
+  const prioritizer = await createPrioritizer({ kafka: kafka(), registry, logger: createLogger('silent'), priority: defaultPriorityConfig, topology: iso.topology, groupId: unique('q.prio'), instanceId: unique('qp') });
   try {
     // stored before the cost bound existed: replaying it at start would have run it on the first message
     await producer.send([{ topic: iso.topics.rules, messages: [storedRule('boom', exploding()), storedRule('spx', 'ticker == "SPX"')].map((e) => ({ key: e.rule_id, value: enc.encode(e) })) }]);

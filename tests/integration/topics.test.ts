@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyTopics, listTopics } from '../../src/pipelines/topics.js';
-import { loadTopicSpecs } from '../../src/resources.js';
+import { loadTopicSpecs, loadTopology } from '../../src/resources.js';
 import { createTopicAdmin } from '../../src/kafka/admin.js';
 import type { TopicSpec } from '../../src/domain/topicSpec.js';
 import { eventually, kafka, unique } from '../support/env.js';
@@ -27,8 +27,8 @@ const specOf = (name: string, over: Partial<TopicSpec> = {}): TopicSpec => ({
 test('the shipped topic files declare every topic of the spec', () => {
   const names = loadTopicSpecs().map((s) => s.name).sort();
   assert.equal(names, [
-    'gex.dlq.v1', 'gex.jobs.v1', 'gex.priority.critical.v1', 'gex.priority.high.v1', 'gex.priority.low.v1',
-    'gex.priority.medium.v1', 'gex.raw.v1', 'gex.rules.v1', 'gex.snapshots.processed.v1', 'gex.sources.v1',
+    'gex.dlq.v1', 'gex.jobs.v1', 'gex.priority.critical.v2', 'gex.priority.high.v2', 'gex.priority.low.v2',
+    'gex.priority.medium.v2', 'gex.raw.v1', 'gex.rules.v1', 'gex.snapshots.processed.v2', 'gex.sources.v1',
   ]);
   const compacted = loadTopicSpecs().filter((s) => s.configs['cleanup.policy'] === 'compact').map((s) => s.name).sort();
   assert.equal(compacted, ['gex.rules.v1', 'gex.sources.v1']);
@@ -67,8 +67,7 @@ test('apply raises partitions and alters a changed config, keeping the rest', as
 });
 
 test('a compacted topic keeps only the latest value per key once the cleaner ran', async () => {
-  const rules = loadTopicSpecs().find((s) => s.name === 'gex.rules.v1');
-  assert.ok(rules);
+  const rules = loadTopology().spec('rules');
   const name = unique('test.compacted');
   created.push(name);
   // The shipped compacted config, with segments rolled quickly so the cleaner gets to run within the test.

@@ -4,15 +4,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
-import { LEVELS, type Level } from '../../src/domain/priority/level.js';
+import type { Level } from '../../src/domain/priority/level.js';
 import { createTopicAdmin } from '../../src/kafka/admin.js';
 import { createKafka, probeBrokers, type KafkaClient } from '../../src/kafka/client.js';
-import { DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../../src/pipelines/project.js';
+import type { ProjectedTopics } from '../../src/pipelines/project.js';
+import { TOPIC_KINDS } from '../../src/domain/topicKind.js';
+import type { Topology } from '../../src/domain/topology.js';
 import { registerSchemas } from '../../src/pipelines/schemas.js';
 import { applyTopics } from '../../src/pipelines/topics.js';
 import { createRegistry, type Registry } from '../../src/registry/registry.js';
 import { loadSchemas } from '../../src/registry/schemas.js';
-import { loadTopicSpecs, schemasDir } from '../../src/resources.js';
+import { loadTopicSpecs, loadTopology, schemasDir } from '../../src/resources.js';
 import { registryReady, stackDown, stackStatus, stackUp, type Component } from '../../src/stack/stack.js';
 
 export interface FaultStack {
@@ -88,27 +90,21 @@ export interface FaultPipeline {
   readonly raw: string;
   readonly levelTopic: (l: Level) => string;
   readonly topics: ProjectedTopics;
+  /** Every kind under the prefix. */
+  readonly topology: Topology;
   readonly cleanup: () => Promise<void>;
 }
 
 /** Every topic of a pipeline under a fresh prefix on the fault stack (`run --topic-prefix`), with its value schemas. */
 export const faultPipeline = async (s: FaultStack, name: string, partitions = 3): Promise<FaultPipeline> => {
-  const specs = loadTopicSpecs();
   const prefix = `faults.${name}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const topics = prefixedTopics(prefix);
-  const levelTopic = (l: Level): string => `${prefix}.${l}`;
-  const raw = `${prefix}.raw`;
-  const pairs: Array<[string, string]> = [
-    ...(Object.keys(topics) as (keyof ProjectedTopics)[]).map((k): [string, string] => [DEFAULT_PROJECTED_TOPICS[k], topics[k]]),
-    ['gex.raw.v1', raw],
-    ...LEVELS.map((l): [string, string] => [`gex.priority.${l}.v1`, levelTopic(l)]),
-  ];
+  const topology = loadTopology(prefix);
+  const pairs = TOPIC_KINDS.map((k): [string, string] => [topology.spec(k).name, topology.topic(k)]);
   await applyTopics({
     kafka: s.kafka(),
-    specs: pairs.map(([base, name]) => {
-      const spec = specs.find((x) => x.name === base);
-      if (!spec) throw new Error(`no spec ${base}`);
-      return { ...spec, name, partitions: spec.partitions === 1 ? 1 : partitions };
+    specs: TOPIC_KINDS.map((k) => {
+      const spec = topology.spec(k);
+      return { ...spec, name: topology.topic(k), partitions: spec.partitions === 1 ? 1 : partitions };
     }),
   });
   for (const [base, name] of pairs) {
@@ -117,9 +113,10 @@ export const faultPipeline = async (s: FaultStack, name: string, partitions = 3)
   }
   return {
     prefix,
-    raw,
-    levelTopic,
-    topics,
+    raw: topology.raw,
+    levelTopic: topology.level,
+    topics: { processed: topology.processed, jobs: topology.jobs, rules: topology.rules, sources: topology.sources, dlq: topology.dlq },
+    topology,
     cleanup: async () => {
       const admin = await createTopicAdmin({ kafka: s.kafka() });
       await admin.deleteTopics(pairs.map(([, n]) => n)).catch(() => undefined);

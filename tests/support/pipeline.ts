@@ -2,9 +2,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { DeadLetter } from '../../src/domain/deadLetter.js';
-import type { PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import type { PrioritizedEnvelope, PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import { decodeSnapshot, v2Wire } from '../../src/registry/columnarSnapshot.js';
 import { LEVELS, type Level } from '../../src/domain/priority/level.js';
 import { readToEnd } from '../../src/kafka/reader.js';
+import type { Topology } from '../../src/domain/topology.js';
 import type { KafkaClient } from '../../src/kafka/client.js';
 import { kafka, registry, unique } from './env.js';
 import { isolatedPipeline } from './projection.js';
@@ -18,8 +20,10 @@ export interface Isolated {
   readonly levelTopic: (l: Level) => string;
   readonly jobsTopic: string;
   readonly dlqTopic: string;
+  /** Every kind under the prefix. */
+  readonly topology: Topology;
   /** The options that point a prioritizer at these topics. */
-  readonly topics: { rawTopic: string; rulesTopic: string; topicOf: (l: Level) => string; jobsTopic: string; dlqTopic: string };
+  readonly topics: { topology: Topology };
   readonly group: string;
   readonly instance: string;
   readonly cleanup: () => Promise<void>;
@@ -31,8 +35,16 @@ export interface Isolated {
  */
 export const isolated = async (name: string, rawPartitions = 3): Promise<Isolated> => {
   const p = await isolatedPipeline(name, rawPartitions);
-  const topics = { rawTopic: p.raw, rulesTopic: p.topics.rules, topicOf: p.levelTopic, jobsTopic: p.topics.jobs, dlqTopic: p.topics.dlq };
-  return { prefix: p.prefix, ...topics, levelTopic: p.levelTopic, topics, group: unique(`test.${name}.group`), instance: unique(name), cleanup: p.cleanup };
+  const { topology } = p;
+  return { prefix: p.prefix, rawTopic: topology.raw, rulesTopic: topology.rules, levelTopic: topology.level, jobsTopic: topology.jobs, dlqTopic: topology.dlq, topology, topics: { topology }, group: unique(`test.${name}.group`), instance: unique(name), cleanup: p.cleanup };
+};
+
+const wire = v2Wire(registry);
+
+/** A prioritized v2 message decoded: the envelope, then the snapshot's columns. */
+export const decodePrioritized = async (buf: Buffer): Promise<PrioritizedSnapshot> => {
+  const head = await wire.decodeEnvelope<PrioritizedEnvelope>(buf);
+  return { ...head.envelope, snapshot: decodeSnapshot(head.bytes, head.snapshotAt).snapshot };
 };
 
 /** Every prioritized snapshot on the test's level topics (read_committed). */
@@ -40,7 +52,7 @@ export const prioritizedFrom = async (iso: Isolated): Promise<PrioritizedSnapsho
   const out: PrioritizedSnapshot[] = [];
   for (const l of LEVELS)
     await readToEnd(kafka(), iso.levelTopic(l), async (m) => {
-      if (m.value) out.push(await registry.decode<PrioritizedSnapshot>(m.value));
+      if (m.value) out.push(await decodePrioritized(m.value));
     }, { idleMs: 800 });
   return out;
 };

@@ -1,6 +1,7 @@
 // Owns building processed v2 values in tests and benches (no I/O): a processed record with its strikes as rows, as the
 // value the processor writes to the processed topic (io.gexstream.v2.ProcessedSnapshot), for avsc to encode.
 import type { ProcessedSnapshot } from '../../src/domain/processed.js';
+import type { ProcessedSnapshotV1 } from '../../src/domain/v1Strikes.js';
 import type { Strike } from '../../src/domain/snapshot.js';
 import { columnsOfRows, STRIKE_COLUMNS, type StrikeColumns } from '../../src/domain/strikeColumns.js';
 
@@ -8,7 +9,7 @@ import { columnsOfRows, STRIKE_COLUMNS, type StrikeColumns } from '../../src/dom
 export const PROCESSED_V2_SCHEMA = 'io.gexstream.v2.ProcessedSnapshot';
 
 /** A processed record (strikes as rows) as the v2 value the processor writes: strikes as one array per column, NaN for a null cell. */
-export const processedV2Value = (p: ProcessedSnapshot): unknown => {
+export const processedV2Value = (p: ProcessedSnapshot | ProcessedSnapshotV1): unknown => {
   // strike rows (v1 records) or already columns (once the canonical snapshot carries StrikeColumns)
   const given = p.snapshot.strikes as readonly Strike[] | StrikeColumns;
   const c = Array.isArray(given) ? columnsOfRows(given as readonly Strike[]) : (given as StrikeColumns);

@@ -2,9 +2,12 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { decodeValue } from '../../src/domain/decode.js';
 import { generatePayloads } from '../../src/domain/generator.js';
-import { prioritizedSnapshot, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
-import type { ProcessedSnapshot } from '../../src/domain/processed.js';
+import { prioritizedSnapshot, type PrioritizedEnvelope, type PrioritizedSnapshot } from '../../src/domain/prioritized.js';
+import type { ProcessedEnvelope, ProcessedSnapshot } from '../../src/domain/processed.js';
+import { loadTopology } from '../../src/resources.js';
+import { decodeSnapshot, v2Wire } from '../../src/registry/columnarSnapshot.js';
 import type { Level } from '../../src/domain/priority/level.js';
+import type { Topology } from '../../src/domain/topology.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { readToEnd } from '../../src/kafka/reader.js';
 import { kafka, registry, unique } from './env.js';
@@ -17,6 +20,8 @@ export interface Lanes {
   readonly sources: string;
   readonly jobs: string;
   readonly dlq: string;
+  /** Every kind under the prefix: what a processor is given. */
+  readonly topology: Topology;
   readonly groupPrefix: string;
   readonly cleanup: () => Promise<void>;
 }
@@ -35,6 +40,7 @@ export const isolatedLanes = async (name: string, partitions = 3): Promise<Lanes
     sources: p.topics.sources,
     jobs: p.topics.jobs,
     dlq: p.topics.dlq,
+    topology: p.topology,
     groupPrefix: unique(`test.${name}.proc`),
     cleanup: p.cleanup,
   };
@@ -61,8 +67,16 @@ export const prioritized = (id: string, level: Level, source = 'gexbot', ticker 
     prioritizedAtMs: publishedAtMs,
   });
 
+const wire = v2Wire(registry);
+
+/** Encodes prioritized snapshots as the prioritizer writes them: io.gexstream.v2.PrioritizedSnapshot, strikes as columns. */
+export const prioritizedEncoder = async (): Promise<{ encode: (p: PrioritizedSnapshot) => Buffer }> => {
+  const enc = await wire.encoder<PrioritizedEnvelope>(`${loadTopology().level('low')}-value`);
+  return { encode: (p) => enc.encode(p, p.snapshot) };
+};
+
 export const sendPrioritized = async (topic: string, values: readonly PrioritizedSnapshot[]): Promise<void> => {
-  const enc = await registry.encoder<PrioritizedSnapshot>('gex.priority.low.v1-value');
+  const enc = await prioritizedEncoder();
   const producer = await createProducer({ kafka: kafka() });
   try {
     let batch: Array<{ key: string; value: Buffer }> = [];
@@ -83,10 +97,16 @@ export const sendPrioritized = async (topic: string, values: readonly Prioritize
   }
 };
 
+/** A processed v2 message decoded: the envelope, then the snapshot's columns. */
+export const decodeProcessed = async (buf: Buffer): Promise<ProcessedSnapshot> => {
+  const head = await wire.decodeEnvelope<ProcessedEnvelope>(buf);
+  return { ...head.envelope, snapshot: decodeSnapshot(head.bytes, head.snapshotAt).snapshot };
+};
+
 export const readProcessed = async (topic: string): Promise<ProcessedSnapshot[]> => {
   const out: ProcessedSnapshot[] = [];
   await readToEnd(kafka(), topic, async (m) => {
-    if (m.value) out.push(await registry.decode<ProcessedSnapshot>(m.value));
+    if (m.value) out.push(await decodeProcessed(m.value));
   }, { idleMs: 800 });
   return out;
 };

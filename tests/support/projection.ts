@@ -5,63 +5,57 @@ import { decodeValue } from '../../src/domain/decode.js';
 import { deadLetter, type DeadLetter } from '../../src/domain/deadLetter.js';
 import { generatePayloads } from '../../src/domain/generator.js';
 import { jobEvent, prioritizedSnapshot, type JobEvent } from '../../src/domain/prioritized.js';
-import { normalise, processedSnapshot, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import { normalise, processedSnapshot, type ProcessedEnvelope, type ProcessedSnapshot } from '../../src/domain/processed.js';
+import { v2Wire } from '../../src/registry/columnarSnapshot.js';
 import type { RuleEvent } from '../../src/domain/priority/ruleSet.js';
 import { LEVELS } from '../../src/domain/priority/level.js';
 import { evolveSourceStats, initialSourceStats, type SourceStats } from '../../src/domain/processing/sourceStats.js';
 import { createTopicAdmin } from '../../src/kafka/admin.js';
 import { createProducer, type OutMessage } from '../../src/kafka/producer.js';
 import { loadDefaultGuidelines } from '../../src/pipelines/prioritize.js';
-import { DEFAULT_PROJECTED_TOPICS, prefixedTopics, type ProjectedTopics } from '../../src/pipelines/project.js';
+import type { ProjectedTopics } from '../../src/pipelines/project.js';
+import { PROJECTED_KINDS } from '../../src/domain/projection/projection.js';
+import { levelKind } from '../../src/domain/topicKind.js';
+import type { Topology } from '../../src/domain/topology.js';
 import { applyTopics } from '../../src/pipelines/topics.js';
-import { loadTopicSpecs, schemasDir } from '../../src/resources.js';
-import type { AvroEncoder } from '../../src/registry/registry.js';
-import { loadSchemas, schemaJson } from '../../src/registry/schemas.js';
-import { PROCESSED_V2_SCHEMA, processedV2Value } from './processedV2.js';
+import { loadTopology } from '../../src/resources.js';
 import { kafka, registry, unique } from './env.js';
 
 export interface IsolatedProjection {
   readonly prefix: string;
   readonly topics: ProjectedTopics;
+  /** Every kind under the prefix (`run --topic-prefix` lays out the same names): what the roles are given. */
+  readonly topology: Topology;
   readonly cleanup: () => Promise<void>;
 }
 
-/** Encodes processed records as v2 values of the isolated processed topic. */
-export const processedEncoder = async (topics: ProjectedTopics): Promise<(p: ProcessedSnapshot) => Buffer> => {
-  const enc: AvroEncoder<unknown> = await registry.encoder<unknown>(`${topics.processed}-value`);
-  // a topic registered with the v1 schema (a baseline build's, in benches) gets v1 records
-  const v1 = JSON.stringify(enc.type.schema()).includes('"io.gexstream.ProcessedSnapshot"');
-  return (p) => enc.encode(v1 ? p : processedV2Value(p));
-};
+/** The projected kinds' topics as a plain record (a Topology also holds functions: not for Object.values). */
+export const projectedTopics = (topology: Topology): ProjectedTopics => Object.fromEntries(PROJECTED_KINDS.map((k) => [k, topology[k]])) as ProjectedTopics;
 
-/** PREFIX.processed, .jobs, .rules, .sources, .dlq with the shipped configs and value schemas (processed: v2). */
-export const isolatedProjection = async (name: string, partitions = 3, { processedSchema = PROCESSED_V2_SCHEMA }: { processedSchema?: string } = {}): Promise<IsolatedProjection> => {
-  const specs = loadTopicSpecs();
+/** PREFIX.processed, .jobs, .rules, .sources, .dlq with the shipped configs and value schemas. */
+export const isolatedProjection = async (name: string, partitions = 3): Promise<IsolatedProjection> => {
   const prefix = unique(`test.${name}.proj`);
-  const topics = prefixedTopics(prefix);
-  const kinds = Object.keys(topics) as (keyof ProjectedTopics)[];
+  const topology = loadTopology(prefix);
   await applyTopics({
     kafka: kafka(),
-    specs: kinds.map((k) => {
-      // the processed topic's spec under its v1 or v2 name (the v2 spec comes with the processor's change)
-      const s = specs.find((x) => x.name === DEFAULT_PROJECTED_TOPICS[k]) ?? (k === 'processed' ? specs.find((x) => x.name.startsWith('gex.snapshots.processed.')) : undefined);
-      if (!s) throw new Error(`no spec for ${DEFAULT_PROJECTED_TOPICS[k]}`);
-      return { ...s, name: topics[k], partitions: k === 'processed' || k === 'jobs' || k === 'dlq' ? partitions : s.partitions };
+    specs: PROJECTED_KINDS.map((k) => {
+      const s = topology.spec(k);
+      return { ...s, name: topology[k], partitions: k === 'processed' || k === 'jobs' || k === 'dlq' ? partitions : s.partitions };
     }),
   });
-  await registry.register(`${topics.processed}-value`, schemaJson(loadSchemas(schemasDir), processedSchema));
-  for (const k of kinds) {
-    if (k === 'processed') continue;
-    const s = await registry.latest(`${DEFAULT_PROJECTED_TOPICS[k]}-value`);
-    if (!s) throw new Error(`no schema for ${DEFAULT_PROJECTED_TOPICS[k]}; run gexstream schemas register`);
-    await registry.register(`${topics[k]}-value`, s.schema);
+  for (const k of PROJECTED_KINDS) {
+    const declared = topology.spec(k).name;
+    const s = await registry.latest(`${declared}-value`);
+    if (!s) throw new Error(`no schema for ${declared}; run gexstream schemas register`);
+    await registry.register(`${topology[k]}-value`, s.schema);
   }
   return {
     prefix,
-    topics,
+    topics: projectedTopics(topology),
+    topology,
     cleanup: async () => {
       const admin = await createTopicAdmin({ kafka: kafka() });
-      await admin.deleteTopics(Object.values(topics)).catch(() => undefined);
+      await admin.deleteTopics(PROJECTED_KINDS.map((k) => topology[k])).catch(() => undefined);
       await admin.close();
     },
   };
@@ -115,14 +109,23 @@ export const generatedDay = ({ seed, count, strikes = 20, from = 0 }: { seed: nu
   return { processed, jobs, rules: from === 0 ? loadDefaultGuidelines(1_700_000_000_000).slice(0, 4) : [], sources, deadLetters };
 };
 
-/** Sends the events as Avro (the shipped schemas; processed as v2) to the isolated topics, keyed as the pipeline keys them. */
+/** Encodes processed snapshots as the processor writes them: io.gexstream.v2.ProcessedSnapshot, strikes as columns. */
+export const processedEncoder = async (): Promise<{ encode: (p: ProcessedSnapshot) => Buffer }> => {
+  const enc = await v2Wire(registry).encoder<ProcessedEnvelope>(`${loadTopology().processed}-value`);
+  return {
+    encode: (p) => enc.encode({ ...p, components: p.components ?? null, matched_rules: p.matched_rules ?? [], rule_set_version: p.rule_set_version ?? 0 }, p.snapshot),
+  };
+};
+
+/** Sends the events as Avro (the shipped schemas) to the isolated topics, keyed as the pipeline keys them. */
 export const sendTruth = async (topics: ProjectedTopics, t: Truth, extra: { processed?: OutMessage[] } = {}): Promise<void> => {
   const enc = {
-    processed: { encode: await processedEncoder(topics) },
-    jobs: await registry.encoder<JobEvent>('gex.jobs.v1-value'),
-    rules: await registry.encoder<RuleEvent>('gex.rules.v1-value'),
-    sources: await registry.encoder<SourceStats>('gex.sources.v1-value'),
-    dlq: await registry.encoder<DeadLetter>('gex.dlq.v1-value'),
+    // the isolated topics' subjects hold the declared topics' schemas (isolatedProjection registers them)
+    processed: await processedEncoder(),
+    jobs: await registry.encoder<JobEvent>(`${topics.jobs}-value`),
+    rules: await registry.encoder<RuleEvent>(`${topics.rules}-value`),
+    sources: await registry.encoder<SourceStats>(`${topics.sources}-value`),
+    dlq: await registry.encoder<DeadLetter>(`${topics.dlq}-value`),
   };
   const producer = await createProducer({ kafka: kafka() });
   const chunks = <T>(xs: readonly T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, k) => xs.slice(k * n, k * n + n));
@@ -163,17 +166,12 @@ export interface IsolatedPipeline extends IsolatedProjection {
 /** The whole pipeline's topics under one prefix: raw, the four levels, and the projected topics (processed, jobs, rules, sources, dlq). */
 export const isolatedPipeline = async (name: string, partitions = 3): Promise<IsolatedPipeline> => {
   const proj = await isolatedProjection(name, partitions);
-  const specs = loadTopicSpecs();
-  const spec = (n: string) => {
-    const s = specs.find((x) => x.name === n);
-    if (!s) throw new Error(`no spec ${n}`);
-    return s;
-  };
-  const raw = `${proj.prefix}.raw`;
-  const levelTopic = (l: (typeof LEVELS)[number]) => `${proj.prefix}.${l}`;
-  await applyTopics({ kafka: kafka(), specs: [{ ...spec('gex.raw.v1'), name: raw, partitions }, ...LEVELS.map((l) => ({ ...spec(`gex.priority.${l}.v1`), name: levelTopic(l), partitions }))] });
+  const { topology } = proj;
+  const raw = topology.raw;
+  const levelTopic = topology.level;
+  await applyTopics({ kafka: kafka(), specs: [{ ...topology.spec('raw'), name: raw, partitions }, ...LEVELS.map((l) => ({ ...topology.spec(levelKind(l)), name: levelTopic(l), partitions }))] });
   for (const l of LEVELS) {
-    const s = await registry.latest(`gex.priority.${l}.v1-value`);
+    const s = await registry.latest(`${topology.spec(levelKind(l)).name}-value`);
     if (s) await registry.register(`${levelTopic(l)}-value`, s.schema);
   }
   return {

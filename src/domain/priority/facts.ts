@@ -1,6 +1,7 @@
 // Owns what a decision reads from one message: the snapshot's totals, its market-time position and its metadata, computed once.
 import { H } from '../headers.js';
 import type { CanonicalSnapshot } from '../snapshot.js';
+import type { StrikeColumns } from '../strikeColumns.js';
 import { easternTime, isRegularHours, minutesToClose, type EasternTime } from '../marketTime.js';
 import { WEEKDAYS_ONLY, type ExchangeCalendar } from '../calendar.js';
 import { isLevel, type Level } from './level.js';
@@ -75,32 +76,36 @@ interface StrikeTotals {
   readonly count: number;
 }
 
-const fin = Number.isFinite as (u: unknown) => u is number;
+const NO_TOTALS: StrikeTotals = { oi: null, volume: null, net: null, count: 0 };
 
-/** Sums over the strike rows, for snapshots without a derived block. Hot: one pass, no allocation per row. */
-const strikeTotals = (strikes: unknown): StrikeTotals => {
-  if (!Array.isArray(strikes)) return { oi: null, volume: null, net: null, count: 0 };
-  let oi = 0;
-  let volume = 0;
-  let net = 0;
-  let hasOi = false;
-  let hasVolume = false;
-  let hasNet = false;
-  for (let i = 0; i < strikes.length; i++) {
-    const s = strikes[i] as Record<string, unknown> | null;
-    if (s === null || typeof s !== 'object') continue;
-    const co = s.call_oi;
-    const po = s.put_oi;
-    const cv = s.call_volume;
-    const pv = s.put_volume;
-    const n = s.net_gex;
-    if (fin(co)) (oi += co), (hasOi = true);
-    if (fin(po)) (oi += po), (hasOi = true);
-    if (fin(cv)) (volume += cv), (hasVolume = true);
-    if (fin(pv)) (volume += pv), (hasVolume = true);
-    if (fin(n)) (net += n), (hasNet = true);
+/** The finite cells of a column, summed; null when it has none (absent column, every cell null). */
+const columnSum = (col: unknown, n: number): number | null => {
+  if (!(col instanceof Float64Array)) return null;
+  let sum = 0;
+  let any = false;
+  const m = Math.min(n, col.length);
+  for (let i = 0; i < m; i++) {
+    const v = col[i]!;
+    if (v - v === 0) (sum += v), (any = true); // finite: NaN (null) and Infinity are skipped
   }
-  return { oi: hasOi ? oi : null, volume: hasVolume ? volume : null, net: hasNet ? net : null, count: strikes.length };
+  return any ? sum : null;
+};
+
+/** Sums over the strike columns, for snapshots without a derived block. Hot: one pass per column, no allocation. */
+const strikeTotals = (strikes: unknown): StrikeTotals => {
+  if (typeof strikes !== 'object' || strikes === null) return NO_TOTALS;
+  const k = strikes as Partial<StrikeColumns>;
+  const count = k.count;
+  const c = k.columns as Partial<Record<string, unknown>> | undefined;
+  if (typeof count !== 'number' || !(count >= 0) || typeof c !== 'object' || c === null) return NO_TOTALS;
+  const oi = addNullable(columnSum(c.call_oi, count), columnSum(c.put_oi, count));
+  const volume = addNullable(columnSum(c.call_volume, count), columnSum(c.put_volume, count));
+  return { oi, volume, net: columnSum(c.net_gex, count), count };
+};
+
+const countOf = (strikes: unknown): number => {
+  const n = typeof strikes === 'object' && strikes !== null ? (strikes as { count?: unknown }).count : undefined;
+  return typeof n === 'number' && n >= 0 ? n : 0;
 };
 
 /** Reads the facts of one message at `nowMs`, its session from `calendar` (holidays, early closes). Total: any missing or malformed field gives a defined fact. */
@@ -112,7 +117,7 @@ export const readFacts = (input: PriorityInput, nowMs: number, defaultReliabilit
   const st: StrikeTotals =
     d === null
       ? strikeTotals(s.strikes)
-      : { oi: addNullable(num(d.total_call_oi), num(d.total_put_oi)), volume: num(d.total_volume), net: num(d.net_gex) ?? num(d.net_gex_oi) ?? num(d.net_gex_vol), count: Array.isArray(s.strikes) ? s.strikes.length : 0 };
+      : { oi: addNullable(num(d.total_call_oi), num(d.total_put_oi)), volume: num(d.total_volume), net: num(d.net_gex) ?? num(d.net_gex_oi) ?? num(d.net_gex_vol), count: countOf(s.strikes) };
   const envelopeNet = num(s.net_gex_oi) ?? num(s.net_gex_vol) ?? num(s.sum_gex_oi) ?? num(s.sum_gex_vol);
 
   const now = instant(nowMs);

@@ -1,4 +1,4 @@
-// Owns the firm guidelines shipped as data (rules/default-guidelines.json): their codec and the RuleDefined events that seed gex.rules.v1.
+// Owns the firm guidelines shipped as data (rules/default-guidelines.json): their codec and the RuleDefined events that seed the rules topic.
 import type { RuleFields } from './ruleCommands.js';
 import { type Either, isLeft, left, right } from 'fp-ts/lib/Either.js';
 import { prefixPath, type PathError } from '../errors.js';
@@ -11,7 +11,7 @@ export interface RuleDefinition extends RuleFields {
 }
 
 /**
- * Turns a guideline file's content into the RuleDefined events that seed an empty gex.rules.v1, each rule
+ * Turns a guideline file's content into the RuleDefined events that seed an empty rules topic, each rule
  * validated like one written through the API (every error located, e.g. `[3].condition`). Rule ids are the
  * file's, so seeding twice writes the same keys to the compacted topic.
  */

@@ -1,4 +1,4 @@
-// Owns the rule set as a fold over RuleEvents (gex.rules.v1): each condition compiled once, when its event is folded.
+// Owns the rule set as a fold over RuleEvents (the rules topic): each condition compiled once, when its event is folded.
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Level } from './level.js';
@@ -89,7 +89,7 @@ export const evolveRuleSet = (state: RuleSet, event: RuleEvent): RuleSet => {
   return { version: state.version + 1, rules, active: activeRules(rules) };
 };
 
-/** Emmett-style projection of gex.rules.v1 into the rule set; live processing and replay both fold with it. */
+/** Emmett-style projection of the rules topic into the rule set; live processing and replay both fold with it. */
 export const ruleSetProjection = {
   canHandle: RULE_EVENT_TYPES,
   initialState: initialRuleSet,

@@ -72,7 +72,7 @@ export interface FailProcessing {
 
 export type JobCommand = QueueJob | StartProcessing | CompleteProcessing | FailProcessing;
 
-/** What the events mean for the edge: `dead_letter` means the job must go to gex.dlq.v1. */
+/** What the events mean for the edge: `dead_letter` means the job must go to the dlq topic. */
 export type JobOutcome = 'queued' | 'processing' | 'completed' | 'retry_scheduled' | 'dead_letter';
 
 export interface JobDecision {

@@ -1,5 +1,5 @@
 // Owns the per-source reliability and latency fold (schemas/io.gexstream.SourceStats.avsc): success ratio, EMA of latency, breaker.
-import type { BreakerChanged, BreakerStatus } from './breaker.js';
+import { initialBreaker, type BreakerChanged, type BreakerState, type BreakerStatus } from './breaker.js';
 
 /** Mirrors schemas/io.gexstream.SourceStats.avsc. */
 export interface SourceStats {
@@ -66,3 +66,18 @@ export const applyBreakerChange = (state: SourceStats, change: BreakerChanged): 
 
 export const foldSourceStats = (source: string, observations: readonly SourceObservation[], config: SourceStatsConfig = defaultSourceStatsConfig): SourceStats =>
   observations.reduce((s, o) => evolveSourceStats(s, o, config), initialSourceStats(source));
+
+/**
+ * The breaker a (re)started processor resumes for a source from its last recorded stats: open when it was open or
+ * probing, its cool-down counted from when that was recorded (a probe follows once it has passed), else closed. The
+ * failure counts behind a closed breaker are not recorded, so they start again from none.
+ */
+export const breakerOfStats = (s: SourceStats): BreakerState =>
+  s.breaker === 'closed' ? initialBreaker(s.source) : { ...initialBreaker(s.source), status: 'open', openedAtMs: s.updated_at_ms };
+
+/**
+ * Whether a source's stats read back from the topic replace the ones held: only newer ones (another instance's
+ * update), never an echo of this instance's own earlier write.
+ */
+export const newerStats = (held: SourceStats | undefined, read: SourceStats): boolean =>
+  held === undefined || read.updated_at_ms > held.updated_at_ms || (read.updated_at_ms === held.updated_at_ms && read.total_requests > held.total_requests);

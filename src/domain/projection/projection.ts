@@ -2,7 +2,8 @@
 import type { DeadLetter } from '../deadLetter.js';
 import type { JobEvent } from '../prioritized.js';
 import type { RuleEvent } from '../priority/ruleSet.js';
-import type { ProcessedSnapshot } from '../processed.js';
+// TEMP(decode): the projector reads processed v1 (strikes as rows) until project2 moves it to v2 columns
+import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../v1Strikes.js';
 import type { SourceStats } from '../processing/sourceStats.js';
 import { type At, rowsOfDeadLetter, rowsOfJob, rowsOfProcessed, rowsOfRule, rowsOfSource } from './rows.js';
 import { TABLE_NAMES, TABLES, groupKeyOf, primaryKeyOf, type Row, type TableName } from './tables.js';

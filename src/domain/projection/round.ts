@@ -1,6 +1,7 @@
 // Owns what one fetch round writes (pure): the events of every partition and topic the round delivered, as rows of
 // the small tables (merged per key, as one transaction writes them) and the strikes as columns.
 import type { ProcessedSnapshot } from '../processed.js';
+import type { ProcessedSnapshotV1 } from '../v1Strikes.js';
 import { mergeRows, project, type ProjectedEvent, type TableRows } from './projection.js';
 import { snapshotRowsOf, type At } from './rows.js';
 import { createStrikeColumns, snapKey, type StrikeChunk } from './strikeColumns.js';
@@ -15,12 +16,12 @@ export interface RoundWrite {
 }
 
 /** What a round is made of: the projector's processed snapshots come as views of their message (or, from tests and cold paths, as records). */
-export type RoundEvent = Exclude<ProjectedEvent, { readonly kind: 'processed' }> | { readonly kind: 'processed'; readonly value: ProcessedColumnar | ProcessedSnapshot; readonly at?: At };
+export type RoundEvent = Exclude<ProjectedEvent, { readonly kind: 'processed' }> | { readonly kind: 'processed'; readonly value: ProcessedColumnar | ProcessedSnapshot | ProcessedSnapshotV1; readonly at?: At };
 
 const isView = (strikes: unknown): strikes is StrikeColumnsView => !Array.isArray(strikes) && typeof (strikes as StrikeColumnsView).strike === 'object' && 'bytes' in (strikes as StrikeColumnsView).strike;
 
 /** A processed value as a view (a record's strikes are converted: cold paths only). */
-export const asColumnar = (v: ProcessedColumnar | ProcessedSnapshot): ProcessedColumnar => (isView(v.snapshot.strikes) ? (v as ProcessedColumnar) : columnarOf(v as ProcessedSnapshot));
+export const asColumnar = (v: ProcessedColumnar | ProcessedSnapshot | ProcessedSnapshotV1): ProcessedColumnar => (isView(v.snapshot.strikes) ? (v as ProcessedColumnar) : columnarOf(v as ProcessedSnapshot));
 
 /**
  * The same rows the pure fold (projection.ts) gives, strikes as columns: a request processed twice in one round keeps

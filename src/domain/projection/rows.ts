@@ -3,7 +3,8 @@
 import type { DeadLetter } from '../deadLetter.js';
 import type { JobEvent } from '../prioritized.js';
 import type { RuleEvent } from '../priority/ruleSet.js';
-import type { ProcessedSnapshot } from '../processed.js';
+// TEMP(decode): the projector reads processed v1 (strikes as rows) until project2 moves it to v2 columns
+import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../v1Strikes.js';
 import type { SourceStats } from '../processing/sourceStats.js';
 import type { Strike } from '../snapshot.js';
 import type { StrikeColumnsBuilder } from './strikeColumns.js';
@@ -40,7 +41,7 @@ export interface SnapshotRows {
 const strikeCount = (strikes: unknown): number => (Array.isArray(strikes) ? strikes.length : (strikes as { readonly count: number }).count);
 
 /** `at` is the message's position: the snapshot row keeps it (internal columns, see tables.ts). */
-export const snapshotRowsOf = (p: ProcessedSnapshot | ProcessedColumnar, at?: At): SnapshotRows => {
+export const snapshotRowsOf = (p: ProcessedSnapshot | ProcessedColumnar | import('../processed.js').ProcessedSnapshot, at?: At): SnapshotRows => {
   const s = p.snapshot;
   const date = utcDate(s.timestamp_ms);
   return {

@@ -2,6 +2,7 @@
 // it lies in the message buffer, and the projector copies its bytes straight into its DuckDB chunk arrays. No object
 // and no number per strike is made here; only priors_ends (varints) is decoded.
 import type { ProcessedSnapshot } from '../processed.js';
+import type { ProcessedSnapshotV1 } from '../v1Strikes.js';
 import type { CanonicalSnapshot, Strike } from '../snapshot.js';
 import { STRIKE_COLUMNS, columnsOfRows, type StrikeColumns } from '../strikeColumns.js';
 
@@ -184,5 +185,5 @@ export const ownedView = (v: StrikeColumnsView): StrikeColumnsView => {
 };
 
 /** A processed record with its strikes as rows or in-memory columns, as the projector keeps it. */
-export const columnarOf = (p: ProcessedSnapshot): ProcessedColumnar =>
+export const columnarOf = (p: ProcessedSnapshot | ProcessedSnapshotV1): ProcessedColumnar =>
   ({ ...p, snapshot: { ...p.snapshot, strikes: viewOfStrikes(p.snapshot.strikes as readonly Strike[] | StrikeColumns) } }) as unknown as ProcessedColumnar;

@@ -31,13 +31,13 @@ test('every endpoint against the running pipeline, with bad input and the status
     const metrics = createMetrics();
     const hub = createStatusHub();
     const groupPrefix = unique('api.proc');
-    const prioritizer = await createPrioritizer({ kafka: kafka(), registry, logger, metrics, priority: defaultPriorityConfig, rawTopic: iso.raw, rulesTopic: iso.topics.rules, groupId: unique('api.prio'), instanceId: unique('ap'), topicOf: iso.levelTopic, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq });
+    const prioritizer = await createPrioritizer({ kafka: kafka(), registry, logger, metrics, priority: defaultPriorityConfig, topology: iso.topology, groupId: unique('api.prio'), instanceId: unique('ap') });
     await prioritizer.start();
     stops.push(prioritizer.stop);
-    const processor = await createProcessor({ kafka: kafka(), registry, logger, metrics, topicOf: iso.levelTopic, processedTopic: iso.topics.processed, sourcesTopic: iso.topics.sources, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq, groupPrefix, instanceId: unique('aq') });
+    const processor = await createProcessor({ kafka: kafka(), registry, logger, metrics, topology: iso.topology, groupPrefix, instanceId: unique('aq') });
     await processor.start();
     stops.push(processor.stop);
-    const projector = await createProjector({ kafka: kafka(), registry, db: join(dir, 'state.duckdb'), parquet: null, topics: iso.topics, lagGroupId: null, onEvents: hub.publish });
+    const projector = await createProjector({ kafka: kafka(), registry, db: join(dir, 'state.duckdb'), parquet: null, topology: iso.topology, lagGroupId: null, onEvents: hub.publish });
     await projector.start();
     stops.push(projector.stop);
     metrics.observe({ processed: () => processor.stats().processed, lag: () => processor.stats().lag, inFlight: () => processor.stats().inFlight, breakers: () => processor.stats().breakers, projectedRows: () => projector.stats().rows });
@@ -49,7 +49,7 @@ test('every endpoint against the running pipeline, with bad input and the status
       bodyLimit: 256 * 1024,
       subscribe: hub.subscribe,
       ready: async () => ({ ok: true, detail: { roles: ['prioritizer', 'processor', 'projector'] } }),
-      ...apiService({ kafka: kafka(), registry, producer, prioritizer, processor, projector, rawTopic: iso.raw, rulesTopic: iso.topics.rules, processorGroupPrefix: groupPrefix, topicOf: iso.levelTopic, dlqTopic: iso.topics.dlq }),
+      ...apiService({ kafka: kafka(), registry, producer, prioritizer, processor, projector, topology: iso.topology, processorGroupPrefix: groupPrefix }),
     });
     const base = await api.listen({ host: '127.0.0.1', port: 0 });
     stops.push(() => api.close());
@@ -148,7 +148,7 @@ test('every endpoint against the running pipeline, with bad input and the status
     assert.equal([mine?.rule.active, mine?.rule.description], [false, 'changed'], 'the next read shows the writes');
     // a process without the prioritizer follows the rules topic with a view of its own: the same set, its own writes
     // show on its next read, and the prioritizer's view follows them
-    const bare = apiService({ kafka: kafka(), registry, producer, rulesTopic: iso.topics.rules });
+    const bare = apiService({ kafka: kafka(), registry, producer, topology: iso.topology });
     try {
       const seen = (await bare.rules()) as { rule: { rule_id: string; description: string } }[];
       assert.is(seen.find((x) => x.rule.rule_id === ruleId)?.rule.description, 'changed', 'the own view folded the earlier events');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LEVELS } from '../../../src/domain/priority/level.js';
-import { loadTopicSpecs } from '../../../src/resources.js';
+import { loadTopicSpecs, loadTopology } from '../../../src/resources.js';
 import { packageRoot } from '../../../src/stack/paths.js';
 
 const cli = (...args: string[]) => {
@@ -53,7 +53,7 @@ test('queue --json: the lag of every level', () => {
   const doc = r.lines[0] as { levels: Record<string, { topic: string; group: string; lag: number }>; total_lag: number };
   assert.equal(Object.keys(doc.levels), [...LEVELS]);
   for (const l of LEVELS) {
-    assert.is(doc.levels[l]?.topic, `gex.priority.${l}.v1`);
+    assert.is(doc.levels[l]?.topic, loadTopology().level(l));
     assert.is(doc.levels[l]?.group, `gexstream-processor-${l}`);
     assert.ok(Number.isInteger(doc.levels[l]?.lag) && (doc.levels[l]?.lag ?? -1) >= 0);
   }

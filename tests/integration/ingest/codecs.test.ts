@@ -49,8 +49,8 @@ test('gzip, snappy, lz4 and zstd batches from Python confluent-kafka: every snap
   const iso = await isolatedPipeline('codecs');
   const dir = mkdtempSync(join(tmpdir(), 'gexstream-codecs-'));
   const roles = () => createKafka({ brokers: config.brokers, clientId: 'gexstream-test', compression: 'none' });
-  const prioritizer = await createPrioritizer({ kafka: roles(), registry, logger, priority: defaultPriorityConfig, rawTopic: iso.raw, rulesTopic: iso.topics.rules, topicOf: iso.levelTopic, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq, groupId: unique('codecs.prio'), instanceId: unique('cp') });
-  const processor = await createProcessor({ kafka: roles(), registry, logger, topicOf: iso.levelTopic, processedTopic: iso.topics.processed, sourcesTopic: iso.topics.sources, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq, groupPrefix: unique('codecs.proc'), instanceId: unique('cq') });
+  const prioritizer = await createPrioritizer({ kafka: roles(), registry, logger, priority: defaultPriorityConfig, topology: iso.topology, groupId: unique('codecs.prio'), instanceId: unique('cp') });
+  const processor = await createProcessor({ kafka: roles(), registry, logger, topology: iso.topology, groupPrefix: unique('codecs.proc'), instanceId: unique('cq') });
   try {
     await prioritizer.start();
     await processor.start();
@@ -91,7 +91,7 @@ test('gzip, snappy, lz4 and zstd batches from Python confluent-kafka: every snap
     for (const codec of CODECS) {
       const mine = processed.filter((p) => p.request_id.startsWith(`librdkafka-${codec}-`));
       assert.is(mine.length, PER_CODEC, `${codec}: every snapshot processed`);
-      assert.ok(mine.every((p) => p.source === `librdkafka-${codec}` && p.snapshot.strikes.length === 40), `${codec}: source header and strikes kept`);
+      assert.ok(mine.every((p) => p.source === `librdkafka-${codec}` && p.snapshot.strikes.count === 40), `${codec}: source header and strikes kept`);
     }
 
     const completed = new Set<string>();

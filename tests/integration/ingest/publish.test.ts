@@ -16,9 +16,13 @@ import { publishFiles } from '../../../src/pipelines/publish.js';
 import { createRegistry } from '../../../src/registry/registry.js';
 import { config, kafka, unique } from '../../support/env.js';
 import { applyTopics } from '../../../src/pipelines/topics.js';
+import { loadTopology } from '../../../src/resources.js';
 
 const test = suite('publish (real broker)');
 const topic = unique('test.raw');
+// a scratch raw topic; dead letters go to the declared dlq
+const { dlq } = loadTopology();
+const topology = { raw: topic, dlq };
 const dir = mkdtempSync(join(tmpdir(), 'gexstream-publish-'));
 const registry = createRegistry({ url: config.registryUrl });
 
@@ -40,10 +44,10 @@ test('a gzipped history array and a JSONL file arrive byte for byte with lineage
   const jsonl = [snap('SPX', 0), big, snap('SPX', 1)].join('\n');
   const jsonlFile = join(dir, 'feed.jsonl');
   writeFileSync(jsonlFile, jsonl);
-  const dlqEncoder = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
-  const dlqBefore = await endOffsets(kafka(), 'gex.dlq.v1');
+  const dlqEncoder = await registry.encoder<DeadLetter>(`${dlq}-value`);
+  const dlqBefore = await endOffsets(kafka(), dlq);
   const producer = await createProducer({ kafka: kafka() });
-  const res = await publishFiles([historyFile, jsonlFile], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'gexbot', dataType: 'historical', batch: 'batch-1', topic, maxRecordBytes: 200_000 });
+  const res = await publishFiles([historyFile, jsonlFile], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'gexbot', dataType: 'historical', batch: 'batch-1', topology, maxRecordBytes: 200_000 });
   await producer.close();
   assert.equal(res.map((r) => [r.format, r.published, r.deadLettered]), [['array', 3, 0], ['jsonl', 2, 1]]);
 
@@ -70,7 +74,7 @@ test('a gzipped history array and a JSONL file arrive byte for byte with lineage
 
   // the oversize record is a dead letter with its (uncut) bytes and a reason naming the limit
   const letters: DeadLetter[] = [];
-  await readToEnd(kafka(), 'gex.dlq.v1', async (m) => {
+  await readToEnd(kafka(), dlq, async (m) => {
     if (m.value) letters.push(await registry.decode<DeadLetter>(m.value));
   }, { from: dlqBefore });
   const mine = letters.filter((d) => d.lineage?.sha256 === res[1]?.sha256);
@@ -88,14 +92,14 @@ test('a BOM-prefixed, gzipped file of jq-style pretty-printed snapshots arrives 
   const bomb = join(dir, 'bomb.json.gz');
   const member = gzipSync(Buffer.alloc(1024 * 1024, 0x20), { level: 9 });
   writeFileSync(bomb, Buffer.concat(Array.from({ length: 1024 }, () => member)));
-  const dlqEncoder = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
+  const dlqEncoder = await registry.encoder<DeadLetter>(`${dlq}-value`);
   const before = await endOffsets(kafka(), topic);
   const producer = await createProducer({ kafka: kafka() });
   try {
-    const res = await publishFiles([file], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'jq', dataType: 'historical', topic });
+    const res = await publishFiles([file], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'jq', dataType: 'historical', topology });
     assert.equal(res.map((r) => [r.format, r.published, r.deadLettered, r.problems]), [['concatenated', 3, 0, []]]);
     try {
-      await publishFiles([bomb], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'jq', dataType: 'historical', topic });
+      await publishFiles([bomb], { producer, encodeDeadLetter: dlqEncoder.encode }, { source: 'jq', dataType: 'historical', topology });
       assert.unreachable('the bomb was published');
     } catch (err) {
       assert.match((err as Error).message, 'inflates to more than the 536870912-byte limit');

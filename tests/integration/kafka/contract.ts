@@ -21,10 +21,11 @@ const spec = (name: string, partitions: number, configs: Record<string, string> 
 const text = (b: Buffer | null): string => b?.toString() ?? '<null>';
 
 /**
- * `child` names the implementation in relayChild.ts, for the kill -9 test (a process boundary the factory cannot cross);
- * without it that test is left out.
+ * `child` names the implementation in the relay child script, for the kill -9 test (a process boundary the factory cannot
+ * cross); without it that test is left out. `childScript` is that script (compiled), relayChild.js next to this file
+ * unless given: another package (eval/kafka-client) brings its own, which knows its edge.
  */
-export const kafkaContract = (name: string, makeEdge: () => KafkaEdge, { child }: { child?: string } = {}): void => {
+export const kafkaContract = (name: string, makeEdge: () => KafkaEdge, { child, childScript = join(import.meta.dirname, 'relayChild.js') }: { child?: string; childScript?: string } = {}): void => {
   const test = suite(`Kafka edge contract: ${name} (real broker)`);
   const edge = makeEdge();
   const created: string[] = [];
@@ -318,7 +319,7 @@ export const kafkaContract = (name: string, makeEdge: () => KafkaEdge, { child }
       let progress = 0; // transactions reported by the current child
       const spawnChild = (): ChildProcess => {
         progress = 0;
-        const c = spawn(process.execPath, [join(import.meta.dirname, 'relayChild.js'), child, input, output, groupId, transactionalId], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const c = spawn(process.execPath, [childScript, child, input, output, groupId, transactionalId], { stdio: ['ignore', 'pipe', 'inherit'] });
         c.stdout?.on('data', (d: Buffer) => void (progress += String(d).split('\n').filter((l) => l.startsWith('committed')).length));
         return c;
       };

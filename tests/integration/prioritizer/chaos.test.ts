@@ -59,10 +59,9 @@ test(`${N} messages, SIGKILL after a third, restart: every raw message decided e
   const queued = new Map<string, number>();
   await readToEnd(kafka(), iso.jobsTopic, async (m) => {
     if (!m.value) return;
-    const key = m.key?.toString() ?? '';
-    if (!ids.has(key)) return;
-    const j = await registry.decode<JobEvent>(m.value);
-    if (j.status === 'QUEUED') queued.set(key, (queued.get(key) ?? 0) + 1);
+    const j = await registry.decode<JobEvent>(m.value); // job events are keyed by ticker
+    if (!ids.has(j.request_id)) return;
+    if (j.status === 'QUEUED') queued.set(j.request_id, (queued.get(j.request_id) ?? 0) + 1);
   }, { idleMs: 1000 });
   assert.is(queued.size, N, 'every request has a JobQueued');
   assert.ok([...queued.values()].every((n) => n === 1), 'exactly one JobQueued per request');

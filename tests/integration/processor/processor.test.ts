@@ -14,7 +14,7 @@ import { isolatedLanes, prioritized, readProcessed, sendPrioritized, type Lanes 
 
 const logger = createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent');
 const start = async (lanes: Lanes, extra: Partial<Parameters<typeof createProcessor>[0]> = {}) => {
-  const p = await createProcessor({ kafka: kafka(), registry, logger, topicOf: lanes.topicOf, processedTopic: lanes.processed, sourcesTopic: lanes.sources, jobsTopic: lanes.jobs, dlqTopic: lanes.dlq, groupPrefix: lanes.groupPrefix, instanceId: unique('i'), ...extra });
+  const p = await createProcessor({ kafka: kafka(), registry, logger, topology: lanes.topology, groupPrefix: lanes.groupPrefix, instanceId: unique('i'), ...extra });
   await p.start();
   return p;
 };
@@ -95,7 +95,8 @@ failures('3 retries with backoff then the DLQ; the breaker holds the failing sou
 
     const jobs: JobEvent[] = [];
     await readToEnd(kafka(), lanes.jobs, async (m) => {
-      if (m.value && m.key?.toString() === `${id}-0`) jobs.push(await registry.decode<JobEvent>(m.value));
+      const j = m.value ? await registry.decode<JobEvent>(m.value) : null; // job events are keyed by ticker
+      if (j?.request_id === `${id}-0`) jobs.push(j);
     }, { idleMs: 800 });
     const sequence = jobs.sort((a, b) => a.at_ms - b.at_ms || a.retry_count - b.retry_count).map((j) => `${j.status}:${j.retry_count}`);
     assert.equal(sequence, ['PROCESSING:0', 'FAILED:0', 'QUEUED:1', 'PROCESSING:1', 'FAILED:1', 'QUEUED:2', 'PROCESSING:2', 'FAILED:2', 'QUEUED:3', 'PROCESSING:3', 'FAILED:3'], 'QUEUED -> PROCESSING -> FAILED -> QUEUED ... at most 3 retries');
@@ -144,7 +145,8 @@ failures('a retry read early waits for its time: under a clock that reads up to 
     await p.stop();
     const jobs: JobEvent[] = [];
     await readToEnd(kafka(), lanes.jobs, async (m) => {
-      if (m.value && m.key?.toString() === id) jobs.push(await registry.decode<JobEvent>(m.value));
+      const j = m.value ? await registry.decode<JobEvent>(m.value) : null; // job events are keyed by ticker
+      if (j?.request_id === id) jobs.push(j);
     }, { idleMs: 800 });
     assert.equal(jobs.map((j) => `${j.status}:${j.retry_count}`), ['PROCESSING:0', 'FAILED:0', 'QUEUED:1', 'PROCESSING:1', 'FAILED:1', 'QUEUED:2', 'PROCESSING:2', 'COMPLETED:2'], 'in the order written: never left QUEUED');
     const started = jobs.filter((j) => j.status === 'PROCESSING' && j.retry_count > 0);

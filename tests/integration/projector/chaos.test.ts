@@ -44,7 +44,7 @@ test(`projector killed -9 ${KILLS} times: no row lost or duplicated in any table
   const db = join(dir, 'state.duckdb');
   const pq = join(dir, 'pq');
   const children: ChildProcess[] = [];
-  const args = ['--role', 'projector', '--projector-topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '256'];
+  const args = ['--role', 'projector', '--topic-prefix', iso.prefix, '--db', db, '--parquet', pq, '--segment-offsets', '256'];
   try {
     const truth = generatedDay({ seed: 21, count: 4000, strikes: 100 });
     await sendTruth(iso.topics, truth);
@@ -97,7 +97,7 @@ test(`projector killed -9 ${KILLS} times: no row lost or duplicated in any table
       const q = async (sql: string): Promise<unknown[][]> => (await store.connection.runAndReadAll(sql)).getRows();
       const ids = (await q('SELECT request_id FROM gex_snapshots ORDER BY request_id')).map((r) => String(r[0]));
       assert.equal(ids, truth.processed.map((p) => p.request_id).sort());
-      const strikes = truth.processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
+      const strikes = truth.processed.reduce((a, p) => a + p.snapshot.strikes.count, 0);
       assert.equal((await q('SELECT count(*), count(DISTINCT (request_id, strike)) FROM gex_strikes'))[0]?.map(Number), [strikes, strikes]);
       assert.equal((await q('SELECT count(*), count(DISTINCT event_key) FROM processing_jobs'))[0]?.map(Number), [truth.jobs.length, truth.jobs.length]);
       assert.is(Number((await q('SELECT count(*) FROM priority_requests'))[0]?.[0]), truth.processed.length);

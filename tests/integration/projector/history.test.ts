@@ -47,22 +47,22 @@ test('history files: good records imported with lineage at low priority, bad one
     const cleanFile = join(dir, '2025-11-06_NDX_classic_gex_zero.json');
     writeFileSync(cleanFile, JSON.stringify([...generatePayloads({ seed: 32, tickers: ['NDX'], count: 200, strikes: 30, day: '2025-11-06' })]));
 
-    const prioritizer = await createPrioritizer({ kafka: kafka(), registry, logger, priority: defaultPriorityConfig, rawTopic: iso.raw, rulesTopic: iso.topics.rules, groupId: unique('history.prio'), instanceId: unique('hp'), topicOf: iso.levelTopic, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq });
+    const prioritizer = await createPrioritizer({ kafka: kafka(), registry, logger, priority: defaultPriorityConfig, topology: iso.topology, groupId: unique('history.prio'), instanceId: unique('hp') });
     await prioritizer.start();
     stops.push(prioritizer.stop);
-    const processor = await createProcessor({ kafka: kafka(), registry, logger, topicOf: iso.levelTopic, processedTopic: iso.topics.processed, sourcesTopic: iso.topics.sources, jobsTopic: iso.topics.jobs, dlqTopic: iso.topics.dlq, groupPrefix: unique('history.proc'), instanceId: unique('hq') });
+    const processor = await createProcessor({ kafka: kafka(), registry, logger, topology: iso.topology, groupPrefix: unique('history.proc'), instanceId: unique('hq') });
     await processor.start();
     stops.push(processor.stop);
     const db = join(dir, 'state.duckdb');
-    const projector = await createProjector({ kafka: kafka(), registry, db, parquet: join(dir, 'pq'), topics: iso.topics, lagGroupId: null });
+    const projector = await createProjector({ kafka: kafka(), registry, db, parquet: join(dir, 'pq'), topology: iso.topology, lagGroupId: null });
     await projector.start();
     stops.push(projector.stop);
 
-    const dlq = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
+    const dlq = await registry.encoder<DeadLetter>(`${iso.topology.dlq}-value`);
     const producer = await createProducer({ kafka: kafka() });
     const importFile = async (file: string, batch: string) => {
-      const marks = await markImport(kafka(), iso.topics.processed, iso.topics.dlq);
-      const [res] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: iso.raw, source: 'vendor-history', dataType: 'historical', batch });
+      const marks = await markImport(kafka(), iso.topology);
+      const [res] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topology: iso.topology, source: 'vendor-history', dataType: 'historical', batch });
       const expected = (res?.published ?? 0) + (res?.deadLettered ?? 0);
       return awaitImport({ kafka: kafka(), registry, marks, batch, expected, timeoutMs: 120_000 });
     };

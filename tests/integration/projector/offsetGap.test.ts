@@ -38,7 +38,7 @@ test('a topic recreated under stored offsets: refused with the way out, or gone 
   try {
     const before = generatedDay({ seed: 41, count: 300 });
     await sendTruth(iso.topics, before);
-    const first = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null });
+    const first = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null });
     await first.start();
     await eventually('the first projector caught up', async () => ((await caughtUp(iso.topics, first.positions)) ? true : undefined), 60_000);
     assert.is(await countSnapshots(first), 300);
@@ -47,13 +47,13 @@ test('a topic recreated under stored offsets: refused with the way out, or gone 
     // the processed topic is recreated and gets fewer new snapshots than the file's stored positions
     await recreate(iso.topics.processed, 3);
     const after = generatedDay({ seed: 41, count: 30, from: 300 }).processed;
-    const enc = { encode: await processedEncoder(iso.topics) };
+    const enc = await processedEncoder();
     const producer = await createProducer({ kafka: kafka() });
     await producer.send([{ topic: iso.topics.processed, messages: after.map((p) => ({ key: p.snapshot.ticker, value: enc.encode(p) })) }]);
     await producer.close();
 
     // without the flag: no start, and the message names the partition and the way out
-    const refused = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null });
+    const refused = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null });
     try {
       const err = await refused.start().then(() => null, (e: Error) => e);
       assert.instance(err, OffsetGapError, 'the start is refused');
@@ -68,7 +68,7 @@ test('a topic recreated under stored offsets: refused with the way out, or gone 
     }
 
     // with the flag: the 30 new snapshots are projected (today 0 were), and the gap is reported
-    const accepted = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null, acceptOffsetGap: true });
+    const accepted = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null, acceptOffsetGap: true });
     try {
       await accepted.start();
       await eventually('the new snapshots projected', async () => ((await countSnapshots(accepted)) === 330 ? true : undefined), 60_000);
@@ -80,7 +80,7 @@ test('a topic recreated under stored offsets: refused with the way out, or gone 
     }
 
     // the file now holds positions that fit: a plain restart starts without the flag
-    const again = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null });
+    const again = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null });
     try {
       await again.start();
       assert.equal(again.stats().offsetGaps, []);
@@ -99,13 +99,13 @@ test('records deleted by retention before the projector read them: refused, or c
   const db = join(dir, 'state.duckdb');
   try {
     await sendTruth(iso.topics, generatedDay({ seed: 43, count: 100 }));
-    const first = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null });
+    const first = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null });
     await first.start();
     await eventually('the first projector caught up', async () => ((await caughtUp(iso.topics, first.positions)) ? true : undefined), 60_000);
     await first.stop();
     // while it is down, 40 more arrive and retention deletes them (and everything before) unread
     const more = generatedDay({ seed: 43, count: 40, from: 100 }).processed;
-    const enc = { encode: await processedEncoder(iso.topics) };
+    const enc = await processedEncoder();
     const producer = await createProducer({ kafka: kafka() });
     await producer.send([{ topic: iso.topics.processed, messages: more.map((p) => ({ key: p.snapshot.ticker, value: enc.encode(p) })) }]);
     await producer.close();
@@ -115,7 +115,7 @@ test('records deleted by retention before the projector read them: refused, or c
     await admin.deleteTopicRecords({ topic: iso.topics.processed, partitions: [{ partition: 0, offset: String(end?.high) }] });
     await admin.disconnect();
 
-    const refused = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null });
+    const refused = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null });
     try {
       const err = await refused.start().then(() => null, (e: Error) => e);
       assert.instance(err, OffsetGapError);
@@ -124,7 +124,7 @@ test('records deleted by retention before the projector read them: refused, or c
     } finally {
       await refused.stop();
     }
-    const accepted = await createProjector({ kafka: kafka(), registry, db, parquet: null, topics: iso.topics, lagGroupId: null, acceptOffsetGap: true });
+    const accepted = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null, acceptOffsetGap: true });
     try {
       await accepted.start();
       assert.equal(accepted.stats().offsetGaps.map((g) => [g.kind, g.size]), [['behind', 40]]);

@@ -32,7 +32,7 @@ test('live projection of a generated day equals its replay; --until gives the st
     const part2 = generatedDay({ seed: 11, count: 200, from: 300 });
     // a message on the processed topic that is not Avro: the projector dead-letters it and goes on
     await sendTruth(iso.topics, part1, { processed: [{ key: 'SPX', value: Buffer.from('{"not":"avro"}') }] });
-    const projector = await createProjector({ kafka: kafka(), registry, db: join(dir, 'live.duckdb'), parquet: join(dir, 'live-pq'), topics: iso.topics, lagGroupId: null, segmentOffsets: 64, flushMs: 200 });
+    const projector = await createProjector({ kafka: kafka(), registry, db: join(dir, 'live.duckdb'), parquet: join(dir, 'live-pq'), topology: iso.topology, lagGroupId: null, segmentOffsets: 64, flushMs: 200 });
     await projector.start();
     let stopped = false;
     try {
@@ -65,7 +65,7 @@ test('live projection of a generated day equals its replay; --until gives the st
         data_sources: 1,
         priority_rules: 4,
         gex_snapshots: 500,
-        gex_strikes: all.reduce((a, p) => a + p.snapshot.strikes.length, 0),
+        gex_strikes: all.reduce((a, p) => a + p.snapshot.strikes.count, 0),
         dead_letters: 7,
         lineage: all.filter((p) => p.lineage !== null).length,
       });
@@ -83,7 +83,7 @@ test('live projection of a generated day equals its replay; --until gives the st
       // independent readers: pyarrow and polars read the tree with hive partitioning
       const py = await run('python3', [join(process.cwd(), 'tests', 'interop', 'read_parquet.py'), join(dir, 'live-pq')]);
       const readers = JSON.parse(py.stdout) as Record<string, Record<'pyarrow' | 'polars', { rows: number; symbols: string[]; dates: string[]; sum: number }>>;
-      const strikeSum = Math.round(all.reduce((a, p) => a + p.snapshot.strikes.reduce((b, k) => b + k.strike, 0), 0) * 1e6) / 1e6;
+      const strikeSum = Math.round(all.reduce((a, p) => a + p.snapshot.strikes.strike.reduce((b, k) => b + k, 0), 0) * 1e6) / 1e6;
       for (const reader of ['pyarrow', 'polars'] as const) {
         assert.equal(readers['gex_strikes']?.[reader], { rows: rows['gex_strikes'], symbols: ['NDX', 'QQQ', 'SPX'], dates: ['2025-11-07'], sum: strikeSum }, reader);
         assert.is(readers['gex_snapshots']?.[reader].rows, 500, reader);

@@ -28,9 +28,9 @@ test('SIGTERM during load: clean exit, then no lost or duplicated rows', async (
   try {
     const file = join(dir, 'session.jsonl');
     writeFileSync(file, [...generatePayloads({ seed: 51, tickers: ['SPX', 'NDX', 'QQQ'], count: N, strikes: 60 })].map((p) => JSON.stringify(p)).join('\n'));
-    const dlq = await registry.encoder<DeadLetter>('gex.dlq.v1-value');
+    const dlq = await registry.encoder<DeadLetter>(`${iso.topics.dlq}-value`);
     const producer = await createProducer({ kafka: kafka() });
-    await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topic: iso.raw, source: 'gexbot', dataType: 'real_time' });
+    await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { topology: iso.topology, source: 'gexbot', dataType: 'real_time' });
     await producer.close();
 
     const first = spawnRun(args);
@@ -71,7 +71,7 @@ test('SIGTERM during load: clean exit, then no lost or duplicated rows', async (
     try {
       const one = async (sql: string): Promise<number[]> => ((await store.connection.runAndReadAll(sql)).getRows()[0] ?? []).map(Number);
       assert.equal(await one('SELECT count(*), count(DISTINCT request_id) FROM gex_snapshots'), [N, N]);
-      const strikes = processed.reduce((a, p) => a + p.snapshot.strikes.length, 0);
+      const strikes = processed.reduce((a, p) => a + p.snapshot.strikes.count, 0);
       assert.equal(await one('SELECT count(*), count(DISTINCT (request_id, strike)) FROM gex_strikes'), [strikes, strikes]);
       assert.equal(await one("SELECT count(*), count(DISTINCT request_id) FROM processing_jobs WHERE status = 'COMPLETED'"), [N, N], 'one COMPLETED per request');
       assert.equal(await one('SELECT count(*) FROM priority_requests'), [N]);

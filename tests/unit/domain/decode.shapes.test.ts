@@ -5,7 +5,8 @@ import { decodeEach, decodeRaw, decodeValue, type DecodeMeta } from '../../../sr
 import { formatPathError } from '../../../src/domain/errors.js';
 import { toIsoJson } from '../../../src/domain/isoJson.js';
 import type { CanonicalSnapshot } from '../../../src/domain/snapshot.js';
-import { OPTS, assertAvro, bytes, closeTo, expectLeft, expectRight, fixture, fixtureText } from './support.js';
+import { STRIKE_COLUMNS } from '../../../src/domain/strikeColumns.js';
+import { OPTS, assertAvro, bytes, closeTo, expectLeft, expectRight, fixture, fixtureText, rowsOf } from './support.js';
 
 const RT: DecodeMeta = { dataType: 'real_time' };
 const decode = (json: unknown, meta: DecodeMeta = RT): CanonicalSnapshot => {
@@ -32,13 +33,13 @@ Classic('the fixture decodes from bytes to the vendor values, renamed', () => {
   assert.equal([s.major_pos_vol, s.major_pos_oi, s.major_neg_vol, s.major_neg_oi], [7135, 7200, 7100, 6900]);
   assert.equal([s.sum_gex_vol, s.sum_gex_oi, s.delta_risk_reversal], [1712585.519, 51521.105, 0.118]);
   assert.equal([s.major_positive, s.net_gex_vol, s.orderflow, s.extras_json], [null, null, null, null]);
-  assert.is(s.strikes.length, 4);
-  const first = s.strikes[0];
+  assert.is(s.strikes.count, 4);
+  const first = rowsOf(s)[0];
   assert.equal(
     first && [first.strike, first.gex_vol, first.gex_oi, first.priors, first.net_gex, first.call_oi, first.gamma],
     [6890, -228.01, -86.9, [-240.55, -243.15, -245.22, -221.27, -220.12], -86.9, null, null],
   );
-  assert.equal(s.strikes[3]?.priors, [0, 0, 0, 0, 0]);
+  assert.equal(rowsOf(s)[3]?.priors, [0, 0, 0, 0, 0]);
   assert.equal(s.max_priors, {
     current: { strike: 7140, change: 170979.742 },
     one: { strike: 7135, change: 1145886.722 },
@@ -77,7 +78,7 @@ Classic('max_priors of 0 to 6 pairs fill the intervals in order; none gives null
 Classic('priors lists of any length, including empty, are kept as given', () => {
   const s = decode({ ...fixture(), strikes: [[7100, 1, 2, []], [7105, -1, 3, [1]], [7110, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]] });
   assert.equal(
-    s.strikes.map((r) => r.priors),
+    rowsOf(s).map((r) => r.priors),
     [[], [1], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]],
   );
 });
@@ -124,7 +125,7 @@ Classic('toIsoJson renders the time as ISO-8601 and keeps every field', () => {
   assert.is(j.timestamp, '2026-04-29T20:00:00.000Z');
   assert.is(Object.keys(j)[0], 'timestamp');
   assert.is(j.timestamp_ms, s.timestamp_ms);
-  assert.equal(j.strikes, s.strikes);
+  assert.equal(j.strikes, rowsOf(s));
 });
 
 Classic.run();
@@ -145,11 +146,11 @@ State('selected by the hint; the vendor 0 for OI fields and zero_gamma becomes n
   const s = decode(stateProfile(), { dataType: 'real_time', kind: 'state' });
   assert.is(s.kind, 'gexbot_state');
   assert.equal([s.zero_gamma, s.major_pos_oi, s.major_neg_oi, s.sum_gex_oi], [null, null, null, null]);
-  assert.equal(s.strikes.map((r) => r.gex_oi), [null, null, null]);
-  assert.equal(s.strikes.map((r) => r.gex_vol), [-12.5, 40.25, 8]);
+  assert.equal(rowsOf(s).map((r) => r.gex_oi), [null, null, null]);
+  assert.equal(rowsOf(s).map((r) => r.gex_vol), [-12.5, 40.25, 8]);
   assert.equal([s.major_pos_vol, s.major_neg_vol, s.sum_gex_vol], [7135, 7100, 1712585.519]);
   // Volume-only: net GEX per strike falls back to gex_vol, and the OI view stays empty.
-  assert.equal(s.strikes.map((r) => r.net_gex), [-12.5, 40.25, 8]);
+  assert.equal(rowsOf(s).map((r) => r.net_gex), [-12.5, 40.25, 8]);
   assert.is(s.derived?.net_gex_oi, null);
   closeTo(s.derived?.net_gex_vol, 35.75, 1e-12, 'net_gex_vol');
   // Cumulative: -12.5, 27.75 -> crosses between 7100 and 7135 at 7100 + 35 * 12.5 / 40.25.
@@ -160,7 +161,7 @@ State('recognised by content without a hint: every OI field, zero gamma and ever
   const s = decode(stateProfile());
   assert.is(s.kind, 'gexbot_state');
   assert.equal([s.zero_gamma, s.major_pos_oi, s.major_neg_oi, s.sum_gex_oi], [null, null, null, null], 'the vendor zeros are not data');
-  assert.equal(s.strikes.map((r) => r.gex_oi), [null, null, null]);
+  assert.equal(rowsOf(s).map((r) => r.gex_oi), [null, null, null]);
   assert.equal(decode(stateProfile(), { dataType: 'real_time', category: 'zero' }).kind, 'gexbot_state', 'a category hint alone still detects');
 });
 
@@ -176,7 +177,7 @@ State('not a state profile: one strike with OI, one OI field set, or an explicit
 
 State('non-zero OI values in a state profile are data and are kept', () => {
   const s = decode({ ...stateProfile(), major_pos_oi: 7140, strikes: [[7140, 1, 2.5, []]] }, { dataType: 'real_time', kind: 'gexbot_state' });
-  assert.equal([s.major_pos_oi, s.strikes[0]?.gex_oi], [7140, 2.5]);
+  assert.equal([s.major_pos_oi, rowsOf(s)[0]?.gex_oi], [7140, 2.5]);
 });
 
 State.run();
@@ -204,7 +205,7 @@ Greek('detected by mini_contracts; rows map to strike, call_ivol, put_ivol, valu
   const s = decode(greekProfile());
   assert.is(s.kind, 'gexbot_state_greek');
   assert.equal([s.major_positive, s.major_negative, s.major_long_gamma, s.major_short_gamma], [25000, 24900, 25100, 24950]);
-  const [a, b] = s.strikes;
+  const [a, b] = rowsOf(s);
   assert.equal(a && [a.strike, a.call_ivol, a.put_ivol, a.value, a.priors, a.extra_x, a.extra_y], [24900, 0.21, 0.24, -152.5, [-150, -149.5], null, null]);
   assert.equal(b && [b.strike, b.call_ivol, b.put_ivol, b.value, b.priors, b.extra_x, b.extra_y], [25000, 0.18, 0.2, 310.75, [], 1.5, -2]);
   assert.equal([a?.gex_vol, a?.net_gex, s.derived?.net_gex], [null, null, null]);
@@ -239,7 +240,8 @@ Small('majors map mpos/mneg/net fields onto the canonical names', () => {
     [s.major_pos_vol, s.major_pos_oi, s.major_neg_vol, s.major_neg_oi, s.zero_gamma, s.net_gex_vol, s.net_gex_oi, s.spot],
     [7175, 7200, 7100, 7000, 7120.4, -1523.2, 8877, 7160.5],
   );
-  assert.equal(s.strikes, []);
+  assert.equal(s.strikes.count, 0);
+  assert.ok(STRIKE_COLUMNS.every((c) => s.strikes.columns[c] === null) && s.strikes.priorsEnds === null, "no strike rows: every column absent");
   assert.is(s.derived?.zero_gamma, null);
   assert.is(s.derived?.quality_score, 1);
 });
@@ -294,7 +296,7 @@ Chain('seed-model names map to the canonical strike columns; per-strike dealer G
   const spot = 5012.5;
   const s = decode({ market_symbol: 'SPX', timestamp: '2026-04-29T16:00:00-04:00', spot, strikes: [chainRow(5000), chainRow(5025, { gamma: 0.0019 })] });
   assert.equal([s.kind, s.ticker, s.timestamp_ms], ['option_chain', 'SPX', 1777492800000]);
-  const r = s.strikes[0];
+  const r = rowsOf(s)[0];
   assert.equal(
     r && [r.strike, r.call_oi, r.put_oi, r.call_volume, r.put_volume, r.call_bid, r.call_ask, r.put_bid, r.put_ask, r.gamma, r.delta, r.theta, r.vega],
     [5000, 1200, 800, 300, 150, 12.1, 12.4, 9.8, 10.1, 0.0021, 0.52, -3.2, 4.4],
@@ -321,7 +323,7 @@ Chain('strike_price and call_oi/put_oi aliases; optional columns may be absent',
     spot: 5000,
     strikes: [{ strike_price: 5000, call_oi: 10, put_oi: 0, gamma: 0.001 }],
   });
-  const r = s.strikes[0];
+  const r = rowsOf(s)[0];
   assert.equal(r && [r.strike, r.call_oi, r.put_oi, r.call_volume, r.call_bid, r.delta], [5000, 10, 0, null, null, null]);
   assert.ok((s.derived?.quality_notes ?? []).some((n) => n.startsWith('strike rows missing: call_volume (1)')));
 });

@@ -52,7 +52,7 @@ ZeroGamma('a hand-built option chain whose flip is known exactly', () => {
     strikes: [row(110, 60, 0, 0.01), row(90, 0, 30, 0.01), row(100, 10, 10, 0.01)], // out of order on purpose
   });
   closeTo(s.derived?.zero_gamma, 105, 1e-12, 'zero_gamma');
-  assert.equal(s.strikes.map((r) => r.net_gex), [6000, -3000, 0]);
+  assert.equal(Array.from(s.strikes.columns.net_gex ?? []), [6000, -3000, 0]);
 });
 
 ZeroGamma.run();

@@ -154,7 +154,7 @@ Property('generated payloads with any seed always decode, and decoding is determ
           assert.equal(a, b);
           assertAvro(a);
           assert.is(a.kind, shape);
-          assert.is(a.strikes.length, strikes);
+          assert.is(a.strikes.count, strikes);
           assert.ok(a.derived !== null && a.derived.quality_score >= 0 && a.derived.quality_score <= 1);
         }
       },

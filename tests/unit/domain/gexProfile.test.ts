@@ -5,7 +5,7 @@ import { decodeValue } from '../../../src/domain/decode.js';
 import { generatePayloads } from '../../../src/domain/generator.js';
 import { compactNumber, gexProfile, layoutProfile, type ChartBox } from '../../../src/domain/gexProfile.js';
 import type { CanonicalSnapshot } from '../../../src/domain/snapshot.js';
-import { OPTS, expectRight, fixture } from './support.js';
+import { OPTS, expectRight, fixture, rowsOf } from './support.js';
 
 const decode = (json: unknown): CanonicalSnapshot => expectRight(decodeValue(json, { dataType: 'snapshot' }, OPTS));
 const BOX: ChartBox = { width: 900, height: 400, margin: { top: 30, right: 20, bottom: 50, left: 60 } };
@@ -15,7 +15,7 @@ const Profile = suite('gex profile');
 Profile('a GEXBot snapshot: one bar per strike for each vendor series and the computed one, with the row values', () => {
   const s = decode(fixture());
   const p = gexProfile({ request_id: 'r1', snapshot: s });
-  const expected = s.strikes.flatMap((r) =>
+  const expected = rowsOf(s).flatMap((r) =>
     (
       [
         ['vendor_vol', r.gex_vol],
@@ -37,7 +37,8 @@ Profile('an option chain has no vendor per-strike GEX: only the computed series'
   const s = decode(g);
   const p = gexProfile({ snapshot: s });
   assert.equal(p.series, ['computed']);
-  assert.is(p.bars.length, s.strikes.filter((r) => r.net_gex !== null).length);
+  assert.is(p.bars.length, rowsOf(s).filter((r) => r.net_gex !== null).length);
+  assert.equal(gexProfile({ snapshot: { ...s, strikes: rowsOf(s) } }), p, 'rows (the API JSON) and columns give the same profile');
 });
 
 Profile("spot and both zero-gamma levels as lines; the computed majors marked, else the vendor's", () => {

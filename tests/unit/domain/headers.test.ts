@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { decodeHeaders, H, locateInHeaders, MAX_HEADER_TEXT, type MessageHeaders } from '../../../src/domain/headers.js';
+import { decodeHeaders, H, locateInHeaders, MAX_HEADER_TEXT, recordHeaders, type MessageHeaders } from '../../../src/domain/headers.js';
 import { formatPathError } from '../../../src/domain/errors.js';
 
 const ok = (h: Record<string, string>): MessageHeaders => {
@@ -65,6 +65,19 @@ test('every bad header is reported, not only the first', () => {
 
 test('hint errors found while decoding the body are located at the header that carried the hint', () => {
   assert.equal(locateInHeaders([{ path: 'meta.kind', message: 'm' }, { path: 'spot', message: 'n' }]), [{ path: 'headers.gex-kind', message: 'm' }, { path: 'spot', message: 'n' }]);
+});
+
+test('a prioritized record keeps only the headers its fields do not carry', () => {
+  const published = {
+    [H.source]: 'gexbot', [H.dataType]: 'historical', [H.kind]: 'classic', [H.category]: 'gex_zero', [H.requestId]: 'abcdefgh-1234',
+    [H.lineageFile]: 'f.json', [H.lineageSha256]: 'ab'.repeat(32), [H.lineageIndex]: '7', [H.importBatch]: 'b1', [H.publishedAt]: '1764000000000',
+    [H.contentType]: 'application/json', [H.requestedLevel]: 'critical', [H.marketEvent]: 'fomc', 'gex-redrive-of': 'dl-1', 'x-desk': 'rates',
+  };
+  assert.equal(recordHeaders(published, true), { [H.requestedLevel]: 'critical', [H.marketEvent]: 'fomc', 'gex-redrive-of': 'dl-1', 'x-desk': 'rates' });
+  // without a lineage in the record (one of file, sha256, index missing), what lineage headers there are stay
+  const partial = { [H.lineageFile]: 'f.json', [H.importBatch]: 'b1', [H.source]: 's' };
+  assert.equal(recordHeaders(partial, false), { [H.lineageFile]: 'f.json', [H.importBatch]: 'b1' });
+  assert.equal(recordHeaders({}, false), {});
 });
 
 test.run();

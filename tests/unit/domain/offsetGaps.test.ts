@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeOffsetGap, findOffsetGaps } from '../../../src/domain/offsetGaps.js';
 
-const T = 'gex.snapshots.processed.v1';
+const T = 'gex.snapshots.processed.v2';
 
 test('positions inside the log are no gap, at the end included', () => {
   assert.equal(findOffsetGaps([{ topic: T, partition: 0, next: 10 }, { topic: T, partition: 1, next: 5 }], [{ topic: T, partition: 0, low: 0, high: 10 }, { topic: T, partition: 1, low: 5, high: 9 }], [T]), []);

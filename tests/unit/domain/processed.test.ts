@@ -6,6 +6,7 @@ import { decodeValue } from '../../../src/domain/decode.js';
 import { generatePayloads } from '../../../src/domain/generator.js';
 import { normalise, processedSnapshot } from '../../../src/domain/processed.js';
 import { jobIdOf } from '../../../src/domain/prioritized.js';
+import { columnsOfRows, strikeRows } from '../../../src/domain/strikeColumns.js';
 
 const test = suite('processed snapshot');
 const snapshot = () => {
@@ -22,13 +23,15 @@ test('an already normal snapshot is returned as is (no work on the hot path)', (
 
 test('unsorted and duplicated strikes are sorted, de-duplicated (last row wins) and derived metrics recomputed', () => {
   const s = snapshot();
-  const [a, b, c] = s.strikes;
+  const rows = strikeRows(s.strikes);
+  const [a, b, c] = rows;
   assert.ok(a && b && c);
   const dup = { ...b, gex_oi: 12345 };
-  const messy = { ...s, strikes: [c, a, b, dup, ...s.strikes.slice(3)], derived: null };
+  const messy = { ...s, strikes: columnsOfRows([c, a, b, dup, ...rows.slice(3)]), derived: null };
   const n = normalise(messy);
-  assert.equal(n.strikes.map((r) => r.strike), s.strikes.map((r) => r.strike));
-  assert.is(n.strikes[1]?.gex_oi, 12345, 'the last row of a duplicated strike wins');
+  assert.equal(Array.from(n.strikes.strike), Array.from(s.strikes.strike));
+  assert.is(strikeRows(n.strikes)[1]?.gex_oi, 12345, 'the last row of a duplicated strike wins');
+  assert.equal(strikeRows(n.strikes)[2]?.priors, c.priors, 'the priors move with their row');
   assert.ok(n.derived !== null, 'derived metrics recomputed');
   assert.ok(n.derived.quality_score >= 0 && n.derived.quality_score <= 1);
 });

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { FileInputError, publishFiles, readFileBytes } from '../../../src/pipelines/publish.js';
 import { validateFile } from '../../../src/pipelines/validateFiles.js';
 import { fixtureText, NOW_MS } from '../domain/support.js';
+import { loadTopology } from '../../../src/resources.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gex-files-'));
 const opts = { nowMs: NOW_MS, maxSkewMs: 5_000, maxBytes: 1024 * 1024 };
@@ -89,7 +90,7 @@ test('publish refuses headers the prioritizer would dead-letter (a 300-character
   let sends = 0;
   const producer = { send: async () => void sends++, close: async () => undefined };
   try {
-    await publishFiles([f], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 's'.repeat(300), dataType: 'historical' });
+    await publishFiles([f], { producer, encodeDeadLetter: () => Buffer.alloc(0) }, { source: 's'.repeat(300), dataType: 'historical', topology: loadTopology() });
     assert.unreachable('expected a refusal');
   } catch (e) {
     assert.match((e as Error).message, 'headers.gex-source: expected at most 256 characters, got 300');

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { blankSnapshot, blankStrike, type CanonicalSnapshot, type DataType } from '../../../src/domain/snapshot.js';
+import { columnsOfRows } from '../../../src/domain/strikeColumns.js';
 import type { PriorityInput } from '../../../src/domain/priority/facts.js';
 import type { Level } from '../../../src/domain/priority/level.js';
 import type { PriorityRule } from '../../../src/domain/priority/rule.js';
@@ -23,7 +24,7 @@ export const snapshot = (over: Partial<CanonicalSnapshot> & { ticker?: string; d
 
 /** `n` strikes around 6000, each with the given OI, volume and net GEX. */
 export const strikes = (n: number, oi = 1000, volume = 500, net = 1e6) =>
-  Array.from({ length: n }, (_, i) => ({ ...blankStrike(5750 + 5 * i), call_oi: oi, put_oi: oi, call_volume: volume, put_volume: volume, net_gex: (i % 2 === 0 ? 1 : -0.5) * net }));
+  columnsOfRows(Array.from({ length: n }, (_, i) => ({ ...blankStrike(5750 + 5 * i), call_oi: oi, put_oi: oi, call_volume: volume, put_volume: volume, net_gex: (i % 2 === 0 ? 1 : -0.5) * net })));
 
 export const input = (over: Partial<CanonicalSnapshot> = {}, meta: Omit<PriorityInput, 'snapshot'> = {}): PriorityInput => ({
   snapshot: snapshot(over),

@@ -8,7 +8,8 @@ import { decide } from '../../../src/domain/priority/decide.js';
 import { readFacts, type PriorityInput } from '../../../src/domain/priority/facts.js';
 import { LEVELS } from '../../../src/domain/priority/level.js';
 import { scoreFacts } from '../../../src/domain/priority/score.js';
-import type { CanonicalSnapshot } from '../../../src/domain/snapshot.js';
+import { blankStrike, type CanonicalSnapshot, type Strike } from '../../../src/domain/snapshot.js';
+import { columnsOfRows, noStrikes } from '../../../src/domain/strikeColumns.js';
 import { defaultGuidelines, input, snapshot, strikes, T_RTH } from './helpers.js';
 
 const test = suite('priority score');
@@ -27,7 +28,15 @@ const anySnapshot = fc.record(
     spot: anyNumber,
     net_gex_oi: anyNumber,
     sum_gex_vol: anyNumber,
-    strikes: fc.oneof(fc.array(anyStrike, { maxLength: 20 }), fc.constant(null), fc.constant(undefined)),
+    strikes: fc.oneof(
+      // columns whose cells are anything a number can be (NaN is null, Infinity is malformed)
+      fc.array(anyStrike, { maxLength: 20 }).map((rows) => columnsOfRows(rows.map((r) => ({ ...blankStrike(0), ...r }) as Strike))),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.constant([]),
+      fc.constant({ count: 3, columns: null }),
+      fc.constant({ count: 2, strike: new Float64Array(0), columns: { call_oi: new Float64Array(0), net_gex: [1, 2] } }),
+    ),
     derived: fc.oneof(
       fc.constant(null),
       fc.record({ net_gex: anyNumber, total_call_oi: anyNumber, total_put_oi: anyNumber, total_volume: anyNumber }, { requiredKeys: [] }),
@@ -145,7 +154,7 @@ test('urgency: a market event, 0DTE near the close (1) above 0DTE in the session
 
 test('|net GEX| is scored against the recent range when given, else against the reference scale', () => {
   const s = (range: PriorityInput['recentNetGexRange']) =>
-    scoreOf(input({ derived: null, strikes: [], net_gex_oi: -5e8 }, { recentNetGexRange: range })).components.market_impact;
+    scoreOf(input({ derived: null, strikes: noStrikes(), net_gex_oi: -5e8 }, { recentNetGexRange: range })).components.market_impact;
   assert.is(s({ min: -1e9, max: 2e8 }), 0.5);
   assert.is(s({ min: -2e8, max: 1e8 }), 1, 'beyond the recent extreme is clamped to 1');
   assert.ok(Math.abs(s(null) - Math.log1p(5e8) / Math.log1p(1e9)) < 1e-12);
@@ -157,7 +166,7 @@ test('totals come from the derived block, else from the strikes; a snapshot with
   assert.is(fromStrikes.total_oi, 200_000);
   assert.is(fromStrikes.total_volume, 100_000);
   assert.is(fromStrikes.strike_count, 100);
-  assert.is(scoreOf(input({ strikes: [] })).components.market_impact, 0);
+  assert.is(scoreOf(input({ strikes: noStrikes() })).components.market_impact, 0);
   assert.ok(scoreOf(input({ strikes: strikes(100) })).components.market_impact > 0);
 });
 

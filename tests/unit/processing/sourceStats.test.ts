@@ -1,7 +1,8 @@
 // The per-source stats fold: reliability = successful / total, an EMA of latency with a configurable alpha, the breaker's status.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyBreakerChange, evolveSourceStats, foldSourceStats, initialSourceStats } from '../../../src/domain/processing/sourceStats.js';
+import { applyBreakerChange, breakerOfStats, evolveSourceStats, foldSourceStats, initialSourceStats, newerStats } from '../../../src/domain/processing/sourceStats.js';
+import { decideAdmission } from '../../../src/domain/processing/breaker.js';
 
 const T0 = 1_700_000_000_000;
 const test = suite('source stats');
@@ -64,6 +65,27 @@ test('breaker changes of this source are recorded, those of others ignored', () 
   const opened = applyBreakerChange(s, { type: 'BreakerChanged', source: 'gexbot', from: 'closed', to: 'open', at_ms: T0 + 5, reason: 'x' });
   assert.equal([opened.breaker, opened.updated_at_ms], ['open', T0 + 5]);
   assert.is(applyBreakerChange(s, { type: 'BreakerChanged', source: 'other', from: 'closed', to: 'open', at_ms: T0 + 5, reason: 'x' }), s);
+});
+
+test('a restart resumes the breaker from the recorded status: open or probing holds until the cool-down from then, closed allows', () => {
+  const cfg = { failureThreshold: 5, failureRatio: null, cooldownMs: 30_000, halfOpenProbes: 1, probeTimeoutMs: 30_000 };
+  const s = { ...initialSourceStats('gexbot', T0), total_requests: 9, successful_requests: 4 };
+  assert.is(decideAdmission(breakerOfStats(s), T0 + 1, cfg), 'allow');
+  for (const b of ['open', 'half_open'] as const) {
+    const r = breakerOfStats({ ...s, breaker: b });
+    assert.is(r.status, 'open', b);
+    assert.is(decideAdmission(r, T0 + 29_999, cfg), 'hold', b);
+    assert.is(decideAdmission(r, T0 + 30_000, cfg), 'probe', b);
+  }
+});
+
+test('stats read back replace the held ones only when newer: never an echo of an own earlier write', () => {
+  const held = { ...initialSourceStats('gexbot', T0), total_requests: 7 };
+  assert.ok(newerStats(undefined, held));
+  assert.not.ok(newerStats(held, held), 'the echo of the same write');
+  assert.not.ok(newerStats(held, { ...held, total_requests: 5, updated_at_ms: T0 - 1 }), 'an older write');
+  assert.ok(newerStats(held, { ...held, total_requests: 8, updated_at_ms: T0 + 1 }), 'another instance, later');
+  assert.ok(newerStats(held, { ...held, total_requests: 9 }), 'same time, more requests');
 });
 
 test.run();

@@ -2,15 +2,17 @@
 import { deadLetter, type DeadLetter } from '../../../src/domain/deadLetter.js';
 import { jobEvent, type JobEvent, type JobStatus } from '../../../src/domain/prioritized.js';
 import type { RuleEvent } from '../../../src/domain/priority/ruleSet.js';
-import { processedSnapshot, type ProcessedSnapshot } from '../../../src/domain/processed.js';
+import { processedSnapshot } from '../../../src/domain/processed.js';
 import type { PrioritizedSnapshot } from '../../../src/domain/prioritized.js';
 import type { SourceStats } from '../../../src/domain/processing/sourceStats.js';
-import { blankSnapshot, blankStrike, type CanonicalSnapshot } from '../../../src/domain/snapshot.js';
+import { blankSnapshot, blankStrike } from '../../../src/domain/snapshot.js';
+// TEMP(decode): the projector reads processed v1 (strikes as rows) until project2 moves it to v2 columns
+import { fromRowSnapshot, type ProcessedSnapshotV1 as ProcessedSnapshot, type RowSnapshot } from '../../../src/domain/v1Strikes.js';
 
 /** 2024-03-15T23:59:00Z: late enough that a local-time date would differ east of UTC. */
 export const TS = Date.UTC(2024, 2, 15, 23, 59, 0);
 
-export const snapshot = (ticker = 'SPX', ts = TS): CanonicalSnapshot => ({
+export const snapshot = (ticker = 'SPX', ts = TS): RowSnapshot => ({
   ...blankSnapshot({ ticker, kind: 'gexbot_classic', category: 'full', data_type: 'real_time', timestamp_ms: ts }),
   spot: 5100.25,
   zero_gamma: 5080,
@@ -34,8 +36,8 @@ export const processed = (requestId = 'req-00000001', opts: { ticker?: string; w
     prioritized_at_ms: TS + 1500,
   } as unknown as PrioritizedSnapshot;
   // a decision without components or matched rules: the record as written before ProcessedSnapshot carried them
-  const { components: _c, matched_rules: _m, ...before } = processedSnapshot({ ...p, components: { market_impact: 0, freshness: 0, source_reliability: 0, urgency: 0 }, matched_rules: [], rule_set_version: 0 }, snap, opts.processedAt ?? TS + 2000);
-  return before;
+  const { components: _c, matched_rules: _m, ...before } = processedSnapshot({ ...p, components: { market_impact: 0, freshness: 0, source_reliability: 0, urgency: 0 }, matched_rules: [], rule_set_version: 0 }, fromRowSnapshot(snap), opts.processedAt ?? TS + 2000);
+  return { ...before, snapshot: snap };
 };
 
 export const job = (status: JobStatus, atMs: number, retryCount = 0, requestId = 'req-00000001'): JobEvent =>

@@ -7,7 +7,7 @@ import { roundWrite } from '../../../src/domain/projection/round.js';
 import { strikeRowsOf } from '../../../src/domain/projection/rows.js';
 import { chunkRows, CHUNK_ROWS, snapKey, STRIKE_DOUBLES } from '../../../src/domain/projection/strikeColumns.js';
 import { readStrikeColumns, strikeRowsOfView, StrikeColumnsError, type ProcessedColumnar } from '../../../src/domain/projection/strikeColumnsReader.js';
-import type { ProcessedSnapshot } from '../../../src/domain/processed.js';
+import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../../../src/domain/v1Strikes.js';
 import { blankStrike, type Strike } from '../../../src/domain/snapshot.js';
 import { STRIKE_COLUMNS } from '../../../src/domain/strikeColumns.js';
 import { createProcessedDecoder } from '../../../src/registry/processedReader.js';

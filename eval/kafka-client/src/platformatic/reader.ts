@@ -1,7 +1,7 @@
 // Owns bounded reads with @platformatic/kafka: a topic from its start (or given offsets) up to its end offsets at the call.
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, type Message } from '@platformatic/kafka';
-import type { ReadMessage } from '../reader.js';
+import type { ReadMessage } from '../../../../src/kafka/reader.js';
 import { baseOptions, logBounds, toInMessage, type PlatformaticOptions } from './common.js';
 
 export const platformaticEndOffsets = async (options: PlatformaticOptions, topic: string): Promise<Map<number, number>> => {

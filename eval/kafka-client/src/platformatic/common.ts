@@ -1,6 +1,6 @@
 // Owns what the @platformatic/kafka implementation of the Kafka edge shares: client options, message mapping, offsets.
 import { Admin, type BaseOptions, type Message } from '@platformatic/kafka';
-import type { InMessage } from '../transactional.js';
+import type { InMessage } from '../../../../src/kafka/transactional.js';
 
 export interface PlatformaticOptions {
   readonly brokers: string[];

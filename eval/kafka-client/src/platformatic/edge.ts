@@ -1,6 +1,6 @@
 // Owns the @platformatic/kafka implementation of the Kafka edge (src/kafka/edge.ts): under evaluation, not wired into
 // the pipelines; it runs the same contract suite as the kafkajs one.
-import type { KafkaEdge } from '../edge.js';
+import type { KafkaEdge } from '../../../../src/kafka/edge.js';
 import { createPlatformaticTopicAdmin, platformaticGroupProgress } from './admin.js';
 import type { PlatformaticOptions } from './common.js';
 import { createPlatformaticOwnedOffsetsConsumer } from './ownedOffsets.js';

@@ -2,10 +2,10 @@
 // partition at the sink's position; the lag group's offsets are set with the admin API (a group nobody joins).
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
-import type { OwnedOffsetsConsumer, OwnedOffsetsOptions } from '../ownedOffsets.js';
-import type { InMessage } from '../transactional.js';
+import type { OwnedOffsetsConsumer, OwnedOffsetsOptions } from '../../../../src/kafka/ownedOffsets.js';
+import type { InMessage } from '../../../../src/kafka/transactional.js';
 import { baseOptions, logBounds, toInMessage, tpKey, type PlatformaticOptions } from './common.js';
-import { createHealthTracker } from '../supervision.js';
+import { createHealthTracker } from '../../../../src/kafka/supervision.js';
 
 const MAX_BATCH = 5_000; // messages handed to onBatch at once
 

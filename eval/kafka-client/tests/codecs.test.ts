@@ -1,13 +1,13 @@
 // @platformatic/kafka (under evaluation) and every codec a producer may use: batches compressed by librdkafka (Python
 // confluent-kafka) with gzip, snappy, lz4 and zstd are read back byte for byte, and its own compressed batches are read
-// by librdkafka. The kafkajs edge reads only none and gzip today (issue 11 step 2 adds the others).
+// by librdkafka. (The kafkajs edge's codecs: the root's tests/integration/ingest/codecs.test.ts.)
 import { execFileSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { platformaticEdge } from '../../../src/kafka/platformatic/edge.js';
-import { createPlatformaticProducer } from '../../../src/kafka/platformatic/producer.js';
+import { platformaticEdge } from '../src/platformatic/edge.js';
+import { createPlatformaticProducer } from '../src/platformatic/producer.js';
 import type { InMessage } from '../../../src/kafka/transactional.js';
-import { config, unique } from '../../support/env.js';
+import { config, unique } from '../../../tests/support/env.js';
 
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 const N = 200;

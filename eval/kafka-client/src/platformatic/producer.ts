@@ -1,6 +1,6 @@
 // Owns producing with @platformatic/kafka behind the GexProducer interface: idempotent, acks=all, Java-compatible keys.
 import { Producer, compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka';
-import type { GexProducer, OutMessage } from '../producer.js';
+import type { GexProducer, OutMessage } from '../../../../src/kafka/producer.js';
 import { backoff, baseOptions, type PlatformaticOptions } from './common.js';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';

@@ -1,10 +1,10 @@
 // Owns exactly-once consume-transform-produce with @platformatic/kafka: outputs and input offsets commit in one
 // transaction per chunk (TxnOffsetCommit with the group's generation, KIP-447), behind the kafkajs edge's interface.
 import { Consumer, Producer, compatibilityPartitioner, type Message, type MessageToProduce, type MessagesStream } from '@platformatic/kafka';
-import type { TransactionalOptions, TransactionalProcessor, Outputs } from '../transactional.js';
+import { outputTopic, type TransactionalOptions, type TransactionalProcessor, type Outputs } from '../../../../src/kafka/transactional.js';
 import { backoff, baseOptions, toInMessage, tpKey, type PlatformaticOptions } from './common.js';
 import { toProduce } from './producer.js';
-import { createHealthTracker } from '../supervision.js';
+import { createHealthTracker } from '../../../../src/kafka/supervision.js';
 
 const MAX_SEND_BYTES = 3 * 1024 * 1024; // per send inside a transaction, as the kafkajs edge
 const HELD_RETRY_MS = 10; // how soon a chunk that mayProceed held back is tried again
@@ -27,6 +27,7 @@ export const createPlatformaticTransactionalProcessor = async (
   {
     groupId,
     topics,
+    topology,
     transactionalId,
     transform,
     fromBeginning = true,
@@ -86,13 +87,14 @@ export const createPlatformaticTransactionalProcessor = async (
       let part: MessageToProduce[] = [];
       let partBytes = 0;
       for (const o of outputs) {
+        const topic = outputTopic(o, topology);
         for (const m of o.messages) {
           if (partBytes + m.value.length > MAX_SEND_BYTES && partBytes > 0) {
             await tx.send({ messages: part });
             part = [];
             partBytes = 0;
           }
-          part.push(toProduce(o.topic, m));
+          part.push(toProduce(topic, m));
           partBytes += m.value.length;
         }
       }

@@ -1,8 +1,8 @@
 // Owns topic administration and group progress with @platformatic/kafka behind the TopicAdmin and lag interfaces.
 import { Admin } from '@platformatic/kafka';
-import type { ActualTopic, TopicAction } from '../../domain/topicSpec.js';
-import type { TopicAdmin } from '../admin.js';
-import type { PartitionProgress } from '../lag.js';
+import type { ActualTopic, TopicAction } from '../../../../src/domain/topicSpec.js';
+import type { TopicAdmin } from '../../../../src/kafka/admin.js';
+import type { PartitionProgress } from '../../../../src/kafka/lag.js';
 import { baseOptions, logBounds, type PlatformaticOptions } from './common.js';
 
 const TOPIC = 2; // ConfigResourceTypes.TOPIC
