@@ -2,7 +2,7 @@
 import type { DeadLetter } from '../deadLetter.js';
 import type { JobEvent } from '../prioritized.js';
 import type { RuleEvent } from '../priority/ruleSet.js';
-// TEMP(decode): the projector reads processed v1 (strikes as rows) until project2 moves it to v2 columns
+// a processed record decoded whole (any writer schema other than v2, e.g. v1) carries its strikes as rows; v2 records are read as columns in place
 import type { ProcessedSnapshotV1 as ProcessedSnapshot } from '../v1Strikes.js';
 import type { SourceStats } from '../processing/sourceStats.js';
 import { type At, rowsOfDeadLetter, rowsOfJob, rowsOfProcessed, rowsOfRule, rowsOfSource } from './rows.js';

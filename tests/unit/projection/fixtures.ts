@@ -6,7 +6,7 @@ import { processedSnapshot } from '../../../src/domain/processed.js';
 import type { PrioritizedSnapshot } from '../../../src/domain/prioritized.js';
 import type { SourceStats } from '../../../src/domain/processing/sourceStats.js';
 import { blankSnapshot, blankStrike } from '../../../src/domain/snapshot.js';
-// TEMP(decode): the projector reads processed v1 (strikes as rows) until project2 moves it to v2 columns
+// a processed record decoded whole (any writer schema other than v2, e.g. v1) carries its strikes as rows; v2 records are read as columns in place
 import { fromRowSnapshot, type ProcessedSnapshotV1 as ProcessedSnapshot, type RowSnapshot } from '../../../src/domain/v1Strikes.js';
 
 /** 2024-03-15T23:59:00Z: late enough that a local-time date would differ east of UTC. */
