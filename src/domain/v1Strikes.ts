@@ -1,6 +1,6 @@
-// TEMP(decode): the v1 wire form of snapshots (io.gexstream.CanonicalSnapshot, strikes as Strike rows) while some hops
-// still read or write the v1 topics. In memory a snapshot's strikes are columns (strikeColumns.ts); these converters are
-// the boundary (cold: an object per strike). Delete this file once the prioritizer, processor and projector speak v2.
+// Owns the v1 wire form of snapshots (io.gexstream.CanonicalSnapshot, strikes as Strike rows): the retired v1 topics'
+// records, which the projector still folds when a record was written with that schema, and the v1 side of bench/wire.
+// In memory a snapshot's strikes are columns (strikeColumns.ts); these converters are the boundary (cold: an object per strike).
 import type { PrioritizedSnapshot } from './prioritized.js';
 import type { ProcessedSnapshot } from './processed.js';
 import type { CanonicalSnapshot, Strike } from './snapshot.js';
