@@ -15,6 +15,15 @@ export interface TopicAdmin {
   readonly close: () => Promise<void>;
 }
 
+/** A create answered "already exists" for a topic the metadata does not list yet; retriable. */
+export class TopicNotYetListedError extends Error {
+  override readonly name = 'TopicNotYetListedError';
+  readonly retriable = true;
+  constructor(topic: string) {
+    super(`topic ${topic} already exists but is not listed in the metadata yet`);
+  }
+}
+
 export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promise<TopicAdmin> => {
   const admin: Admin = kafka.admin();
   await admin.connect();
@@ -62,7 +71,10 @@ export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promi
           // kafkajs answers false for TOPIC_ALREADY_EXISTS; on a loaded broker that is often its own retry of a create
           // that did land after the first request timed out. The same topic as declared is what was asked for.
           const now = (await readTopics([a.spec.name])).get(a.spec.name);
-          if (now?.partitions !== a.spec.partitions) throw new Error(`topic ${a.spec.name} already exists${now ? ` with ${now.partitions} partitions, not ${a.spec.partitions}` : ''}`);
+          // The controller has it but the broker's metadata does not list it yet (seen in a loaded CI run): retriable,
+          // applyTopics plans again once the metadata caught up.
+          if (!now) throw new TopicNotYetListedError(a.spec.name);
+          if (now.partitions !== a.spec.partitions) throw new Error(`topic ${a.spec.name} already exists with ${now.partitions} partitions, not ${a.spec.partitions}`);
         }
         return;
       }
