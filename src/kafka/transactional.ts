@@ -1,5 +1,6 @@
 // Owns exactly-once consume-transform-produce: outputs and input offsets commit in one Kafka transaction per batch.
 import './fastCrc.js'; // before kafkajs loads
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Consumer, type EachBatchPayload, type Producer, type Transaction } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
@@ -7,6 +8,9 @@ import { producerCompression, type KafkaClient } from './client.js';
 import { compressionType } from './codecs.js';
 import type { OutMessage } from './producer.js';
 import { createHealthTracker, supervise } from './supervision.js';
+
+/** How often a held batch asks again whether it may go on. */
+const HELD_POLL_MS = 10;
 
 export interface InMessage {
   readonly topic: string;
@@ -40,7 +44,10 @@ export interface TransactionalOptions {
   readonly sessionTimeout?: number; // ms
   /** Longest a fetch waits for data; also how soon a resumed consumer fetches again (kafkajs idles this long when paused). */
   readonly maxWaitTimeInMs?: number; // ms
-  /** Asked before each message: false stops the batch there (the rest is fetched again later), e.g. to yield to a higher priority. */
+  /**
+   * Asked before each message: false holds the batch there (what was taken so far commits; the rest waits in memory
+   * and is asked again every few ms, heartbeating), e.g. to yield to a higher priority. A paused processor holds too.
+   */
   readonly mayProceed?: () => boolean;
   /**
    * Partitions handled at once, each with a transactional producer of its own (`<transactionalId>`, `<transactionalId>-1`,
@@ -141,6 +148,16 @@ export const createTransactionalProcessor = async ({
     }
   };
 
+  /** Until the consumer is resumed and `mayProceed` says yes: true; false once the batch is no longer wanted (stop, seek). */
+  const waitForLeave = async (payload: EachBatchPayload): Promise<boolean> => {
+    for (;;) {
+      if (!payload.isRunning() || payload.isStale()) return false;
+      if (!paused && (!mayProceed || mayProceed())) return true;
+      await sleep(HELD_POLL_MS);
+      await payload.heartbeat(); // a rebalance while held throws here, as it would at the next commit
+    }
+  };
+
   const commitChunk = async (payload: EachBatchPayload, chunk: InMessage[]): Promise<void> => {
     const { batch } = payload;
     const outputs = await transform(chunk);
@@ -226,7 +243,17 @@ export const createTransactionalProcessor = async ({
           let chunkBytes = 0;
           for (const m of batch.messages) {
             if (!payload.isRunning() || payload.isStale()) return;
-            if (mayProceed && !mayProceed()) break;
+            if (paused || (mayProceed && !mayProceed())) {
+              // Held back (a higher level has work, or paused): commit what was taken, then keep the fetched batch
+              // and wait for leave. Dropping it meant fetching up to 8 MiB again, and on a loaded machine that took
+              // longer than the drain plan kept the level resumed: low got nothing under continuous critical traffic.
+              if (chunk.length > 0) {
+                await commitChunk(payload, chunk);
+                chunk = [];
+                chunkBytes = 0;
+              }
+              if (!(await waitForLeave(payload))) return;
+            }
             chunk.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
             chunkBytes += m.value?.length ?? 0;
             if (chunk.length >= maxMessagesPerTransaction || chunkBytes >= maxInputBytesPerTransaction) {
