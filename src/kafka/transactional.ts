@@ -7,8 +7,11 @@ import type { ConsumerHealth } from '../domain/processing/health.js';
 import { producerCompression, type KafkaClient } from './client.js';
 import { compressionType } from './codecs.js';
 import type { OutMessage } from './producer.js';
+import { isRetriable } from './retry.js';
 import { createHealthTracker, supervise } from './supervision.js';
 
+/** How long start-up waits for a broker that is down or restarting. */
+const START_WAIT_MS = 60_000;
 /** How often a held batch asks again whether it may go on. */
 const HELD_POLL_MS = 10;
 
@@ -60,6 +63,8 @@ export interface TransactionalOptions {
   readonly onFetched?: (info: { topic: string; partition: number; highWatermark: number; firstOffset: number; lastOffset: number; messages: number }) => void;
   /** A crash of the consumer: kafkajs restarts it after a retriable error, this runner after any other (with backoff). */
   readonly onCrash?: (info: { error: unknown; restart: 'kafkajs' | 'supervisor'; inMs: number | null }) => void;
+  /** A start-up attempt failed on a broker that is down or restarting; start() tries again for about a minute. */
+  readonly onStartRetry?: (info: { error: unknown; attempt: number }) => void;
   /** A failed transaction: its producer is replaced by a new one with the same transactional id. */
   readonly onProducerReset?: (info: { transactionalId: string; error: unknown }) => void;
 }
@@ -93,6 +98,7 @@ export const createTransactionalProcessor = async ({
   concurrency = 1,
   onCrash,
   onProducerReset,
+  onStartRetry,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency: expected a whole number >= 1, got ${concurrency}`);
   const maxSendBytes = 3 * 1024 * 1024; // 3 MiB per send, under every topic's max.message.bytes
@@ -135,6 +141,7 @@ export const createTransactionalProcessor = async ({
   };
   const health = createHealthTracker();
   let paused = false;
+  let stopped = false;
 
   /** Runs `work` in a transaction of `producer`: committed when it returns, aborted when it throws. */
   const inTransaction = async (producer: Producer, work: (tx: Transaction) => Promise<void>): Promise<void> => {
@@ -271,13 +278,29 @@ export const createTransactionalProcessor = async ({
   return {
     health: health.snapshot,
     start: async () => {
-      for (const s of slots) {
-        await s.producer.connect();
-        s.connected = true;
+      // A broker that is down or restarting at start-up is waited for (about a minute), as the registry is: a role
+      // restarted during a broker restart exited with KafkaJSNumberOfRetriesExceeded (4 unplanned processor exits in
+      // the fault bench). What is not retriable, or still failing after that, fails the start-up.
+      const deadline = Date.now() + START_WAIT_MS;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for (const s of slots) {
+            if (s.connected) continue;
+            await s.producer.connect();
+            s.connected = true;
+          }
+          await supervised.start();
+          return;
+        } catch (err) {
+          if (stopped || !isRetriable(err) || Date.now() >= deadline) throw err;
+          onStartRetry?.({ error: err, attempt });
+          await sleep(Math.min(5_000, 250 * 2 ** (attempt - 1)));
+          if (stopped) throw err;
+        }
       }
-      await supervised.start();
     },
     stop: async () => {
+      stopped = true;
       try {
         await supervised.stop();
       } finally {

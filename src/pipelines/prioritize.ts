@@ -259,6 +259,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         maxMessagesPerTransaction: 500,
         onCrash: ({ error, restart, inMs }) => log.error({ err: error, restart, inMs }, 'prioritizer consumer crashed; restarting'),
         onProducerReset: ({ transactionalId, error }) => log.warn({ err: error, transactionalId }, 'transaction failed; its producer is re-initialised'),
+        onStartRetry: ({ error, attempt }) => log.warn({ err: error, attempt }, 'broker unavailable at start-up; waiting for it'),
       });
       await processor.start();
       log.info({ ruleSetVersion: currentRules().version, sources: sources.size }, 'prioritizer started');
