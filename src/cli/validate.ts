@@ -1,4 +1,5 @@
 // Owns `gexstream validate FILE...`: offline decoding and validation, no Kafka.
+import { once } from 'node:events';
 import { DataType, type CanonicalSnapshot } from '../domain/snapshot.js';
 import { toIsoJson } from '../domain/isoJson.js';
 import { validateFile } from '../pipelines/validateFiles.js';
@@ -66,12 +67,14 @@ export const validateCommand = (): Command => ({
       let r;
       try {
         // the index of the last valid record is how far the file has got: progress without a second pass to count
-        const onValid = (s: CanonicalSnapshot, index: number): void => {
-          if (json) {
-            process.stdout.write(`${JSON.stringify(toIsoJson(s))}\n`);
-            exitIfStdoutClosed();
-          }
+        // A pipe's writes are queued in memory when the reader is slower: without waiting for 'drain' a large file
+        // was held whole in RSS, and `| head` left only after every record had been written (and dropped).
+        const onValid = (s: CanonicalSnapshot, index: number): Promise<void> | undefined => {
           bar?.update(seen + index + 1, file);
+          if (!json) return undefined;
+          const more = process.stdout.write(`${JSON.stringify(toIsoJson(s))}\n`);
+          exitIfStdoutClosed();
+          return more ? undefined : once(process.stdout, 'drain').then(() => undefined);
         };
         r = await validateFile(file, meta, opts, json || bar ? onValid : undefined);
       } catch (err) {

@@ -1,11 +1,15 @@
 // Owns topic administration against the cluster: reading actual topics and applying a topic plan.
 import './fastCrc.js'; // before kafkajs loads
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { ActualTopic, TopicAction } from '../domain/topicSpec.js';
 import type { KafkaClient } from './client.js';
 
 const { ConfigResourceTypes } = kafkajs; // a CommonJS module: its enums are not named ESM exports
 const TOPIC_CONFIG_SOURCE = 1; // ConfigSource.TOPIC_CONFIG: an override set on the topic itself
+/** How long a created topic may take to show in the metadata of a loaded broker (polls x ms). */
+const LISTED_POLLS = 50;
+const LISTED_POLL_MS = 200;
 
 export interface TopicAdmin {
   readonly brokerCount: () => Promise<number>;
@@ -13,6 +17,15 @@ export interface TopicAdmin {
   readonly apply: (action: TopicAction) => Promise<void>;
   readonly deleteTopics: (names: string[]) => Promise<void>;
   readonly close: () => Promise<void>;
+}
+
+/** A create answered "already exists" for a topic the metadata does not list yet; retriable. */
+export class TopicNotYetListedError extends Error {
+  override readonly name = 'TopicNotYetListedError';
+  readonly retriable = true;
+  constructor(topic: string) {
+    super(`topic ${topic} already exists but is not listed in the metadata yet`);
+  }
 }
 
 export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promise<TopicAdmin> => {
@@ -44,9 +57,20 @@ export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promi
     }
     return out;
   };
+  /** The topic as the metadata lists it, waited for a while; still absent: retriable, the caller plans again. */
+  const waitListed = async (name: string): Promise<ActualTopic> => {
+    for (let i = 0; i < LISTED_POLLS; i++) {
+      const now = (await readTopics([name])).get(name);
+      if (now) return now;
+      await sleep(LISTED_POLL_MS);
+    }
+    throw new TopicNotYetListedError(name);
+  };
   const apply = async (a: TopicAction): Promise<void> => {
     switch (a.type) {
       case 'create': {
+        // After a create landed, a loaded broker's metadata can still say UNKNOWN_TOPIC_OR_PARTITION while kafkajs
+        // waits for the leaders (it only waits out LEADER_NOT_AVAILABLE): the topic is there, the metadata lags.
         const ok = await admin.createTopics({
           waitForLeaders: true,
           topics: [
@@ -57,12 +81,20 @@ export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promi
               configEntries: Object.entries(a.spec.configs).map(([name, value]) => ({ name, value })),
             },
           ],
+        }).catch((err: unknown) => {
+          if ((err as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return null;
+          throw err;
         });
+        if (ok === null) {
+          await waitListed(a.spec.name);
+          return;
+        }
         if (!ok) {
           // kafkajs answers false for TOPIC_ALREADY_EXISTS; on a loaded broker that is often its own retry of a create
           // that did land after the first request timed out. The same topic as declared is what was asked for.
-          const now = (await readTopics([a.spec.name])).get(a.spec.name);
-          if (now?.partitions !== a.spec.partitions) throw new Error(`topic ${a.spec.name} already exists${now ? ` with ${now.partitions} partitions, not ${a.spec.partitions}` : ''}`);
+          // The controller has it but the broker's metadata may not list it yet (seen in a loaded CI run).
+          const now = await waitListed(a.spec.name);
+          if (now.partitions !== a.spec.partitions) throw new Error(`topic ${a.spec.name} already exists with ${now.partitions} partitions, not ${a.spec.partitions}`);
         }
         return;
       }

@@ -1,5 +1,6 @@
 // Owns exactly-once consume-transform-produce: outputs and input offsets commit in one Kafka transaction per batch.
 import './fastCrc.js'; // before kafkajs loads
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Consumer, type EachBatchPayload, type Producer, type Transaction } from 'kafkajs';
 import { headersToStrings } from '../domain/headers.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
@@ -8,7 +9,13 @@ import type { Topology } from '../domain/topology.js';
 import { producerCompression, type KafkaClient } from './client.js';
 import { compressionType } from './codecs.js';
 import type { OutMessage } from './producer.js';
+import { isRetriable } from './retry.js';
 import { createHealthTracker, supervise } from './supervision.js';
+
+/** How long start-up waits for a broker that is down or restarting. */
+const START_WAIT_MS = 60_000;
+/** How often a held batch asks again whether it may go on. */
+const HELD_POLL_MS = 10;
 
 export interface InMessage {
   readonly topic: string;
@@ -57,7 +64,10 @@ export interface TransactionalOptions {
   readonly sessionTimeout?: number; // ms
   /** Longest a fetch waits for data; also how soon a resumed consumer fetches again (kafkajs idles this long when paused). */
   readonly maxWaitTimeInMs?: number; // ms
-  /** Asked before each message: false stops the batch there (the rest is fetched again later), e.g. to yield to a higher priority. */
+  /**
+   * Asked before each message: false holds the batch there (what was taken so far commits; the rest waits in memory
+   * and is asked again every few ms, heartbeating), e.g. to yield to a higher priority. A paused processor holds too.
+   */
   readonly mayProceed?: () => boolean;
   /**
    * Partitions handled at once, each with a transactional producer of its own (`<transactionalId>`, `<transactionalId>-1`,
@@ -70,6 +80,8 @@ export interface TransactionalOptions {
   readonly onFetched?: (info: { topic: string; partition: number; highWatermark: number; firstOffset: number; lastOffset: number; messages: number }) => void;
   /** A crash of the consumer: kafkajs restarts it after a retriable error, this runner after any other (with backoff). */
   readonly onCrash?: (info: { error: unknown; restart: 'kafkajs' | 'supervisor'; inMs: number | null }) => void;
+  /** A start-up attempt failed on a broker that is down or restarting; start() tries again for about a minute. */
+  readonly onStartRetry?: (info: { error: unknown; attempt: number }) => void;
   /** A failed transaction: its producer is replaced by a new one with the same transactional id. */
   readonly onProducerReset?: (info: { transactionalId: string; error: unknown }) => void;
 }
@@ -104,6 +116,7 @@ export const createTransactionalProcessor = async ({
   concurrency = 1,
   onCrash,
   onProducerReset,
+  onStartRetry,
 }: TransactionalOptions): Promise<TransactionalProcessor> => {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency: expected a whole number >= 1, got ${concurrency}`);
   const maxSendBytes = 3 * 1024 * 1024; // 3 MiB per send, under every topic's max.message.bytes
@@ -146,6 +159,7 @@ export const createTransactionalProcessor = async ({
   };
   const health = createHealthTracker();
   let paused = false;
+  let stopped = false;
 
   /** Runs `work` in a transaction of `producer`: committed when it returns, aborted when it throws. */
   const inTransaction = async (producer: Producer, work: (tx: Transaction) => Promise<void>): Promise<void> => {
@@ -156,6 +170,16 @@ export const createTransactionalProcessor = async ({
     } catch (err) {
       await tx.abort().catch(() => undefined);
       throw err;
+    }
+  };
+
+  /** Until the consumer is resumed and `mayProceed` says yes: true; false once the batch is no longer wanted (stop, seek). */
+  const waitForLeave = async (payload: EachBatchPayload): Promise<boolean> => {
+    for (;;) {
+      if (!payload.isRunning() || payload.isStale()) return false;
+      if (!paused && (!mayProceed || mayProceed())) return true;
+      await sleep(HELD_POLL_MS);
+      await payload.heartbeat(); // a rebalance while held throws here, as it would at the next commit
     }
   };
 
@@ -244,7 +268,17 @@ export const createTransactionalProcessor = async ({
           let chunkBytes = 0;
           for (const m of batch.messages) {
             if (!payload.isRunning() || payload.isStale()) return;
-            if (mayProceed && !mayProceed()) break;
+            if (paused || (mayProceed && !mayProceed())) {
+              // Held back (a higher level has work, or paused): commit what was taken, then keep the fetched batch
+              // and wait for leave. Dropping it meant fetching up to 8 MiB again, and on a loaded machine that took
+              // longer than the drain plan kept the level resumed: low got nothing under continuous critical traffic.
+              if (chunk.length > 0) {
+                await commitChunk(payload, chunk);
+                chunk = [];
+                chunkBytes = 0;
+              }
+              if (!(await waitForLeave(payload))) return;
+            }
             chunk.push({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
             chunkBytes += m.value?.length ?? 0;
             if (chunk.length >= maxMessagesPerTransaction || chunkBytes >= maxInputBytesPerTransaction) {
@@ -262,13 +296,29 @@ export const createTransactionalProcessor = async ({
   return {
     health: health.snapshot,
     start: async () => {
-      for (const s of slots) {
-        await s.producer.connect();
-        s.connected = true;
+      // A broker that is down or restarting at start-up is waited for (about a minute), as the registry is: a role
+      // restarted during a broker restart exited with KafkaJSNumberOfRetriesExceeded (4 unplanned processor exits in
+      // the fault bench). What is not retriable, or still failing after that, fails the start-up.
+      const deadline = Date.now() + START_WAIT_MS;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          for (const s of slots) {
+            if (s.connected) continue;
+            await s.producer.connect();
+            s.connected = true;
+          }
+          await supervised.start();
+          return;
+        } catch (err) {
+          if (stopped || !isRetriable(err) || Date.now() >= deadline) throw err;
+          onStartRetry?.({ error: err, attempt });
+          await sleep(Math.min(5_000, 250 * 2 ** (attempt - 1)));
+          if (stopped) throw err;
+        }
       }
-      await supervised.start();
     },
     stop: async () => {
+      stopped = true;
       try {
         await supervised.stop();
       } finally {

@@ -266,6 +266,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         maxMessagesPerTransaction: 500,
         onCrash: ({ error, restart, inMs }) => log.error({ err: error, restart, inMs }, 'prioritizer consumer crashed; restarting'),
         onProducerReset: ({ transactionalId, error }) => log.warn({ err: error, transactionalId }, 'transaction failed; its producer is re-initialised'),
+        onStartRetry: ({ error, attempt }) => log.warn({ err: error, attempt }, 'broker unavailable at start-up; waiting for it'),
       };
       processor = await (o.edge ? o.edge.transactional(loop) : createTransactionalProcessor({ kafka: o.kafka, ...loop }));
       await processor.start();

@@ -421,6 +421,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
           },
           onCrash: ({ error, restart, inMs }) => log.error({ err: error, level, restart, inMs }, 'processor consumer crashed; restarting'),
           onProducerReset: ({ transactionalId, error }) => log.warn({ err: error, level, transactionalId }, 'transaction failed; its producer is re-initialised'),
+          onStartRetry: ({ error, attempt }) => log.warn({ err: error, level, attempt }, 'broker unavailable at start-up; waiting for it'),
           onCommitted: ({ partition, messages }) => {
             const p = s.pending.get(partition);
             if (!p) return;

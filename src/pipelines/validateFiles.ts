@@ -45,7 +45,8 @@ export const validateFile = async (
   file: string,
   meta: DecodeMeta,
   opts: DecodeOptions,
-  onValid?: (s: CanonicalSnapshot, index: number) => void,
+  // may return a promise (a writer held back by its reader): the next record waits for it
+  onValid?: (s: CanonicalSnapshot, index: number) => Promise<void> | undefined,
   { maxReportedRecords = 1000, maxFileBytes }: ValidateFileOptions = {},
 ): Promise<FileReport> => {
   const { bytes } = await readFileBytes(file, maxFileBytes === undefined ? {} : { maxBytes: maxFileBytes });
@@ -76,7 +77,8 @@ export const validateFile = async (
     if (isLeft(d)) invalidRecord({ index: r.index, line: r.line, errors: d.left });
     else {
       valid++;
-      onValid?.(d.right, r.index);
+      const held = onValid?.(d.right, r.index);
+      if (held !== undefined) await held;
     }
   }
   if (seen === 0) invalidRecord({ index: 0, line: 1, errors: [{ path: '$', message: 'the file holds no snapshot' }] });

@@ -17,6 +17,7 @@ import { jobEvent, type JobEvent, type PrioritizedSnapshot } from '../../../src/
 import { LEVELS } from '../../../src/domain/priority/level.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { readToEnd } from '../../../src/kafka/reader.js';
+import { createTransactionalProcessor } from '../../../src/kafka/transactional.js';
 import { eventually } from '../../support/env.js';
 import { faultPipeline, faultStack, spawnRunOn, type FaultStack } from '../../support/faultStack.js';
 import { groupConsumed } from '../../support/pipeline.js';
@@ -134,6 +135,49 @@ test('registry down at start and while records arrive, then back: nothing dead-l
     rmSync(dir, { recursive: true, force: true });
     await p.cleanup();
   }
+});
+
+test('broker down when a role starts, back within a minute: start-up waits for it instead of exiting, then every record once', async () => {
+  const s = await ownStack();
+  const p = await faultPipeline(s, 'startwait', 1);
+  const N = 200;
+  const producer = await createProducer({ kafka: s.kafka() });
+  await producer.send([{ topic: p.raw, messages: Array.from({ length: N }, (_, i) => ({ key: String(i), value: Buffer.from(`m${i}`) })) }]);
+  await producer.close();
+  const group = `${p.prefix}.startwait`;
+  let committed = 0;
+  const retries: string[] = [];
+  await s.stop('kafka');
+  const proc = await createTransactionalProcessor({
+    kafka: s.kafka(),
+    groupId: group,
+    topics: [p.raw],
+    transactionalId: `${p.prefix}.startwait.tx`,
+    maxWaitTimeInMs: 200,
+    transform: async (batch) => [{ topic: p.topics.processed, messages: batch.map((m) => ({ key: m.key, value: m.value ?? Buffer.alloc(0) })) }],
+    onCommitted: ({ messages }) => (committed += messages),
+    onStartRetry: ({ error }) => retries.push((error as Error).name),
+  });
+  let outcome: 'pending' | 'started' | Error = 'pending';
+  const starting = proc.start().then(() => (outcome = 'started'), (err: Error) => (outcome = err));
+  try {
+    // the start is waiting on the broker (before: KafkaJSNumberOfRetriesExceeded ended the start-up after ~5 s)
+    await eventually('a start attempt failed on the broker and is retried', async () => (retries.length > 0 || outcome !== 'pending' ? true : undefined), 60_000, 100);
+    assert.is(outcome, 'pending', `still starting while the broker is down (${String(outcome)})`);
+    await s.up();
+    await starting;
+    assert.is(outcome, 'started', `started once the broker was back (retried after ${retries.join(', ')})`);
+    await eventually('every record committed', async () => (committed >= N ? true : undefined), 120_000, 100);
+  } finally {
+    await starting;
+    await proc.stop().catch(() => undefined);
+    await s.up();
+  }
+  const keys: string[] = [];
+  await readToEnd(s.kafka(), p.topics.processed, async (m) => void keys.push(m.key?.toString() ?? ''), { idleMs: 1_000 });
+  assert.is(keys.length, N, 'each record once');
+  assert.is(new Set(keys).size, N);
+  await p.cleanup();
 });
 
 test.run();

@@ -71,6 +71,29 @@ test('jq-style concatenated pretty-printed snapshots validate as objects, with n
   assert.equal([r.format, r.valid, r.invalid, r.errors], ['concatenated', 3, 0, []]);
 });
 
+test('validate waits for a held-back writer: the next record only after the promise onValid returned (a slow `--json` reader)', async () => {
+  const f = join(dir, 'held.jsonl');
+  writeFileSync(f, `${fixtureText()}\n${fixtureText()}\n${fixtureText()}\n`);
+  const events: string[] = [];
+  const releases: Array<() => void> = [];
+  const done = validateFile(f, meta, opts, (_s, i) => {
+    events.push(`write ${i}`);
+    return new Promise<void>((resolve) => releases.push(() => (events.push(`drained ${i}`), resolve())));
+  }).then((r) => (events.push('report'), r));
+  // the reader takes each record only when the test says so: nothing moves until then
+  for (let i = 0; i < 3; i++) {
+    for (let spin = 0; releases.length <= i; spin++) {
+      if (spin > 1_000) assert.unreachable(`record ${i} was never offered`);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(events.at(-1), `write ${i}`, 'no record before the previous one drained, and no report');
+    releases[i]?.();
+  }
+  const r = await done;
+  assert.equal(events, ['write 0', 'drained 0', 'write 1', 'drained 1', 'write 2', 'drained 2', 'report']);
+  assert.is(r.valid, 3);
+});
+
 test('100,000 invalid records: the first 1000 listed, then one summary entry with the count and the top reasons', async () => {
   const f = join(dir, 'bad.jsonl');
   writeFileSync(f, `${'{"ticker":"SPX","timestamp":"soon","strikes":[[1,2,3,[]]]}\n'.repeat(100_000)}`);
