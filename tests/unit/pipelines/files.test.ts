@@ -82,9 +82,10 @@ test('validate waits for a held-back writer: the next record only after the prom
   }).then((r) => (events.push('report'), r));
   // the reader takes each record only when the test says so: nothing moves until then
   for (let i = 0; i < 3; i++) {
-    for (let spin = 0; releases.length <= i; spin++) {
-      if (spin > 1_000) assert.unreachable(`record ${i} was never offered`);
-      await new Promise((r) => setImmediate(r));
+    // the file is read on the thread pool: on a loaded machine that takes a while, so wait for the offer, not for N turns
+    for (const deadline = Date.now() + 30_000; releases.length <= i; ) {
+      if (Date.now() > deadline) assert.unreachable(`record ${i} was never offered`);
+      await new Promise((r) => setTimeout(r, 2));
     }
     assert.equal(events.at(-1), `write ${i}`, 'no record before the previous one drained, and no report');
     releases[i]?.();
