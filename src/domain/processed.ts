@@ -8,17 +8,7 @@ import type { CanonicalSnapshot } from './snapshot.js';
 import { isStrictlyAscending, sortedUnique, type ColumnarSnapshot } from './strikeColumns.js';
 
 /** A processed snapshot, its strikes as columns; on the wire it is io.gexstream.v2.ProcessedSnapshot. */
-export interface ProcessedSnapshot {
-  readonly request_id: string;
-  readonly job_id: string;
-  readonly level: Level;
-  readonly score: number;
-  readonly source: string;
-  readonly lineage: Lineage | null;
-  readonly published_at_ms: number;
-  readonly prioritized_at_ms: number;
-  readonly processed_at_ms: number;
-  readonly quality_score: number;
+export interface ProcessedSnapshot extends Omit<ProcessedEnvelope, 'components' | 'matched_rules' | 'rule_set_version'> {
   readonly snapshot: CanonicalSnapshot;
   /** The decision's score components; null (or absent, in records written before the field existed) when unknown. */
   readonly components?: PrioritizedSnapshot['components'] | null;
