@@ -5,7 +5,8 @@
 // --with-demo (CI) also runs the README's first command, the demo, on the fresh stack and counts it as one test.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = new Set(process.argv.slice(2));
@@ -14,6 +15,31 @@ const cli = (...a) => spawnSync(process.execPath, [join(root, 'bin', 'gexstream.
 const log = (s) => process.stderr.write(`[test] ${s}\n`);
 
 log(`Node ${process.version} (${process.execPath})`);
+
+/**
+ * The interop tests run `python3` with confluent-kafka and friends (tests/interop/requirements.txt). Installed into the
+ * Python on the PATH when it takes them; a system Python that refuses pip (PEP 668, "externally managed", as Debian's
+ * does) gets a virtual environment of ours in the cache instead, put first on the PATH of every suite.
+ */
+const prepareInteropPython = () => {
+  const requirements = join(root, 'tests', 'interop', 'requirements.txt');
+  const ready = (python) => spawnSync(python, ['-c', 'import confluent_kafka.schema_registry.avro, fastavro, pyarrow.dataset, polars'], { stdio: 'ignore' }).status === 0;
+  const pipInstall = (python) => spawnSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', requirements], { stdio: 'inherit' }).status === 0;
+  const venv = join(process.env.GEXSTREAM_CACHE_DIR ?? join(homedir(), '.cache', 'gexstream'), 'interop-venv');
+  const venvBin = join(venv, 'bin');
+  const useVenv = () => {
+    process.env.PATH = `${venvBin}${delimiter}${process.env.PATH ?? ''}`;
+    log(`interop client: ${join(venvBin, 'python3')}`);
+  };
+  if (ready('python3')) return;
+  if (existsSync(join(venvBin, 'python3')) && ready(join(venvBin, 'python3'))) return useVenv();
+  log('installing the independent interop client (tests/interop/requirements.txt)');
+  if (pipInstall('python3') && ready('python3')) return;
+  log(`the system Python refused the install: a virtual environment in ${venv}`);
+  if (!existsSync(join(venvBin, 'python3')) && spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' }).status !== 0) throw new Error(`python3 -m venv ${venv} failed (Debian: apt install python3-venv)`);
+  if (!pipInstall(join(venvBin, 'python3')) || !ready(join(venvBin, 'python3'))) throw new Error('pip install of tests/interop/requirements.txt failed');
+  useVenv();
+};
 
 let passed = 0;
 let failed = 0;
@@ -90,11 +116,7 @@ try {
       if (cli('stack', 'up') !== 0) throw new Error('could not start the local stack');
       startedStack = true;
     }
-    if (spawnSync('python3', ['-c', 'import confluent_kafka.schema_registry.avro, fastavro, pyarrow.dataset, polars'], { stdio: 'ignore' }).status !== 0) {
-      log('installing the independent interop client (tests/interop/requirements.txt)');
-      const pip = spawnSync('python3', ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(root, 'tests', 'interop', 'requirements.txt')], { stdio: 'inherit' });
-      if (pip.status !== 0) throw new Error('pip install of tests/interop/requirements.txt failed');
-    }
+    prepareInteropPython();
     if (args.has('--with-demo')) {
       log('running the demo (the README quick start) on this stack');
       const t0 = Date.now();
