@@ -110,9 +110,23 @@ export const createRegistry = ({ url, auth }: { url: string; auth?: RegistryAuth
       return { subject, id: res.id, version: now?.version ?? 1, created: true };
     } catch (err) {
       const e = err as { status?: number; message: string };
+      if (e.status === 409 && /already exists/i.test(e.message)) return registeredMeanwhile(subject, schema, err);
       if (e.status === 409) throw new SchemaIncompatibleError(subject, e.message);
       throw new RegistryError(`registering ${subject}: ${e.message}`, { retriable: (e.status ?? 500) >= 500, cause: err });
     }
+  };
+
+  /**
+   * Apicurio (kafkasql storage) restarted on a kept topic answers before it has reloaded: it lists no version of a
+   * subject it holds and refuses to create it again ("already exists"). That is the registry catching up, not an
+   * incompatible schema: wait (about a minute) until the subject is listed, then register against what it holds.
+   */
+  const registeredMeanwhile = async (subject: string, schema: AvroJson, cause: unknown, waitMs = 60_000): Promise<Registered> => {
+    for (const deadline = Date.now() + waitMs; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (await latest(subject).catch(() => undefined)) return register(subject, schema);
+    }
+    throw new RegistryError(`registering ${subject}: the registry says the subject exists but lists no version of it (still loading?)`, { retriable: true, cause });
   };
 
   const typeById = (id: number): Promise<AvroType> => {
