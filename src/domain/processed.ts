@@ -24,21 +24,10 @@ export const normalise = (s: CanonicalSnapshot): CanonicalSnapshot => {
   return { ...next, derived: computeDerived(next) };
 };
 
+/** The processed snapshot of a prioritized one: its envelope (processedEnvelope) with the snapshot as normalised. */
 export const processedSnapshot = (p: PrioritizedSnapshot, snapshot: CanonicalSnapshot, processedAtMs: number): ProcessedSnapshot => ({
-  request_id: p.request_id,
-  job_id: jobIdOf(p.request_id),
-  level: p.level,
-  score: p.score,
-  source: p.source,
-  lineage: p.lineage,
-  published_at_ms: p.published_at_ms,
-  prioritized_at_ms: p.prioritized_at_ms,
-  processed_at_ms: processedAtMs,
-  quality_score: snapshot.derived?.quality_score ?? 0,
+  ...processedEnvelope(p, snapshot.derived?.quality_score ?? 0, processedAtMs),
   snapshot,
-  components: { ...p.components },
-  matched_rules: [...p.matched_rules],
-  rule_set_version: p.rule_set_version,
 });
 
 /** Every field of io.gexstream.v2.ProcessedSnapshot but the snapshot, which follows them on the wire. */
