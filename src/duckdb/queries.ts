@@ -63,3 +63,15 @@ export const ruleMatchCounts = async (c: DuckDBConnection): Promise<Map<string, 
   );
   return new Map(rows.map((r) => [String(r['rule_id']), Number(r['n'])]));
 };
+
+/**
+ * Where the newest stored snapshot of each ticker and kind came from (its processed message), the ties broken as the
+ * live view breaks them as far as the rows tell: for rebuilding the projector's latest-snapshot view at start.
+ */
+export const latestSnapshotPositions = async (c: DuckDBConnection): Promise<Array<{ requestId: string; partition: number; offset: number }>> => {
+  const r = await c.runAndReadAll(
+    `SELECT request_id, src_partition, src_offset FROM gex_snapshots
+     QUALIFY row_number() OVER (PARTITION BY ticker, kind ORDER BY timestamp_ms DESC, processed_at_ms DESC, src_partition DESC, src_offset DESC) = 1`,
+  );
+  return r.getRows().map(([id, p, o]) => ({ requestId: String(id), partition: Number(p), offset: Number(o) }));
+};

@@ -246,7 +246,7 @@ export const createApi = async (deps: ApiDeps): Promise<FastifyInstance> => {
 
   app.get<{ Querystring: { ticker?: string; kind?: string } }>(
     '/api/v1/snapshots/latest',
-    { schema: { tags: ['snapshots'], summary: 'The latest processed snapshot per ticker and kind (in-memory view of the projector).', querystring: { type: 'object', additionalProperties: false, properties: { ticker: { type: 'string', maxLength: API_LIMITS.query }, kind: { type: 'string', maxLength: API_LIMITS.query } } }, response: { 200: ListOf('snapshots') } } },
+    { schema: { tags: ['snapshots'], summary: 'The latest processed snapshot per ticker and kind (the projector\'s in-memory view, rebuilt from the processed topic at start).', querystring: { type: 'object', additionalProperties: false, properties: { ticker: { type: 'string', maxLength: API_LIMITS.query }, kind: { type: 'string', maxLength: API_LIMITS.query } } }, response: { 200: ListOf('snapshots') } } },
     async (req) => ({ snapshots: await deps.latest(req.query.ticker, req.query.kind) }),
   );
 

@@ -126,3 +126,87 @@ export const follow = async (
     await consumer.disconnect();
   }
 };
+
+/**
+ * Reads the messages at the given offsets of `topic` (read_committed), each partition seeked to its next wanted
+ * offset: for rebuilding a view whose positions are stored elsewhere. An offset with no message any more (deleted by
+ * retention or compaction, or a transaction marker) is reported in `missing`. Stops when every offset is found or
+ * passed, or after `timeoutMs` (what is left is missing).
+ */
+export const readAt = async (
+  kafka: KafkaClient,
+  topic: string,
+  positions: ReadonlyArray<{ readonly partition: number; readonly offset: number }>,
+  onMessage: (m: ReadMessage) => void | Promise<void>,
+  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+): Promise<{ found: number; missing: Array<{ partition: number; offset: number }> }> => {
+  const wanted = new Map<number, number[]>();
+  for (const p of positions) (wanted.get(p.partition) ?? wanted.set(p.partition, []).get(p.partition))?.push(p.offset);
+  for (const offs of wanted.values()) offs.sort((a, b) => a - b);
+  const missing: Array<{ partition: number; offset: number }> = [];
+  let found = 0;
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const high = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+  // offsets at or past the end (another cluster's positions) cannot be read
+  for (const [p, offs] of wanted) {
+    const end = high.get(p) ?? 0;
+    for (const o of offs.filter((x) => x >= end)) missing.push({ partition: p, offset: o });
+    const left = offs.filter((x) => x < end);
+    if (left.length > 0) wanted.set(p, left);
+    else wanted.delete(p);
+  }
+  if (wanted.size === 0) return { found, missing };
+  const consumer = kafka.consumer({ groupId: `gexstream-reader-${randomUUID()}`, readUncommitted: false, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        for (const [p, offs] of wanted) for (const o of offs) missing.push({ partition: p, offset: o });
+        wanted.clear();
+        resolve();
+      }, timeoutMs);
+      const finish = (): void => {
+        if (wanted.size > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            const offs = wanted.get(batch.partition);
+            if (!offs) return; // not wanted (or done): nothing to read there
+            for (const m of batch.messages) {
+              const offset = Number(m.offset);
+              while (offs.length > 0 && (offs[0] as number) < offset) missing.push({ partition: batch.partition, offset: offs.shift() as number });
+              if (offs[0] !== offset) continue;
+              offs.shift();
+              found++;
+              await onMessage({ topic, partition: batch.partition, offset, key: m.key, value: m.value, headers: headersToStrings(m.headers), timestamp: Number(m.timestamp) });
+              if (offs.length > 0 && (offs[0] as number) > offset + 1) {
+                // jump over what lies between (the rest of this batch is dropped by the seek)
+                consumer.seek({ topic, partition: batch.partition, offset: String(offs[0]) });
+                break;
+              }
+            }
+            // a batch that ends before the next wanted offset: the fetch goes on from there
+            if (offs.length === 0) {
+              wanted.delete(batch.partition);
+              consumer.pause([{ topic, partitions: [batch.partition] }]);
+            }
+            finish();
+          },
+        })
+        .catch(reject);
+      // every assigned partition starts at its first wanted offset; the others are paused
+      consumer.pause([{ topic, partitions: offsets.map((o) => o.partition).filter((p) => !wanted.has(p)) }]);
+      for (const [partition, offs] of wanted) consumer.seek({ topic, partition, offset: String(offs[0]) });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return { found, missing };
+};

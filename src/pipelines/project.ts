@@ -10,12 +10,14 @@ import { ownedView, strikeRowsOfView, StrikeColumnsError, type ProcessedColumnar
 import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
 import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { latestSnapshotPositions } from '../duckdb/queries.js';
 import { openStore, type Store, type TableSum } from '../duckdb/store.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { OffsetGap } from '../domain/offsetGaps.js';
 import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
 import type { At } from '../domain/projection/rows.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
+import { readAt } from '../kafka/reader.js';
 import type { InMessage } from '../kafka/transactional.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
@@ -151,8 +153,14 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
   let skipped = 0;
   let offsetGaps: readonly OffsetGap[] = [];
   const stats = (): ProjectorStats => ({ events, rows: { ...rows }, batches, deadLetters, skipped, offsetGaps });
-  // the newest processed snapshot per ticker and kind, its strikes copied out of the message (the API's latest view)
+  // the newest processed snapshot per ticker and kind, its strikes copied out of the message (the API's latest view);
+  // at start it is read back from the processed topic at the positions DuckDB holds for them (rebuildLatestView)
   const latestView = new Map<string, { readonly processed: ProcessedColumnar; readonly offset: number }>();
+  const latestKey = (v: ProcessedColumnar): string => `${v.snapshot.ticker}|${v.snapshot.kind}`;
+  const owned = (v: ProcessedColumnar, offset: number): { readonly processed: ProcessedColumnar; readonly offset: number } => ({
+    offset,
+    processed: { ...v, snapshot: { ...v.snapshot, strikes: ownedView(v.snapshot.strikes) } },
+  });
   const committedPositions = new Map<string, number>((await store.offsets()).map((s) => [tp(s.topic, s.partition), s.next]));
 
   // Replay's end: partitions still to finish, and how long nothing was delivered.
@@ -345,12 +353,12 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     for (const e of evs) {
       if (e.kind !== 'processed') continue;
       const v = e.value as ProcessedColumnar;
-      const k = `${v.snapshot.ticker}|${v.snapshot.kind}`;
+      const k = latestKey(v);
       const prev = newest.get(k);
       if (!prev || prev.processed.snapshot.timestamp_ms <= v.snapshot.timestamp_ms) newest.set(k, { processed: v, offset: (e.at as At).offset });
     }
     // only the winners keep their strikes, copied: the message buffers go with the round
-    for (const [k, l] of newest) newest.set(k, { offset: l.offset, processed: { ...l.processed, snapshot: { ...l.processed.snapshot, strikes: ownedView(l.processed.snapshot.strikes) } } });
+    for (const [k, l] of newest) newest.set(k, owned(l.processed, l.offset));
     // kept until the commit only for a listener (the API's status stream; a replay has none)
     const status = o.onEvents ? evs.filter((e): e is ProjectedEvent & RoundEvent => e.kind !== 'processed') : [];
     return { offsets, processedRanges, rowCounts, events: evs.length, newest, status, done };
@@ -438,6 +446,32 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
     },
   });
 
+  /**
+   * The latest-snapshot view as it was when the file was last written: the newest stored snapshot per ticker and kind,
+   * read back from the processed topic at the position its row records (the view holds whole messages, which DuckDB
+   * does not). A message gone from the topic (retention) or another one at that position (the topic was recreated)
+   * leaves its ticker out, with a warning, until the next snapshot of it arrives.
+   */
+  const rebuildLatestView = async (): Promise<void> => {
+    const positions = await serial(() => latestSnapshotPositions(store.connection));
+    if (positions.length === 0) return;
+    const expected = new Map(positions.map((p) => [`${p.partition}:${p.offset}`, p.requestId]));
+    let foreign = 0;
+    const { found, missing } = await readAt(o.kafka, topics.processed, positions, async (m) => {
+      const ev = await decode('processed', m);
+      const v = Array.isArray(ev) ? null : (ev.value as ProcessedColumnar);
+      if (v === null || v.request_id !== expected.get(`${m.partition}:${m.offset}`)) {
+        foreign++;
+        return;
+      }
+      const prev = latestView.get(latestKey(v));
+      if (!prev || prev.processed.snapshot.timestamp_ms < v.snapshot.timestamp_ms) latestView.set(latestKey(v), owned(v, m.offset));
+    });
+    const lost = missing.length + foreign;
+    if (lost > 0) o.log?.warn({ missing: missing.length, foreign, topic: topics.processed }, 'latest-snapshot view: some stored snapshots are not on the processed topic at their position any more; those tickers show up again with their next snapshot');
+    o.log?.info({ snapshots: found - foreign, tickers: latestView.size }, 'latest-snapshot view rebuilt');
+  };
+
   let flushTimer: NodeJS.Timeout | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
   let flushing = false;
@@ -473,6 +507,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
           if (quiet) for (const k of [...pending]) doneWith(k);
         }, 100);
       }
+      if (!replay) await rebuildLatestView();
       await consumer.start();
       if (failed) throw failed;
       // Open segments are written when the projector is idle, in the background: never a rewrite while rows flow.

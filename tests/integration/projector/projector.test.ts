@@ -48,8 +48,21 @@ test('live projection of a generated day equals its replay; --until gives the st
       const latest = projector.latest('SPX');
       assert.is(latest.length, 1);
       assert.is(latest[0]?.processed.request_id, newestSpx.request_id);
+      const viewOf = (p: { latest: () => Array<{ processed: { snapshot: { ticker: string; kind: string } } }> }): string[] =>
+        p.latest().map((l) => JSON.stringify(l)).sort();
+      const viewBefore = viewOf(projector);
+      assert.is(viewBefore.length, 3, 'one newest snapshot per ticker');
       await projector.stop();
       stopped = true;
+
+      // restarted on the same file, before any new snapshot: the same latest-snapshot view, read back from the topic
+      const again = await createProjector({ kafka: kafka(), registry, db: join(dir, 'live.duckdb'), parquet: null, topology: iso.topology, lagGroupId: null });
+      await again.start();
+      try {
+        assert.equal(viewOf(again), viewBefore);
+      } finally {
+        await again.stop();
+      }
 
       const store = await openStore(join(dir, 'live.duckdb'), { readOnly: true });
       const live = await store.checksums();
