@@ -1,26 +1,23 @@
-// Owns the prioritizer service: raw -> decode -> rules + score -> level.<level> (v2, columns) + JobQueued on jobs, exactly once.
+// Owns the prioritizer service: raw -> prioritizeStep (pure) -> level.<level> (v2, columns) + JobQueued on jobs, exactly once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
-import { decodeRaw } from '../domain/decode.js';
-import type { PathError } from '../domain/errors.js';
-import { decodeHeaders, H, locateInHeaders } from '../domain/headers.js';
-import { jobEvent, lineageOf, prioritizedSnapshot, requestIdOf, type JobEvent, type PrioritizedEnvelope } from '../domain/prioritized.js';
+import type { JobEvent, PrioritizedEnvelope } from '../domain/prioritized.js';
 import { v2Wire, type EnvelopeEncoder } from '../registry/columnarSnapshot.js';
-import { decide, initialRuleSet, type Decision, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
+import { initialRuleSet, seedRuleEvents, type PriorityConfig, type RuleEvent, type RuleSet, type SourceStatsView } from '../domain/priority/index.js';
 import { LEVELS, type Level } from '../domain/priority/level.js';
+import { initialPrioritizerState, prioritizeStep, rejectRaw, type PrioritizeOutput, type PrioritizeResult, type RawInput } from '../domain/priority/step.js';
 import type { ExchangeCalendar } from '../domain/calendar.js';
 import { loadCalendar } from '../resources.js';
-import { automaticShare, evolveTally, initialTally, type DecisionTally } from '../domain/priority/tally.js';
+import { automaticShare, type DecisionTally } from '../domain/priority/tally.js';
 import type { DataType } from '../domain/snapshot.js';
-import { peekTicker } from '../domain/records.js';
 import type { KafkaClient } from '../kafka/client.js';
 import { createProducer, type OutMessage } from '../kafka/producer.js';
 import { followTable } from '../kafka/tableReader.js';
 import { followRules, type RuleView } from './rules.js';
 import { createTimeSlicer } from '../kafka/timeSlice.js';
-import { createTransactionalProcessor, type InMessage, type TransactionalProcessor } from '../kafka/transactional.js';
+import { createTransactionalProcessor, type InMessage, type Outputs, type TransactionalProcessor } from '../kafka/transactional.js';
 import type { KafkaEdge } from '../kafka/edge.js';
 import type { ConsumerHealth } from '../domain/processing/health.js';
 import type { Logger } from '../log.js';
@@ -28,7 +25,7 @@ import type { Metrics } from '../metrics.js';
 import { whileUnavailable, type Registry } from '../registry/registry.js';
 import { packageRoot } from '../stack/paths.js';
 import type { Topology } from '../domain/topology.js';
-import { levelKind } from '../domain/topicKind.js';
+import { levelKind, type LevelKind } from '../domain/topicKind.js';
 import { valueSubject } from './schemas.js';
 
 export const PRIORITIZER_GROUP = 'gexstream-prioritizer';
@@ -111,8 +108,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
 
   const sources = new Map<string, SourceStatsView>();
-  let tally = initialTally();
-  let deadLetters = 0;
+  let state = initialPrioritizerState();
   const tables: Array<{ stop: () => Promise<void> }> = [];
   let rulesView: RuleView | null = null;
   const noRules = initialRuleSet();
@@ -123,92 +119,89 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
   /** A failure is the message's own (dead letter) unless it says it is retriable (an infrastructure failure: the batch is retried). */
   const isRetriable = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
 
+  type LevelOutput = Extract<PrioritizeOutput, { kind: LevelKind }>;
+  /** Bytes of each kind of output; a level's envelope and snapshot columns go into that level's reused buffer. */
+  const encoders: { readonly [K in PrioritizeOutput['kind']]: (o: Extract<PrioritizeOutput, { kind: K }>) => Buffer } = {
+    ...(Object.fromEntries(LEVELS.map((l) => [levelKind(l), (x: LevelOutput) => (levelEnc.get(l) as EnvelopeEncoder<PrioritizedEnvelope>).encode(x.value, x.snapshot)])) as { [K in LevelKind]: (o: LevelOutput) => Buffer }),
+    jobs: (x) => jobEnc.encode(x.value),
+    dlq: (x) => dlqEnc.encode(x.value),
+  };
+  /** The bytes of one output of `input`'s step; a dead letter that cannot be encoded is written without its headers, key and lineage. */
+  const encode = (input: RawInput, x: PrioritizeOutput): Buffer => {
+    if (x.kind !== 'dlq') return (encoders[x.kind] as (x: PrioritizeOutput) => Buffer)(x);
+    try {
+      return encoders.dlq(x);
+    } catch (err) {
+      // deadLetter() sanitizes every field, so this is a bug: still never block the partition on it
+      log.error({ err, origin: input.origin }, 'a dead letter could not be encoded; writing one without headers, key and lineage');
+      const d = x.value;
+      const errors = [...d.errors.slice(0, 10), { path: '$', message: `(the full dead letter could not be encoded: ${err instanceof Error ? err.message : String(err)})` }];
+      return dlqEnc.encode(deadLetter({ stage: d.stage, errors, value: input.value ?? Buffer.alloc(0), origin: input.origin }, d.failed_at_ms));
+    }
+  };
+
   // a chunk of a back-fill is hundreds of ms of synchronous work: yield every few ms so that another partition's
   // critical snapshot (and every consumer's heartbeat and fetch in this process) does not wait behind it
   const slicer = createTimeSlicer();
-  const transform = async (batch: readonly InMessage[]) => {
+  const sourceStats = (source: string): SourceStatsView | null => sources.get(source) ?? null;
+  const transform = async (batch: readonly InMessage[]): Promise<Outputs> => {
     const receivedAtMs = clock();
-    const byLevel = new Map<Level, OutMessage[]>();
+    const byLevel = new Map<LevelKind, OutMessage[]>();
     const jobs: OutMessage[] = [];
     const dlq: OutMessage[] = [];
     for (const m of batch) {
       const turn = slicer.tick();
       if (turn) await turn;
-      const origin = { topic: m.topic, partition: m.partition, offset: m.offset };
-      const value = m.value ?? Buffer.alloc(0);
-      const toDlq = (stage: 'decode' | 'prioritize', errors: { path: string; message: string }[]): void => {
-        const input = { stage, errors, value, key: m.key, headers: m.headers, origin, source: m.headers[H.source] ?? 'unknown', ticker: peekTicker(value) ?? null, requestId: requestIdOf(m.headers, origin), lineage: lineageOf(m.headers) };
-        let d = deadLetter(input, clock());
-        let encoded: Buffer;
-        try {
-          encoded = dlqEnc.encode(d);
-        } catch (err) {
-          // deadLetter() sanitizes every field, so this is a bug: still never block the partition on it
-          log.error({ err, origin }, 'a dead letter could not be encoded; writing one without headers, key and lineage');
-          d = deadLetter({ stage, errors: [...errors.slice(0, 10), { path: '$', message: `(the full dead letter could not be encoded: ${err instanceof Error ? err.message : String(err)})` }], value, origin }, clock());
-          encoded = dlqEnc.encode(d);
-        }
-        dlq.push({ key: d.dead_letter_id, value: encoded });
-        deadLetters++;
-        o.metrics?.deadLetters.inc({ stage });
-      };
+      const input: RawInput = { value: m.value, key: m.key, headers: m.headers, timestamp: m.timestamp, origin: { topic: m.topic, partition: m.partition, offset: m.offset } };
+      const nowMs = clock();
+      const before = state;
+      const encodeAll = (r: PrioritizeResult): Buffer[] => r.outputs.map((x) => encode(input, x));
+      let result: PrioritizeResult;
+      let encoded: Buffer[];
       try {
         // every step for one message (headers, decode, rules and score, encodes) fails this message alone
-        const out = handle(m, origin, receivedAtMs);
-        if (out.rejected) {
-          toDlq(out.rejected.stage, out.rejected.errors);
-          continue;
-        }
-        const list = byLevel.get(out.level) ?? [];
-        list.push(out.record);
-        byLevel.set(out.level, list);
-        jobs.push(out.job);
-        tally = evolveTally(tally, out.decision);
-        if (o.metrics) {
-          o.metrics.decisions.inc({ level: out.decision.level, overridden: String(out.decision.overridden) });
-          o.metrics.automaticShare.set(automaticShare(tally));
-          o.metrics.prioritizeLatency.observe({ level: out.decision.level }, Math.max(0, out.prioritizedAtMs - out.publishedAtMs) / 1000);
+        result = prioritizeStep(before, input, { ruleSet: currentRules(), priority: o.priority, calendar, sourceStats, defaultDataType, maxSkewMs, maxBytes, receivedAtMs, nowMs });
+        encoded = encodeAll(result);
+        // the size of a record is known once encoded: over the limit, the level topic would refuse it and block the
+        // partition, so the message is a dead letter instead (and has no job)
+        const at = result.outputs.findIndex((x) => x.kind !== 'jobs' && x.kind !== 'dlq');
+        const size = at < 0 ? 0 : (encoded[at] as Buffer).length;
+        if (size > maxOutputBytes) {
+          const level = (result.outputs[at] as LevelOutput).value.level;
+          result = rejectRaw(before, input, { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${size} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(level)}` }] }, nowMs);
+          encoded = encodeAll(result);
         }
       } catch (err) {
         if (isRetriable(err)) throw err;
-        toDlq('prioritize', [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }]);
+        result = rejectRaw(before, input, { stage: 'prioritize', errors: [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }] }, nowMs);
+        encoded = encodeAll(result);
       }
+      state = result.state;
+      result.outputs.forEach((x, i) => {
+        const msg = { key: x.key, value: encoded[i] as Buffer };
+        if (x.kind === 'jobs') jobs.push(msg);
+        else if (x.kind === 'dlq') {
+          dlq.push(msg);
+          o.metrics?.deadLetters.inc({ stage: x.value.stage });
+        } else {
+          const list = byLevel.get(x.kind);
+          if (list) list.push(msg);
+          else byLevel.set(x.kind, [msg]);
+          if (o.metrics) {
+            o.metrics.decisions.inc({ level: x.value.level, overridden: String(x.value.overridden) });
+            o.metrics.automaticShare.set(automaticShare(state.tally));
+            o.metrics.prioritizeLatency.observe({ level: x.value.level }, Math.max(0, x.value.prioritized_at_ms - x.value.published_at_ms) / 1000);
+          }
+        }
+      });
     }
-    return [...[...byLevel].map(([level, messages]) => ({ kind: levelKind(level), messages })), { kind: 'jobs' as const, messages: jobs }, { kind: 'dlq' as const, messages: dlq }];
-  };
-
-  type Handled =
-    | { readonly rejected: { stage: 'decode' | 'prioritize'; errors: PathError[] } }
-    | { readonly rejected?: undefined; level: Level; record: OutMessage; job: OutMessage; decision: Decision; publishedAtMs: number; prioritizedAtMs: number };
-
-  /** One raw message to its prioritized record and job event, both encoded; or why it is a dead letter. Throws only on bugs and infrastructure. */
-  const handle = (m: InMessage, origin: { topic: string; partition: number; offset: number }, receivedAtMs: number): Handled => {
-    if (m.value === null) return { rejected: { stage: 'decode', errors: [{ path: '$', message: 'a tombstone (null value) is not a snapshot' }] } };
-    const headers = decodeHeaders(m.headers);
-    if (isLeft(headers)) return { rejected: { stage: 'decode', errors: headers.left } };
-    const h = headers.right;
-    const decoded = decodeRaw(m.value, { kind: h.kind ?? undefined, category: h.category ?? undefined, dataType: h.dataType ?? defaultDataType }, { nowMs: receivedAtMs, maxSkewMs, maxBytes });
-    if (isLeft(decoded)) return { rejected: { stage: 'decode', errors: locateInHeaders(decoded.left) } };
-    const snapshot = decoded.right;
-    const source = h.source ?? 'unknown';
-    const requestId = h.requestId ?? requestIdOf({}, origin);
-    const now = clock();
-    const decision = decide({ snapshot, source, headers: m.headers, sourceStats: sources.get(source) ?? null }, currentRules(), o.priority, now, calendar);
-    const publishedAtMs = h.publishedAtMs ?? m.timestamp;
-    const out = prioritizedSnapshot({ snapshot, decision, requestId, source, headers: m.headers, lineage: h.lineage, origin, publishedAtMs, receivedAtMs, prioritizedAtMs: now });
-    const encoded = (levelEnc.get(out.level) as EnvelopeEncoder<PrioritizedEnvelope>).encode(out, snapshot);
-    if (encoded.length > maxOutputBytes) {
-      // would be refused by the level topic and block the partition: a dead letter instead
-      return { rejected: { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${encoded.length} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(out.level)}` }] } };
-    }
-    const job = jobEnc.encode(jobEvent({ status: 'QUEUED', requestId, level: out.level, ticker: snapshot.ticker, source, atMs: out.prioritized_at_ms }));
-    return { level: out.level, record: { key: snapshot.ticker, value: encoded }, job: { key: snapshot.ticker, value: job }, decision, publishedAtMs, prioritizedAtMs: now };
+    return [...[...byLevel].map(([kind, messages]) => ({ kind, messages })), { kind: 'jobs' as const, messages: jobs }, { kind: 'dlq' as const, messages: dlq }];
   };
 
   return {
     ruleSet: currentRules,
     rules: () => rulesView,
-    stats: () => ({ tally, deadLetters, ruleSetVersion: currentRules().version, sources: sources.size }),
+    stats: () => ({ tally: state.tally, deadLetters: state.deadLetters, ruleSetVersion: currentRules().version, sources: sources.size }),
     health: () => processor?.health() ?? null,
     start: async () => {
       const view = await followRules({

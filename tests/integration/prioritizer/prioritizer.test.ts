@@ -9,7 +9,9 @@ import { H } from '../../../src/domain/headers.js';
 import { defaultPriorityConfig } from '../../../src/domain/priority/config.js';
 import { disableRule } from '../../../src/domain/priority/ruleCommands.js';
 import type { RuleEvent } from '../../../src/domain/priority/ruleSet.js';
+import type { JobEvent } from '../../../src/domain/prioritized.js';
 import { createProducer } from '../../../src/kafka/producer.js';
+import { readToEnd } from '../../../src/kafka/reader.js';
 import { createLogger } from '../../../src/log.js';
 import { createPrioritizer, type Prioritizer } from '../../../src/pipelines/prioritize.js';
 import { CASES, caseBytes } from '../../unit/domain/malformedCases.js';
@@ -70,6 +72,43 @@ dlq('every malformed payload of the table lands in the DLQ with its bytes and pa
     }, 30_000, 1000);
     assert.is(decided.length, bytesCases.length + 1, 'every good message was prioritized, none lost');
     assert.is(p.stats().deadLetters, bytesCases.length);
+  } finally {
+    await p.stop();
+    await iso.cleanup();
+  }
+});
+dlq('a record over the level topic limit once encoded is a dead letter at prioritize, with no job; the message behind it is prioritized', async () => {
+  const iso = await isolated('oversize', 1);
+  const p = await start(iso, () => NOW_MS);
+  try {
+    // a valid snapshot under the raw limit (8 MiB) whose unknown field, kept in extras_json, makes its record over 7 MiB
+    const good = fixtureText();
+    const big = Buffer.from(`${good.trimEnd().slice(0, -1)}, "desk_notes": "${'x'.repeat(7_500_000)}"}`);
+    await produce(iso.rawTopic, [
+      { key: 'SPX', value: big, headers: { [H.dataType]: 'real_time', [H.source]: 'gexbot', [H.requestId]: 'oversize-0001' } },
+      { key: 'SPX', value: Buffer.from(good), headers: { [H.dataType]: 'real_time', [H.source]: 'gexbot', [H.requestId]: 'behind-0001' } },
+    ]);
+    const decided = await eventually('the message behind it', async () => {
+      const x = await prioritizedFrom(iso);
+      return x.length >= 1 ? x : undefined;
+    }, 60_000, 1000);
+    assert.equal(decided.map((d) => d.request_id), ['behind-0001']);
+    const [d, ...more] = await deadLettersFrom(iso);
+    assert.is(more.length, 0, 'one dead letter');
+    assert.ok(d);
+    assert.is(d.stage, 'prioritize');
+    assert.is(d.request_id, 'oversize-0001');
+    assert.equal(d.errors.map((e) => e.path), ['$']);
+    assert.match(d.reason, new RegExp(`^\\$: the prioritized record of \\d+ bytes exceeds the ${7 * 1024 * 1024}-byte limit of ${iso.levelTopic(decided[0]?.level ?? 'high').replace(/\./g, '\\.')}$`));
+    assert.is(d.original_value.length, big.length, 'its bytes kept whole');
+    assert.equal([d.original_topic, d.original_offset], [iso.rawTopic, 0]);
+    assert.equal(p.stats().deadLetters, 1);
+    assert.equal(p.stats().tally.total, 1, 'the refused record is not counted as a decision');
+    const jobs: JobEvent[] = [];
+    await readToEnd(kafka(), iso.jobsTopic, async (m) => {
+      if (m.value) jobs.push(await registry.decode<JobEvent>(m.value));
+    }, { idleMs: 800 });
+    assert.equal(jobs.map((j) => [j.request_id, j.status]), [['behind-0001', 'QUEUED']], 'a job for the record written only');
   } finally {
     await p.stop();
     await iso.cleanup();
