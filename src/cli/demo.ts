@@ -1,7 +1,7 @@
 // Owns `gexstream demo`: the whole product on the embedded defaults, from an empty machine to decoded snapshots.
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config.js';
 import { decodeRaw } from '../domain/decode.js';
 import { generatePayloads } from '../domain/generator.js';
@@ -31,6 +31,7 @@ import { createProcessor } from '../pipelines/process.js';
 import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR, type Projector } from '../pipelines/project.js';
 import { listParquet } from '../duckdb/parquet.js';
 import { StoreError } from '../duckdb/store.js';
+import { OffsetGapError } from '../kafka/ownedOffsets.js';
 import type { ProcessedSnapshot } from '../domain/processed.js';
 import { createLogger } from '../log.js';
 
@@ -69,9 +70,29 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
     const db = str(values['db']) ?? cfg.dbPath;
     const parquet = str(values['parquet']) ?? cfg.parquetDir;
     let projector: Projector | null = null;
+    const startProjector = async (): Promise<Projector> => {
+      const p = await createProjector({ kafka, registry, topology, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}) });
+      try {
+        await p.start();
+      } catch (err) {
+        await p.stop().catch(() => undefined);
+        throw err;
+      }
+      return p;
+    };
     try {
-      projector = await createProjector({ kafka, registry, topology, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}) });
-      await projector.start();
+      try {
+        projector = await startProjector();
+      } catch (err) {
+        // The demo's own files (no --db given) written against a stack that has been reset since: its offsets are past
+        // the ends of these topics. A demo starts afresh, and keeps the old files beside (nothing deleted); a file the
+        // user named is refused as `run` refuses it.
+        if (!(err instanceof OffsetGapError) || values['db'] !== undefined) throw err;
+        const aside = `.stale-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        for (const f of [db, `${db}.wal`, ...(values['parquet'] === undefined ? [parquet] : [])]) if (existsSync(f)) renameSync(f, `${f}${aside}`);
+        say(`    ${db} holds positions past the ends of this stack's topics (the stack was reset after it was written): moved to ${db}${aside}${values['parquet'] === undefined ? ` (and ${parquet}/ beside it)` : ''}; starting a fresh file`);
+        projector = await startProjector();
+      }
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;
       say(`    projector not started: ${err.message}`);
