@@ -31,7 +31,7 @@ import { createProcessor } from '../pipelines/process.js';
 import { createProjector, DEFAULT_DB_PATH, DEFAULT_PARQUET_DIR, type Projector } from '../pipelines/project.js';
 import { listParquet } from '../duckdb/parquet.js';
 import { StoreError } from '../duckdb/store.js';
-import { OffsetGapError } from '../kafka/ownedOffsets.js';
+import { OffsetGapError, OtherClusterError } from '../kafka/ownedOffsets.js';
 import type { ProcessedSnapshot } from '../domain/processed.js';
 import { createLogger } from '../log.js';
 
@@ -87,10 +87,10 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
         // The demo's own files (no --db given) written against a stack that has been reset since: its offsets are past
         // the ends of these topics. A demo starts afresh, and keeps the old files beside (nothing deleted); a file the
         // user named is refused as `run` refuses it.
-        if (!(err instanceof OffsetGapError) || values['db'] !== undefined) throw err;
+        if (!(err instanceof OffsetGapError || err instanceof OtherClusterError) || values['db'] !== undefined) throw err;
         const aside = `.stale-${new Date().toISOString().replace(/[:.]/g, '-')}`;
         for (const f of [db, `${db}.wal`, ...(values['parquet'] === undefined ? [parquet] : [])]) if (existsSync(f)) renameSync(f, `${f}${aside}`);
-        say(`    ${db} holds positions past the ends of this stack's topics (the stack was reset after it was written): moved to ${db}${aside}${values['parquet'] === undefined ? ` (and ${parquet}/ beside it)` : ''}; starting a fresh file`);
+        say(`    ${db} holds positions of another cluster or past the ends of this stack's topics (the stack was reset after it was written): moved to ${db}${aside}${values['parquet'] === undefined ? ` (and ${parquet}/ beside it)` : ''}; starting a fresh file`);
         projector = await startProjector();
       }
     } catch (err) {

@@ -96,6 +96,9 @@ export interface Store {
   /** An append is waiting for its commit. */
   readonly open: () => boolean;
   readonly offsets: () => Promise<StoredOffset[]>;
+  /** A value of the file's gexstream_meta table (null when unset). */
+  readonly meta: (key: string) => Promise<string | null>;
+  readonly setMeta: (key: string, value: string) => Promise<void>;
   readonly checksums: () => Promise<TableSum[]>;
   readonly close: () => void;
 }
@@ -384,6 +387,14 @@ export const openStore = async (
     commit,
     open: () => opened,
     offsets: offsetsOf,
+    meta: async (key) => {
+      const r = await c.runAndReadAll('SELECT value FROM gexstream_meta WHERE key = $key', { key });
+      const v = r.getRows()[0]?.[0];
+      return v === undefined || v === null ? null : String(v);
+    },
+    setMeta: async (key, value) => {
+      await c.run('INSERT OR REPLACE INTO gexstream_meta VALUES ($key, $value)', { key, value });
+    },
     checksums: () => tableChecksums(c, (t) => t),
     close: () => {
       for (const x of others) x.closeSync();

@@ -13,6 +13,8 @@ const LISTED_POLL_MS = 200;
 
 export interface TopicAdmin {
   readonly brokerCount: () => Promise<number>;
+  /** The Kafka cluster's id (KRaft: the one its storage was formatted with). */
+  readonly clusterId: () => Promise<string>;
   readonly readTopics: (names: readonly string[]) => Promise<Map<string, ActualTopic>>;
   readonly apply: (action: TopicAction) => Promise<void>;
   readonly deleteTopics: (names: string[]) => Promise<void>;
@@ -115,6 +117,7 @@ export const createTopicAdmin = async ({ kafka }: { kafka: KafkaClient }): Promi
   };
   return {
     brokerCount: async () => (await admin.describeCluster()).brokers.length,
+    clusterId: async () => (await admin.describeCluster()).clusterId,
     readTopics,
     apply,
     deleteTopics: (topics) => admin.deleteTopics({ topics, timeout: 30_000 }),

@@ -58,6 +58,15 @@ export class OffsetGapError extends Error {
   }
 }
 
+/** The sink's stored positions were taken on another Kafka cluster: its offsets mean nothing on this one. */
+export class OtherClusterError extends Error {
+  override readonly name = 'OtherClusterError';
+  readonly retriable = false;
+  constructor(readonly stored: string, readonly current: string, advice: string) {
+    super(`the stored offsets were taken on Kafka cluster ${stored}, and this is cluster ${current} (the stack was reset, or the file comes from another cluster)${advice ? `. ${advice}` : ''}`);
+  }
+}
+
 export interface OwnedOffsetsConsumer {
   readonly start: () => Promise<void>;
   readonly stop: () => Promise<void>;

@@ -14,7 +14,8 @@ import { latestSnapshotPositions } from '../duckdb/queries.js';
 import { openStore, type Store, type TableSum } from '../duckdb/store.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { OffsetGap } from '../domain/offsetGaps.js';
-import { createOwnedOffsetsConsumer, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
+import { createOwnedOffsetsConsumer, OtherClusterError, tp, type OwnedBatch } from '../kafka/ownedOffsets.js';
+import { createTopicAdmin } from '../kafka/admin.js';
 import type { At } from '../domain/projection/rows.js';
 import { createProducer, type GexProducer } from '../kafka/producer.js';
 import { readAt } from '../kafka/reader.js';
@@ -32,6 +33,8 @@ import { valueSubject } from './schemas.js';
 export const PROJECTOR_LAG_GROUP = 'gexstream-projector';
 export const DEFAULT_DB_PATH = 'data/gexstream.duckdb';
 export const DEFAULT_PARQUET_DIR = 'data/parquet';
+/** The gexstream_meta key of the Kafka cluster id a projector file's offsets belong to. */
+export const CLUSTER_META_KEY = 'kafka_cluster_id';
 
 export type ProjectedTopics = Readonly<Record<ProjectedKind, string>>;
 
@@ -490,6 +493,12 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         .filter((l) => (ticker === undefined || l.processed.snapshot.ticker === ticker) && (kind === undefined || l.processed.snapshot.kind === kind))
         .map((l) => ({ offset: l.offset, processed: { ...l.processed, snapshot: { ...l.processed.snapshot, strikes: strikeRowsOfView(l.processed.snapshot.strikes) } } as LatestSnapshot['processed'] })),
     start: async () => {
+      // stored positions mean something only on the cluster they were taken on: a file is bound to its cluster
+      const admin = await createTopicAdmin({ kafka: o.kafka });
+      const cluster = await admin.clusterId().finally(() => admin.close());
+      const storedCluster = await serial(() => store.meta(CLUSTER_META_KEY));
+      if (storedCluster !== null && storedCluster !== cluster) throw new OtherClusterError(storedCluster, cluster, `Rebuild the state from these topics into a new file (\`gexstream replay --db NEW.duckdb\`)`);
+      if (storedCluster === null) await serial(() => store.setMeta(CLUSTER_META_KEY, cluster));
       if (replay) {
         const stored = new Map((await store.offsets()).map((s) => [tp(s.topic, s.partition), s.next]));
         for (const [key, end] of o.stopAt ?? []) if (end > (stored.get(key) ?? 0)) pending.add(key);

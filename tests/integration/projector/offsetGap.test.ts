@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { OffsetGapError } from '../../../src/kafka/ownedOffsets.js';
-import { createProjector } from '../../../src/pipelines/project.js';
+import { openStore } from '../../../src/duckdb/store.js';
+import { OffsetGapError, OtherClusterError } from '../../../src/kafka/ownedOffsets.js';
+import { CLUSTER_META_KEY, createProjector } from '../../../src/pipelines/project.js';
 import { eventually, kafka } from '../../support/env.js';
 import { registry } from '../../support/pipeline.js';
 import { caughtUp, generatedDay, isolatedProjection, processedEncoder, sendTruth } from '../../support/projection.js';
@@ -131,6 +132,44 @@ test('records deleted by retention before the projector read them: refused, or c
       assert.is(await countSnapshots(accepted), 100, 'what was projected stays');
     } finally {
       await accepted.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await iso.cleanup();
+  }
+});
+
+
+test('a file whose offsets were taken on another Kafka cluster: refused, even when its positions fit these topics', async () => {
+  const iso = await isolatedProjection('cluster', 1);
+  const dir = mkdtempSync(join(tmpdir(), 'gexstream-gap-'));
+  const db = join(dir, 'state.duckdb');
+  try {
+    await sendTruth(iso.topics, generatedDay({ seed: 47, count: 50 }));
+    const first = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null });
+    await first.start();
+    await eventually('the first projector caught up', async () => ((await caughtUp(iso.topics, first.positions)) ? true : undefined), 60_000);
+    await first.stop();
+    // the file records the cluster its offsets belong to
+    const store = await openStore(db);
+    const recorded = await store.meta(CLUSTER_META_KEY);
+    const admin = kafka().admin();
+    await admin.connect();
+    const { clusterId } = await admin.describeCluster();
+    await admin.disconnect();
+    assert.is(recorded, clusterId);
+    // as if the file had been built against a stack that was reset since (a new cluster with topics of the same names,
+    // which already hold more records than the stored positions: no offset gap would show it)
+    await store.setMeta(CLUSTER_META_KEY, 'an-earlier-cluster');
+    store.close();
+    const refused = await createProjector({ kafka: kafka(), registry, db, parquet: null, topology: iso.topology, lagGroupId: null, acceptOffsetGap: true });
+    try {
+      const err = await refused.start().then(() => null, (e: Error) => e);
+      assert.instance(err, OtherClusterError, 'the start is refused, with or without --accept-offset-gap');
+      assert.match(err?.message ?? '', `taken on Kafka cluster an-earlier-cluster, and this is cluster ${clusterId}`);
+      assert.match(err?.message ?? '', 'gexstream replay --db');
+    } finally {
+      await refused.stop();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
