@@ -139,6 +139,7 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       return dlqEnc.encode(deadLetter({ stage: d.stage, errors, value: input.value ?? Buffer.alloc(0), origin: input.origin }, d.failed_at_ms));
     }
   };
+  const encodeAll = (input: RawInput, r: PrioritizeResult): Buffer[] => r.outputs.map((x) => encode(input, x));
 
   // a chunk of a back-fill is hundreds of ms of synchronous work: yield every few ms so that another partition's
   // critical snapshot (and every consumer's heartbeat and fetch in this process) does not wait behind it
@@ -155,13 +156,12 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
       const input: RawInput = { value: m.value, key: m.key, headers: m.headers, timestamp: m.timestamp, origin: { topic: m.topic, partition: m.partition, offset: m.offset } };
       const nowMs = clock();
       const before = state;
-      const encodeAll = (r: PrioritizeResult): Buffer[] => r.outputs.map((x) => encode(input, x));
       let result: PrioritizeResult;
       let encoded: Buffer[];
       try {
         // every step for one message (headers, decode, rules and score, encodes) fails this message alone
         result = prioritizeStep(before, input, { ruleSet: currentRules(), priority: o.priority, calendar, sourceStats, defaultDataType, maxSkewMs, maxBytes, receivedAtMs, nowMs });
-        encoded = encodeAll(result);
+        encoded = encodeAll(input, result);
         // the size of a record is known once encoded: over the limit, the level topic would refuse it and block the
         // partition, so the message is a dead letter instead (and has no job)
         const at = result.outputs.findIndex((x) => x.kind !== 'jobs' && x.kind !== 'dlq');
@@ -169,12 +169,12 @@ export const createPrioritizer = async (o: PrioritizerOptions): Promise<Prioriti
         if (size > maxOutputBytes) {
           const level = (result.outputs[at] as LevelOutput).value.level;
           result = rejectRaw(before, input, { stage: 'prioritize', errors: [{ path: '$', message: `the prioritized record of ${size} bytes exceeds the ${maxOutputBytes}-byte limit of ${topicOf(level)}` }] }, nowMs);
-          encoded = encodeAll(result);
+          encoded = encodeAll(input, result);
         }
       } catch (err) {
         if (isRetriable(err)) throw err;
         result = rejectRaw(before, input, { stage: 'prioritize', errors: [{ path: '$', message: `prioritizing failed: ${err instanceof Error ? err.message : String(err)}` }] }, nowMs);
-        encoded = encodeAll(result);
+        encoded = encodeAll(input, result);
       }
       state = result.state;
       result.outputs.forEach((x, i) => {

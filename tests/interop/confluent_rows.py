@@ -10,10 +10,10 @@ import math
 import struct
 import sys
 
-from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from read_topic import read_messages
 
 
 def cell(v):
@@ -39,18 +39,8 @@ def rows_of(strikes: dict) -> list:
 def main() -> int:
     brokers, registry_url, topic, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     deserialize = AvroDeserializer(SchemaRegistryClient({"url": registry_url}))
-    consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"interop-rows-{topic}", "auto.offset.reset": "earliest",
-                         "enable.auto.commit": False, "isolation.level": "read_committed"})
-    consumer.subscribe([topic])
     seen = 0
-    idle = 0
-    while seen < count and idle < 60:
-        msg = consumer.poll(0.5)
-        if msg is None:
-            idle += 1
-            continue
-        if msg.error():
-            raise SystemExit(f"kafka error: {msg.error()}")
+    for msg in read_messages(brokers, topic, f"interop-rows-{topic}", count):
         raw = msg.value()
         magic, schema_id = struct.unpack(">bI", raw[:5])
         v = deserialize(raw, SerializationContext(topic, MessageField.VALUE))
@@ -59,7 +49,6 @@ def main() -> int:
                           "ticker": s["ticker"], "kind": s["kind"], "quality_score": v["quality_score"], "rows": rows_of(s["strikes"])},
                          allow_nan=False))
         seen += 1
-    consumer.close()
     return 0 if seen == count else 1
 
 

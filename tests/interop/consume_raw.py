@@ -8,28 +8,16 @@ import hashlib
 import json
 import sys
 
-from confluent_kafka import Consumer
+from read_topic import read_messages
 
 
 def main() -> int:
     brokers, topic, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"interop-raw-{topic}", "auto.offset.reset": "earliest",
-                         "enable.auto.commit": False, "isolation.level": "read_committed"})
-    consumer.subscribe([topic])
     seen = 0
-    idle = 0
-    while seen < count and idle < 60:
-        msg = consumer.poll(0.5)
-        if msg is None:
-            idle += 1
-            continue
-        if msg.error():
-            raise SystemExit(f"kafka error: {msg.error()}")
+    for msg in read_messages(brokers, topic, f"interop-raw-{topic}", count):
         headers = dict(msg.headers() or [])
         print(json.dumps({"request_id": headers.get("gex-request-id", b"").decode(), "sha256": hashlib.sha256(msg.value()).hexdigest()}))
         seen += 1
-        idle = 0
-    consumer.close()
     return 0 if seen == count else 1
 
 
