@@ -19,7 +19,7 @@ import { levelKind } from '../../src/domain/topicKind.js';
 import type { Topology } from '../../src/domain/topology.js';
 import { applyTopics } from '../../src/pipelines/topics.js';
 import { loadTopology } from '../../src/resources.js';
-import { kafka, registry, unique } from './env.js';
+import { eventually, kafka, registry, unique } from './env.js';
 
 export interface IsolatedProjection {
   readonly prefix: string;
@@ -45,8 +45,8 @@ export const isolatedProjection = async (name: string, partitions = 3): Promise<
   });
   for (const k of PROJECTED_KINDS) {
     const declared = topology.spec(k).name;
-    const s = await registry.latest(`${declared}-value`);
-    if (!s) throw new Error(`no schema for ${declared}; run gexstream schemas register`);
+    // a registry restarted on its kept topic (kafkasql) answers before it has reloaded: wait until the schema is listed
+    const s = await eventually(`the schema of ${declared} (run gexstream schemas register if it never comes)`, async () => (await registry.latest(`${declared}-value`)) ?? undefined, 60_000, 500);
     await registry.register(`${topology[k]}-value`, s.schema);
   }
   return {
