@@ -1,43 +1,38 @@
 // Owns the level processors: drain the level topics (v2) critical-first, normalise, publish ProcessedSnapshot + job events
 // exactly once; retries with backoff, a circuit breaker per source, source stats and SLA tracking.
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { deadLetter, type DeadLetter } from '../domain/deadLetter.js';
-import type { PathError } from '../domain/errors.js';
+import type { DeadLetter } from '../domain/deadLetter.js';
 import type { JobEvent, PrioritizedEnvelope } from '../domain/prioritized.js';
 import { normalise, processedEnvelope, type ProcessedEnvelope } from '../domain/processed.js';
 import { ColumnarFormatError, decodeSnapshot, scanSnapshot, v2Wire, type EnvelopeHead, type SnapshotScan } from '../registry/columnarSnapshot.js';
 import { LEVELS, levelRank, type Level } from '../domain/priority/level.js';
 import {
-  applyBreakerChange,
   breakerOfStats,
-  jobOnArrival,
   newerStats,
-  readRetryTicket,
-  retryHeaders,
-  decideJob,
-  decideSourceAdmission,
   defaultBreakerConfig,
   defaultDrainConfig,
   defaultRetryConfig,
   errorDescriptor,
-  evolveBreakers,
-  evolveJob,
-  evolveSlaTally,
-  evolveSourceStats,
-  initialSlaTally,
-  initialSourceStats,
   isRetriable,
   planDrain,
   slaBreached,
   type BreakerConfig,
   type Breakers,
   type DrainConfig,
-  type JobCommand,
-  type JobState,
   type RetryConfig,
   type SlaTally,
   type SourceStats,
 } from '../domain/processing/index.js';
+import {
+  admit,
+  initialProcessorState,
+  settle,
+  type AttemptOutcome,
+  type EnvelopeRead,
+  type ProcessContext,
+  type ProcessNotes,
+  type ProcessorState,
+  type ProcessOutput,
+} from '../domain/processing/step.js';
 import type { CanonicalSnapshot } from '../domain/snapshot.js';
 import type { KafkaClient } from '../kafka/client.js';
 import type { OutMessage } from '../kafka/producer.js';
@@ -52,7 +47,7 @@ import { createTimeSlicer } from '../kafka/timeSlice.js';
 import { followTable, type TableReader } from '../kafka/tableReader.js';
 import { valueSubject } from './schemas.js';
 
-export const HELD_HEADER = 'gex-held-by-breaker';
+export { HELD_HEADER } from '../domain/processing/step.js';
 
 /** The processing step applied to each snapshot; it may throw (errors with `retriable: true` are retried). */
 export type ProcessingStep = (s: CanonicalSnapshot, meta: { source: string; level: Level }) => CanonicalSnapshot;
@@ -149,14 +144,8 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   const dlqEnc = await whileUnavailable(() => o.registry.encoder<DeadLetter>(valueSubject(dlqTopic)), startUp);
   const sourceEnc = await whileUnavailable(() => o.registry.encoder<SourceStats>(valueSubject(sourcesTopic)), startUp);
 
-  let breakers: Breakers = new Map();
-  const sources = new Map<string, SourceStats>();
-  let sla = initialSlaTally();
-  const processed: Record<Level, number> = { critical: 0, high: 0, medium: 0, low: 0 };
-  let deadLetters = 0;
-  let held = 0;
-  let retried = 0;
-  let waiting = 0;
+  // what the step folds; the sources and breakers are also taken from the sources topic (start below)
+  let state: ProcessorState = initialProcessorState();
   const fresh = (): LevelState => ({ running: false, lag: new Map(), pending: new Map(), inFlight: 0, paused: false, allowance: Infinity, completions: [], action: 'run', restUntil: 0 });
   // The longest a level rests when it only sees waiting messages: a critical arrival behind them waits at most this.
   const restCapMs: Record<Level, number> = { critical: 50, high: 100, medium: 250, low: 250 };
@@ -167,32 +156,62 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
   // a chunk of a back-fill level is hundreds of ms of work: yield every few ms so that the critical level's fetch and
   // commit in this process (and every heartbeat) do not wait behind it
   const slicer = createTimeSlicer();
+  /** Bytes of each kind of output the step addresses (the processed value is made by the edge, a re-queue is as read). */
+  const encoders = {
+    jobs: (e: JobEvent): Buffer => jobEnc.encode(e),
+    dlq: (d: DeadLetter): Buffer => dlqEnc.encode(d),
+    sources: (x: SourceStats): Buffer => sourceEnc.encode(x),
+  };
   const transformFor = (level: Level) => async (batch: readonly InMessage[]) => {
     st[level].inFlight = batch.length;
     const out: OutMessage[] = [];
     const requeue: OutMessage[] = [];
     const jobs: OutMessage[] = [];
     const dlq: OutMessage[] = [];
-    const touched = new Set<string>();
-    let onlyHeld = true;
-    const toDlq = (m: InMessage, errors: PathError[], extra: { source?: string; ticker?: string; requestId?: string; attempts?: number; lineage?: DeadLetter['lineage'] }): void => {
-      const d = deadLetter({ stage: 'process', errors, value: m.value ?? Buffer.alloc(0), key: m.key, headers: m.headers, origin: { topic: m.topic, partition: m.partition, offset: m.offset }, source: extra.source ?? null, ticker: extra.ticker ?? null, requestId: extra.requestId ?? null, lineage: extra.lineage ?? null, attempts: extra.attempts ?? 1 }, clock());
-      dlq.push({ key: d.dead_letter_id, value: dlqEnc.encode(d) });
-      deadLetters++;
-      o.metrics?.deadLetters.inc({ stage: 'process' });
-    };
+    // a source's stats as of the end of the batch: one record per source touched, the last
+    const stats = new Map<string, SourceStats>();
     // Messages that only wait (held by a breaker, or a retry not yet due) go back to the end of the topic; when a
     // chunk holds nothing else, the level rests briefly after its commit instead of spinning through them.
+    let onlyWaits = true;
     let restMs = Infinity;
-    const requeueUntil = (m: InMessage, headers: Record<string, string>, waitMs: number): void => {
-      requeue.push({ key: m.key, value: m.value as Buffer, headers });
-      restMs = Math.min(restMs, Math.max(0, waitMs));
+    const ctxAt = (nowMs: number): ProcessContext => ({ level, nowMs, breaker: breakerCfg, retry: retryCfg });
+    const take = (r: { readonly state: ProcessorState; readonly outputs: readonly ProcessOutput<Buffer>[]; readonly notes: ProcessNotes }, requestId: string | null): void => {
+      state = r.state;
+      for (const x of r.outputs) {
+        switch (x.kind) {
+          case 'processed':
+            out.push({ key: x.key, value: x.value });
+            break;
+          case 'jobs':
+            jobs.push({ key: x.key, value: encoders.jobs(x.value) });
+            break;
+          case 'dlq':
+            dlq.push({ key: x.key, value: encoders.dlq(x.value) });
+            o.metrics?.deadLetters.inc({ stage: 'process' });
+            break;
+          case 'sources':
+            stats.set(x.key, x.value);
+            break;
+          default:
+            requeue.push({ key: x.key, value: x.value, headers: { ...x.headers } });
+            if (x.waitMs !== null) restMs = Math.min(restMs, x.waitMs);
+        }
+      }
+      const n = r.notes;
+      if (n.refused !== undefined) log.error({ requestId, level, reason: n.refused }, 'job refused a command');
+      if (n.breakerChange) log.warn({ source: n.breakerChange.source, from: n.breakerChange.from, to: n.breakerChange.to, reason: n.breakerChange.reason }, 'circuit breaker changed');
+      if (n.latencyMs !== undefined) {
+        st[level].completions.push(clock());
+        o.metrics?.processLatency.observe({ level }, n.latencyMs / 1000);
+        if (slaBreached(level, n.latencyMs)) o.metrics?.slaBreaches.inc({ level });
+      }
     };
     for (const m of batch) {
       const turn = slicer.tick();
       if (turn) await turn;
-      let head: EnvelopeHead<PrioritizedEnvelope>;
-      let scan: SnapshotScan;
+      let head: EnvelopeHead<PrioritizedEnvelope> | undefined;
+      let scan: SnapshotScan | undefined;
+      let read: EnvelopeRead;
       const value = m.value ?? Buffer.alloc(0);
       try {
         if (!m.value) throw new Error('a tombstone (null value) is not a prioritized snapshot');
@@ -201,128 +220,41 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
         head = await whileUnavailable(() => wire.decodeEnvelope<PrioritizedEnvelope>(value), { attempts: 8 });
         scan = scanSnapshot(head.bytes, head.snapshotAt);
         if (scan.end !== head.bytes.length) throw new ColumnarFormatError('$', `${head.bytes.length - scan.end} bytes after the snapshot`);
+        read = { ok: true, envelope: head.envelope, ticker: scan.ticker };
       } catch (err) {
         if (registryUnavailable(err)) throw err;
-        onlyHeld = false;
-        toDlq(m, [{ path: err instanceof ColumnarFormatError ? err.path : '$', message: `undecodable prioritized snapshot: ${(err as Error).message}` }], {});
-        continue;
+        read = { ok: false, errors: [{ path: err instanceof ColumnarFormatError ? err.path : '$', message: `undecodable prioritized snapshot: ${(err as Error).message}` }] };
       }
-      const p = head.envelope;
-      const ticker = scan.ticker;
-      const source = p.source;
-      const ticket = readRetryTicket(m.headers);
-      if (isLeft(ticket)) {
-        onlyHeld = false;
-        toDlq(m, ticket.left, { source, ticker, requestId: p.request_id, lineage: p.lineage });
-        continue;
-      }
-      let job: JobState = jobOnArrival({ requestId: p.request_id, level, ticker, source, queuedAtMs: p.prioritized_at_ms, ticket: ticket.right });
-      const attempts = (ticket.right?.retryCount ?? 0) + 1;
-      const arrived = clock();
-      if (ticket.right && arrived < ticket.right.dueAtMs) {
-        // a scheduled retry read before its time (timers and fetches wake early): it waits at the end of the topic
-        requeueUntil(m, m.headers, ticket.right.dueAtMs - arrived);
-        waiting++;
-        continue;
-      }
-      const admission = decideSourceAdmission(breakers, source, arrived, breakerCfg);
-      if (admission === 'hold') {
-        // its messages wait (back at the end of the level topic), the others flow
-        requeueUntil(m, { ...m.headers, [HELD_HEADER]: source }, breakerCfg.cooldownMs);
-        held++;
-        continue;
-      }
-      onlyHeld = false;
-      const observe = (success: boolean, latencyMs: number): void => {
-        const { breakers: next, change } = evolveBreakers(breakers, source, { type: success ? 'success' : 'failure', atMs: clock() }, breakerCfg);
-        breakers = next;
-        let s = evolveSourceStats(sources.get(source) ?? initialSourceStats(source, clock()), { success, latencyMs, atMs: clock() });
-        if (change) {
-          s = applyBreakerChange(s, change);
-          log.warn({ source, from: change.from, to: change.to, reason: change.reason }, 'circuit breaker changed');
-        }
-        sources.set(source, s);
-        touched.add(source);
-      };
-      if (admission === 'probe') breakers = evolveBreakers(breakers, source, { type: 'probe_started', atMs: arrived }, breakerCfg).breakers;
-      /** Applies a command's events, or says why the job refused it: a refusal is never passed over. */
-      const run = (cmd: JobCommand): ReturnType<typeof decideJob> => {
-        const r = decideJob(cmd, job, retryCfg);
-        if (!isLeft(r)) {
-          for (const e of r.right.events) {
-            job = evolveJob(job, e);
-            jobs.push({ key: e.ticker, value: jobEnc.encode(e) }); // keyed by ticker as the input: few jobs partitions per transaction
-          }
-        }
-        return r;
-      };
-      // The job refusing a command means this processor and the job's events disagree: the message goes to the DLQ
-      // with the refusal rather than being processed against a lifecycle nobody could read back.
-      const refused = (reason: string): void => {
-        log.error({ requestId: p.request_id, level, reason }, 'job refused a command');
-        toDlq(m, [{ path: '$', message: `job refused: ${reason}` }], { source, ticker, requestId: p.request_id, attempts, lineage: p.lineage });
-      };
-      // one reading of the clock decides: the one that found the retry due (a second reading may be earlier)
-      const started = Math.max(clock(), arrived);
-      const begun = run({ type: 'StartProcessing', atMs: started });
-      if (isLeft(begun)) {
-        refused(begun.left);
-        continue;
-      }
-      let records: number;
-      let processedValue: Buffer;
-      let outKey = ticker;
+      const admitted = admit<Buffer>(state, m, read, ctxAt(clock()));
+      take(admitted, read.ok ? read.envelope.request_id : null);
+      if (!admitted.waits) onlyWaits = false;
+      const a = admitted.attempt;
+      if (a === null || head === undefined || scan === undefined) continue;
+      // the work only the edge can do, between the step's two phases: the user's processing step and the encode
+      let outcome: AttemptOutcome<Buffer>;
       try {
         if (copiesUnchanged && scan.ascending && scan.qualityScore !== null) {
-          records = scan.count;
-          processedValue = processedEnc.encodeWithSnapshotBytes(processedEnvelope(p, scan.qualityScore, clock()), head.bytes.subarray(head.snapshotAt, scan.end));
+          outcome = { ok: true, key: a.ticker, records: scan.count, value: processedEnc.encodeWithSnapshotBytes(processedEnvelope(a.envelope, scan.qualityScore, clock()), head.bytes.subarray(head.snapshotAt, scan.end)) };
         } else {
           const { snapshot: columns } = decodeSnapshot(head.bytes, head.snapshotAt);
-          const snapshot = step(columns, { source, level });
-          records = snapshot.strikes.count;
-          outKey = snapshot.ticker;
-          processedValue = processedEnc.encode(processedEnvelope(p, snapshot.derived?.quality_score ?? 0, clock()), snapshot);
+          const snapshot = step(columns, { source: a.envelope.source, level });
+          outcome = { ok: true, key: snapshot.ticker, records: snapshot.strikes.count, value: processedEnc.encode(processedEnvelope(a.envelope, snapshot.derived?.quality_score ?? 0, clock()), snapshot) };
         }
       } catch (err) {
         const desc = errorDescriptor(err);
-        observe(false, Math.max(0, clock() - started));
-        const message = (err as Error).message ?? String(err);
-        const r = run({ type: 'FailProcessing', atMs: Math.max(clock(), started), error: `${desc.name}: ${message}`, retriable: isRetriable(desc), jitter01: random() });
-        if (isLeft(r)) refused(r.left);
-        else if (r.right.outcome === 'dead_letter') toDlq(m, [{ path: '$', message: `processing failed after ${attempts} attempt(s): ${message}` }], { source, ticker, requestId: p.request_id, attempts, lineage: p.lineage });
-        else if (job.status === 'QUEUED' && job.next_attempt_at_ms !== null) {
-          // the retry is the message itself, back at the end of its level topic in this very transaction
-          requeue.push({ key: m.key, value: m.value as Buffer, headers: { ...m.headers, ...retryHeaders({ retryCount: job.retry_count, dueAtMs: job.next_attempt_at_ms, lastError: job.error_message }) } });
-          retried++;
-        } else refused(`a ${r.right.outcome} outcome left the job ${job.status}`);
-        continue;
+        outcome = { ok: false, name: desc.name, message: (err as Error).message ?? String(err), retriable: isRetriable(desc), jitter01: random() };
       }
-      // a wall clock may step back (NTP): a duration is never negative, and a step back is not the snapshot's fault
-      const now = Math.max(clock(), started);
-      const done = run({ type: 'CompleteProcessing', atMs: now, records, bytes: value.length, durationMs: now - started });
-      if (isLeft(done)) {
-        refused(done.left);
-        continue;
-      }
-      out.push({ key: outKey, value: processedValue });
-      observe(true, now - started);
-      const latency = now - p.published_at_ms;
-      sla = evolveSlaTally(sla, { level, publishToProcessedMs: latency });
-      processed[level]++;
-      st[level].completions.push(now);
-      o.metrics?.processLatency.observe({ level }, latency / 1000);
-      if (slaBreached(level, latency)) o.metrics?.slaBreaches.inc({ level });
+      take(settle(state, a, outcome, ctxAt(clock())), a.envelope.request_id);
     }
     // nothing else to do: rest after the commit instead of spinning (never inside the batch)
-    if (onlyHeld && requeue.length > 0) st[level].restUntil = clock() + Math.min(restCapMs[level], restMs);
+    if (onlyWaits && requeue.length > 0) st[level].restUntil = clock() + Math.min(restCapMs[level], restMs);
     st[level].inFlight = 0;
-    const stats = [...touched].map((s) => ({ key: s, value: sourceEnc.encode(sources.get(s) as SourceStats) }));
     return [
       { kind: 'processed' as const, messages: out },
       { kind: 'jobs' as const, messages: jobs },
       { kind: 'dlq' as const, messages: dlq },
       { kind: levelKind(level), messages: requeue },
-      { kind: 'sources' as const, messages: stats },
+      { kind: 'sources' as const, messages: [...stats].map(([key, x]) => ({ key, value: encoders.sources(x) })) },
     ];
   };
 
@@ -358,7 +290,11 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
 
   return {
     stats: () => ({
-      processed: { ...processed }, deadLetters, held, retried, waiting, sla, breakers, sources,
+      ...state.counts,
+      processed: { ...state.counts.processed },
+      sla: state.sla,
+      breakers: state.breakers,
+      sources: state.sources,
       plan: Object.fromEntries(LEVELS.map((l) => [l, st[l].action])) as Record<Level, string>,
       lag: Object.fromEntries(LEVELS.map((l) => [l, [...st[l].lag.values()].reduce((a, b) => a + b, 0)])) as Record<Level, number>,
       inFlight: Object.fromEntries(LEVELS.map((l) => [l, st[l].inFlight])) as Record<Level, number>,
@@ -376,12 +312,14 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
           if (key === null || value === null) return;
           try {
             const read = await whileUnavailable(() => o.registry.decode<SourceStats>(value), { stopped: () => stopping });
-            if (!newerStats(sources.get(key), read)) return;
+            if (!newerStats(state.sources.get(key), read)) return;
+            const sources = new Map(state.sources);
             sources.set(key, read);
+            state = { ...state, sources };
             if (!started) {
-              const next = new Map(breakers);
-              next.set(key, breakerOfStats(read));
-              breakers = next;
+              const breakers = new Map(state.breakers);
+              breakers.set(key, breakerOfStats(read));
+              state = { ...state, breakers };
             }
           } catch (err) {
             log.error({ err, source: key }, 'unreadable source stats skipped');
