@@ -71,7 +71,7 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
     const parquet = str(values['parquet']) ?? cfg.parquetDir;
     let projector: Projector | null = null;
     const startProjector = async (): Promise<Projector> => {
-      const p = await createProjector({ kafka, registry, topology, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}) });
+      const p = await createProjector({ kafka, registry, topology, db, parquet, log: createLogger('warn'), memoryLimit: cfg.duckdbMemory, parquetCompression: cfg.parquetCompression, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}) });
       try {
         await p.start();
       } catch (err) {

@@ -170,7 +170,7 @@ export const runCommand = (cfg: Config, declared: Topology): Command => ({
         const db = str(values['db']) ?? cfg.dbPath;
         const pq = str(values['parquet']) ?? cfg.parquetDir;
         const p = await createProjector({
-          kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
+          kafka, registry, log: logger, db, parquet: pq === 'none' ? null : pq, memoryLimit: cfg.duckdbMemory, parquetCompression: cfg.parquetCompression, ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
           segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
           topology,
           ...(ns ? { lagGroupId: `${ns}.projector` } : {}),

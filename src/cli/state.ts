@@ -72,6 +72,7 @@ export const replayCommand = (cfg: Config, declared: Topology): Command => ({
       topology,
       stopAt,
       memoryLimit: cfg.duckdbMemory,
+      parquetCompression: cfg.parquetCompression,
       ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
       segmentOffsets: int('segment-offsets', values['segment-offsets'], DEFAULT_SEGMENT_OFFSETS),
       ...(untilMs !== undefined ? { untilMs } : {}),

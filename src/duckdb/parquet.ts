@@ -8,12 +8,15 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { SNAP_PARTITION_STRIDE } from '../domain/projection/strikeColumns.js';
 import { TABLES, type TableName } from '../domain/projection/tables.js';
 import { quoteIdent, quoteLiteral, strikesSelect, tableChecksums, type Store, type TableSum } from './store.js';
+import { DEFAULT_PARQUET_COMPRESSION, type ParquetCompression } from '../config.js';
 
 /** The tables written to Parquet: the ones with a symbol and a date, fed by the processed-snapshot topic. */
 export const PARQUET_TABLES = ['gex_snapshots', 'gex_strikes'] as const satisfies readonly TableName[];
 
 /** Offsets of one processed-topic partition per segment: a segment's files are final once the projector has passed its end. */
 export const DEFAULT_SEGMENT_OFFSETS = 8192;
+
+const DUCKDB_CODEC: Record<ParquetCompression, string> = { snappy: 'SNAPPY', zstd: 'ZSTD', gzip: 'GZIP', lz4: 'LZ4_RAW', none: 'UNCOMPRESSED' };
 
 export interface ParquetWriter {
   readonly dir: string;
@@ -53,7 +56,7 @@ export const listParquet = (dir: string): string[] => {
 
 export const createParquetWriter = async (
   store: Store,
-  { dir, topic, segmentOffsets = DEFAULT_SEGMENT_OFFSETS, onError }: { dir: string; topic: string; segmentOffsets?: number; onError?: (err: Error) => void },
+  { dir, topic, segmentOffsets = DEFAULT_SEGMENT_OFFSETS, compression = DEFAULT_PARQUET_COMPRESSION, onError }: { dir: string; topic: string; segmentOffsets?: number; compression?: ParquetCompression; onError?: (err: Error) => void },
 ): Promise<ParquetWriter> => {
   if (!Number.isInteger(segmentOffsets) || segmentOffsets < 1) throw new Error(`Parquet segments: expected a whole number of offsets >= 1, got ${segmentOffsets}`);
   const c: DuckDBConnection = await store.connect();
@@ -109,7 +112,7 @@ export const createParquetWriter = async (
         mkdirSync(d, { recursive: true });
         const path = join(d, `${topic}-${s.partition}-${Number(first)}.parquet`);
         const where = `ticker = ${quoteLiteral(String(ticker))} AND snapshot_date ${date === null ? 'IS NULL' : `= ${quoteLiteral(String(date))}`}`;
-        await c.run(`COPY (SELECT ${cols} FROM ${from} WHERE ${where}${order ? ` ORDER BY ${order}` : ''}) TO ${quoteLiteral(`${path}.tmp`)} (FORMAT PARQUET, COMPRESSION ZSTD)`);
+        await c.run(`COPY (SELECT ${cols} FROM ${from} WHERE ${where}${order ? ` ORDER BY ${order}` : ''}) TO ${quoteLiteral(`${path}.tmp`)} (FORMAT PARQUET, COMPRESSION ${DUCKDB_CODEC[compression]})`);
         renameSync(`${path}.tmp`, path);
         now.add(path);
         written++;

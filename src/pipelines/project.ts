@@ -8,6 +8,7 @@ import { cutAtEnd } from '../domain/projection/replayEnd.js';
 import { roundWrite, type RoundEvent } from '../domain/projection/round.js';
 import { ownedView, strikeRowsOfView, StrikeColumnsError, type ProcessedColumnar } from '../domain/projection/strikeColumnsReader.js';
 import { TABLE_NAMES, type TableName } from '../domain/projection/tables.js';
+import type { ParquetCompression } from '../config.js';
 import { createParquetWriter, DEFAULT_SEGMENT_OFFSETS, type ParquetWriter } from '../duckdb/parquet.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { latestSnapshotPositions } from '../duckdb/queries.js';
@@ -50,6 +51,8 @@ export interface ProjectorOptions {
   /** Group whose committed offsets show the projector's lag (never read back); null commits none. */
   readonly lagGroupId?: string | null;
   readonly segmentOffsets?: number;
+  /** Codec of the Parquet files (default snappy). */
+  readonly parquetCompression?: ParquetCompression;
   /** DuckDB memory_limit (default 128MB): beyond it DuckDB evicts cached blocks instead of growing. */
   readonly memoryLimit?: string;
   /** DuckDB worker threads (default 1). */
@@ -144,6 +147,7 @@ export const createProjector = async (o: ProjectorOptions): Promise<Projector> =
         dir: o.parquet,
         topic: topics.processed,
         segmentOffsets: o.segmentOffsets ?? DEFAULT_SEGMENT_OFFSETS,
+        ...(o.parquetCompression ? { compression: o.parquetCompression } : {}),
         onError: (err) => o.log?.error({ err }, 'parquet segment write failed (retried at the next flush)'),
       })
     : null;

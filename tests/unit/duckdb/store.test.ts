@@ -12,6 +12,7 @@ import { applyRows, batchRows, contentsRows, emptyContents, foldEvents, type Pro
 import { TABLE_NAMES, TABLES } from '../../../src/domain/projection/tables.js';
 import { roundWrite } from '../../../src/domain/projection/round.js';
 import { openStore } from '../../../src/duckdb/store.js';
+import { createParquetWriter, listParquet } from '../../../src/duckdb/parquet.js';
 import { job, processed, snapshot } from '../projection/fixtures.js';
 
 const events = (): ProjectedEvent[][] => {
@@ -91,6 +92,33 @@ test('a failed batch leaves neither rows nor offsets', async () => {
     );
     assert.equal(await store.offsets(), []);
     assert.is(Number((await store.connection.runAndReadAll('SELECT (SELECT count(*) FROM priority_requests) + (SELECT count(*) FROM processing_jobs)')).getRows()[0]?.[0]), 0);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Parquet files are written with the configured codec: snappy by default, zstd (or another) when asked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gexstream-store-'));
+  try {
+    const store = await openStore(join(dir, 's.duckdb'));
+    let next = 0;
+    for (const batch of events()) {
+      next += batch.length;
+      await store.write({ rows: batchRows(foldEvents(batch)), offsets: [{ topic: 't', partition: 0, next }] });
+    }
+    const codecs = async (compression?: 'zstd'): Promise<string[]> => {
+      const out = join(dir, compression ?? 'default');
+      const w = await createParquetWriter(store, { dir: out, topic: 't', ...(compression ? { compression } : {}) });
+      w.committed(0, 0, next);
+      assert.is(await w.flush(), 0);
+      const files = listParquet(out);
+      assert.ok(files.length >= 2, 'a file per table at least');
+      const r = await store.connection.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata([${files.map((f) => `'${f}'`).join(', ')}])`);
+      return r.getRows().map((x) => String(x[0])).sort();
+    };
+    assert.equal(await codecs(), ['SNAPPY']);
+    assert.equal(await codecs('zstd'), ['ZSTD']);
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
