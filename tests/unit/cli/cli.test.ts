@@ -35,6 +35,38 @@ const headOne = async (args: string[]): Promise<{ code: number | null; first: st
   return { code, first: chunk.toString('utf8').split('\n')[0] ?? '', stderr };
 };
 
+/** The command line of a process as the kernel shows it, waiting (up to 10 s) until `until` holds for it. */
+const cmdlineOf = async (pid: number, until: (args: string[]) => boolean): Promise<string[]> => {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    let args: string[] = [];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+    } catch {
+      // not there yet
+    }
+    if (until(args) || Date.now() > end) return args;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+test('the CLI runs with its V8 flags in the same process (the pid a supervisor kills), and keeps a flag the user gave', async () => {
+  // a role that waits for a broker and a registry that are not there: it stays up long enough to be looked at
+  const env = { ...process.env, KAFKA_BROKERS: '127.0.0.1:1', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:1', GEXSTREAM_LOG_LEVEL: 'silent' };
+  const role = ['run', '--role', 'prioritizer', '--ops-port', '0', '--http-port', '0'];
+  for (const [given, want] of [[[], '--max-semi-space-size=4'], [['--max-semi-space-size=8'], '--max-semi-space-size=8']] as const) {
+    const child = spawn(process.execPath, [...given, bin, ...role], { cwd: packageRoot, env, stdio: 'ignore' });
+    try {
+      const args = await cmdlineOf(child.pid as number, (a) => a.some((x) => x.startsWith('--max-semi-space-size')));
+      assert.equal(args.filter((x) => x.startsWith('--max-semi-space-size')), [want], args.join(' '));
+      assert.ok(args.includes(bin) && args.includes('prioritizer'), args.join(' '));
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+});
+
 test.before(() => {
   // far beyond a pipe's buffer (about 10 MB of JSON lines): the writer is far from done when the reader leaves
   const r = cli(['generate', '--count', '2000', '--out', feed]);
