@@ -109,9 +109,15 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
     const onDemand = [...generatePayloads({ seed: 8, tickers: ['SPY'], count: 5 })].map((p) => ({ ...p, timestamp: nowSec - 2 }));
     // the back-fill carries three broken records (the DLQ shows what happens to bad input)
     const history = [...generatePayloads({ seed: 9, tickers: ['NQ_NDX'], day: '2025-11-07', count: historyCount })].map((p, i) => (BROKEN.has(i) ? { ...p, spot: 'n/a' } : p));
-    const files = { live: join(dir, 'live.jsonl'), critical: join(dir, 'spx-0dte-desk.jsonl'), onDemand: join(dir, 'on-demand.jsonl'), history: join(dir, '2025-11-07_NQ_NDX_classic_gex_zero.json') };
-    // the desk's SPX 0DTE feed, sent with requested level critical (a manual override, recorded with each decision)
-    writeFileSync(files.critical, live.filter((p) => (p as Record<string, unknown>)['ticker'] === 'SPX').map((p) => JSON.stringify(p)).join('\n'));
+    const files = { live: join(dir, 'live.jsonl'), onDemand: join(dir, 'on-demand.jsonl'), history: join(dir, '2025-11-07_NQ_NDX_classic_gex_zero.json') };
+    // the desk's SPX 0DTE feed, sent with requested level critical (a manual override, recorded with each decision), one
+    // snapshot every 100 ms while the back-fill is published and worked through: each is a file of one snapshot, as a
+    // desk's publisher would send them
+    const desk = live.filter((p) => (p as Record<string, unknown>)['ticker'] === 'SPX').map((p, i) => {
+      const f = join(dir, `spx-0dte-desk-${String(i).padStart(3, '0')}.json`);
+      writeFileSync(f, JSON.stringify(p));
+      return f;
+    });
     writeFileSync(files.live, live.filter((p) => (p as Record<string, unknown>)['ticker'] !== 'SPX').map((p) => JSON.stringify(p)).join('\n'));
     writeFileSync(files.onDemand, onDemand.map((p) => JSON.stringify(p)).join('\n'));
     writeFileSync(files.history, JSON.stringify(history));
@@ -122,19 +128,27 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
     const dlq = await registry.encoder<DeadLetter>(valueSubject(topology.dlq));
     const batch = `demo-${Date.now()}`;
     let published = 0;
+    const send = async (file: string, dataType: 'real_time' | 'snapshot' | 'historical', level?: 'critical') => {
+      const [r] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { source: 'demo', dataType, batch, ...(level ? { level } : {}), topology });
+      published += r?.published ?? 0;
+      return r;
+    };
+    const sent = (r: Awaited<ReturnType<typeof send>>, dataType: string) => {
+      if (r) say(`    ${r.file.replace(`${cfg.stateDir}/`, '')}: ${r.published} snapshot(s), data type ${dataType} -> ${topology.raw}`);
+    };
     try {
-      for (const [file, dataType] of [
-        [join(packageRoot, 'fixtures', 'gexbot-classic-spx.json'), 'snapshot'],
-        [files.critical, 'real_time'],
-        [files.live, 'real_time'],
-        [files.onDemand, 'snapshot'],
-        [files.history, 'historical'],
-      ] as const) {
-        const level = file === files.critical ? ('critical' as const) : undefined;
-        const [r] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { source: 'demo', dataType, batch, ...(level ? { level } : {}), topology });
-        if (r) say(`    ${r.file.replace(`${cfg.stateDir}/`, '')}: ${r.published} snapshot(s), data type ${dataType}${level ? `, requested level ${level}` : ''} -> ${topology.raw}`);
-        published += r?.published ?? 0;
+      sent(await send(join(packageRoot, 'fixtures', 'gexbot-classic-spx.json'), 'snapshot'), 'snapshot');
+      sent(await send(files.live, 'real_time'), 'real_time');
+      sent(await send(files.onDemand, 'snapshot'), 'snapshot');
+      // the back-fill and, while it flows, the desk's critical feed
+      const backfill = send(files.history, 'historical');
+      const deskStart = Date.now();
+      for (const [i, f] of desk.entries()) {
+        await new Promise((r) => setTimeout(r, Math.max(0, deskStart + i * 100 - Date.now())));
+        await send(f, 'real_time', 'critical');
       }
+      sent(await backfill, 'historical');
+      say(`    ${join(dir, 'spx-0dte-desk-*.json').replace(`${cfg.stateDir}/`, '')}: ${desk.length} snapshot(s), one every 100 ms while the back-fill flowed, data type real_time, requested level critical -> ${topology.raw}`);
     } finally {
       await producer.close();
     }
@@ -232,8 +246,8 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
       const lat = mine.map((d) => d.prioritized_at_ms - d.published_at_ms).sort((a, b) => a - b);
       const done = mine.map((d) => processed.get(d.request_id)).filter((x): x is ProcessedSnapshot => x !== undefined);
       const plat = done.map((x) => x.processed_at_ms - x.published_at_ms).sort((a, b) => a - b);
-      const p50 = (xs: number[]) => (xs.length ? `${xs[Math.floor(xs.length / 2)]} ms` : '-');
-      say(`    ${l.padEnd(9)} ${String(mine.length).padStart(5)} snapshots  ${[...new Set(mine.map((d) => d.snapshot.ticker))].join(', ').padEnd(16)} prioritized p50 ${p50(lat).padStart(7)}   processed ${String(done.length).padStart(4)}, publish->processed p50 ${p50(plat)}`);
+      const q = (xs: number[], p: number) => (xs.length ? `${xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]} ms` : '-');
+      say(`    ${l.padEnd(9)} ${String(mine.length).padStart(5)} snapshots  ${[...new Set(mine.map((d) => d.snapshot.ticker))].join(', ').padEnd(16)} prioritized p50 ${q(lat, 0.5).padStart(7)}   processed ${String(done.length).padStart(4)}, publish->processed p50 ${q(plat, 0.5).padStart(7)} p99 ${q(plat, 0.99).padStart(7)}`);
     }
     const example = decided.find((d) => d.level === 'critical') ?? decided[0];
     if (example) {
@@ -249,7 +263,7 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
       await projector.stop();
       say(`    DuckDB ${db}: ${sums.map((x) => `${x.table} ${x.rows.toLocaleString('en-US')}`).join(', ')}`);
       if (dead.length > 0) say(`    dead letters of this run: ${dead.length} (dlq list shows them; redrive after a fix), e.g. ${dead[0]}`);
-      say(`    Parquet ${parquet}/: ${listParquet(parquet).length} files (gex_snapshots, gex_strikes by symbol and date, zstd)`);
+      say(`    Parquet ${parquet}/: ${listParquet(parquet).length} files (gex_snapshots, gex_strikes by symbol and date, ${cfg.parquetCompression})`);
       const l = latest[0]?.processed.snapshot;
       if (l) say(`    latest SPX snapshot (in-memory view): ${new Date(l.timestamp_ms).toISOString()} spot ${fmt(l.spot)} zero gamma ${fmt(l.derived?.zero_gamma ?? l.zero_gamma)}`);
       say(`    try: duckdb ${db} "SELECT ticker, level, count(*) AS snapshots, round(avg(processed_at_ms - published_at_ms)) AS avg_ms FROM gex_snapshots GROUP BY ALL ORDER BY ALL"`);
