@@ -128,18 +128,16 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
     const dlq = await registry.encoder<DeadLetter>(valueSubject(topology.dlq));
     const batch = `demo-${Date.now()}`;
     let published = 0;
-    const send = async (file: string, dataType: 'real_time' | 'snapshot' | 'historical', level?: 'critical') => {
+    /** Publishes one file; says so unless it is one of the desk's (they are summed up in one line). */
+    const send = async (file: string, dataType: 'real_time' | 'snapshot' | 'historical', level?: 'critical'): Promise<void> => {
       const [r] = await publishFiles([file], { producer, encodeDeadLetter: dlq.encode }, { source: 'demo', dataType, batch, ...(level ? { level } : {}), topology });
       published += r?.published ?? 0;
-      return r;
-    };
-    const sent = (r: Awaited<ReturnType<typeof send>>, dataType: string) => {
-      if (r) say(`    ${r.file.replace(`${cfg.stateDir}/`, '')}: ${r.published} snapshot(s), data type ${dataType} -> ${topology.raw}`);
+      if (r && !level) say(`    ${r.file.replace(`${cfg.stateDir}/`, '')}: ${r.published} snapshot(s), data type ${dataType} -> ${topology.raw}`);
     };
     try {
-      sent(await send(join(packageRoot, 'fixtures', 'gexbot-classic-spx.json'), 'snapshot'), 'snapshot');
-      sent(await send(files.live, 'real_time'), 'real_time');
-      sent(await send(files.onDemand, 'snapshot'), 'snapshot');
+      await send(join(packageRoot, 'fixtures', 'gexbot-classic-spx.json'), 'snapshot');
+      await send(files.live, 'real_time');
+      await send(files.onDemand, 'snapshot');
       // the back-fill and, while it flows, the desk's critical feed
       const backfill = send(files.history, 'historical');
       const deskStart = Date.now();
@@ -147,7 +145,7 @@ export const demoCommand = (cfg: Config, topology: Topology): Command => ({
         await new Promise((r) => setTimeout(r, Math.max(0, deskStart + i * 100 - Date.now())));
         await send(f, 'real_time', 'critical');
       }
-      sent(await backfill, 'historical');
+      await backfill;
       say(`    ${join(dir, 'spx-0dte-desk-*.json').replace(`${cfg.stateDir}/`, '')}: ${desk.length} snapshot(s), one every 100 ms while the back-fill flowed, data type real_time, requested level critical -> ${topology.raw}`);
     } finally {
       await producer.close();

@@ -47,8 +47,6 @@ import { createTimeSlicer } from '../kafka/timeSlice.js';
 import { followTable, type TableReader } from '../kafka/tableReader.js';
 import { valueSubject } from './schemas.js';
 
-export { HELD_HEADER } from '../domain/processing/step.js';
-
 /** The processing step applied to each snapshot; it may throw (errors with `retriable: true` are retried). */
 export type ProcessingStep = (s: CanonicalSnapshot, meta: { source: string; level: Level }) => CanonicalSnapshot;
 
@@ -193,7 +191,7 @@ export const createProcessor = async (o: ProcessorOptions): Promise<Processor> =
             stats.set(x.key, x.value);
             break;
           default:
-            requeue.push({ key: x.key, value: x.value, headers: { ...x.headers } });
+            requeue.push({ key: x.key, value: x.value, headers: x.headers });
             if (x.waitMs !== null) restMs = Math.min(restMs, x.waitMs);
         }
       }
